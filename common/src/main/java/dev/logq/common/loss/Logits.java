@@ -1,0 +1,80 @@
+package dev.logq.common.loss;
+
+/**
+ * The logits of one local batch and everything a loss needs to know about them.
+ *
+ * <p>B query rows are scored against candidate columns: {@code scores[b * cols + j] = <f(u_b), g(c_j)> / tau}.
+ * Two layouts exist:
+ * <ul>
+ *   <li>{@link Layout#SHARED}: every row sees the same {@code cols} columns (in-batch negatives, optional
+ *       uniform extra negatives, or the whole catalog). {@code columnItem} has length {@code cols}.
+ *       Columns {@code [0, inBatchColumns)} are the batch's positives (drawn from Q); columns
+ *       {@code [inBatchColumns, cols)} are extra negatives drawn uniformly from the catalog.</li>
+ *   <li>{@link Layout#PER_ROW}: row b has its own {@code cols} candidates; column 0 is its positive and
+ *       columns 1..cols-1 are its uniform negatives. {@code columnItem} has length {@code rows * cols}.</li>
+ * </ul>
+ * A column whose item equals the row's positive item, other than the positive column itself, is an
+ * accidental hit: losses mask it (its logit is treated as -inf).
+ */
+public final class Logits {
+
+  /** How columns are shared between rows. */
+  public enum Layout { SHARED, PER_ROW }
+
+  public final Layout layout;
+  public final int rows;
+  public final int cols;
+  /** Row-major rows x cols, already divided by the temperature. */
+  public final float[] scores;
+  /** For each row, the column that holds its positive. Always 0 in the PER_ROW layout. */
+  public final int[] positiveColumn;
+  /** Dense item index of each column (SHARED: length cols; PER_ROW: length rows * cols). */
+  public final int[] columnItem;
+  /** SHARED layout: columns [0, inBatchColumns) are in-batch draws from Q, the rest uniform draws. */
+  public final int inBatchColumns;
+  /** log Q(item) for every item index that can appear in columnItem, in double (see LOSSES.md). */
+  public final double[] itemLogQ;
+  /** Number of items in the catalog (the support of the uniform proposal). */
+  public final int catalogSize;
+
+  public Logits(Layout layout, int rows, int cols, float[] scores, int[] positiveColumn, int[] columnItem,
+                int inBatchColumns, double[] itemLogQ, int catalogSize) {
+    if (scores.length < (long) rows * cols) {
+      throw new IllegalArgumentException("scores has " + scores.length + " entries, need " + rows * cols);
+    }
+    if (positiveColumn.length < rows) {
+      throw new IllegalArgumentException("positiveColumn has " + positiveColumn.length + " entries, need " + rows);
+    }
+    int expectedItems = layout == Layout.SHARED ? cols : rows * cols;
+    if (columnItem.length < expectedItems) {
+      throw new IllegalArgumentException("columnItem has " + columnItem.length + " entries, need " + expectedItems);
+    }
+    if (inBatchColumns < 0 || inBatchColumns > cols) {
+      throw new IllegalArgumentException("inBatchColumns " + inBatchColumns + " outside [0, " + cols + "]");
+    }
+    this.layout = layout;
+    this.rows = rows;
+    this.cols = cols;
+    this.scores = scores;
+    this.positiveColumn = positiveColumn;
+    this.columnItem = columnItem;
+    this.inBatchColumns = inBatchColumns;
+    this.itemLogQ = itemLogQ;
+    this.catalogSize = catalogSize;
+  }
+
+  /** Item index of column j as seen by row b. */
+  public int item(int b, int j) {
+    return layout == Layout.SHARED ? columnItem[j] : columnItem[b * cols + j];
+  }
+
+  /** Item index of row b's positive. */
+  public int positiveItem(int b) {
+    return item(b, positiveColumn[b]);
+  }
+
+  /** True when column j of row b names the row's positive item but is not its positive column. */
+  public boolean isAccidentalHit(int b, int j) {
+    return j != positiveColumn[b] && item(b, j) == positiveItem(b);
+  }
+}

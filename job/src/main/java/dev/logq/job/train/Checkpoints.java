@@ -1,0 +1,135 @@
+package dev.logq.job.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.logq.common.model.TensorStore;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.Optional;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Checkpoints on any Hadoop filesystem. Layout: {@code <dir>/round-<000000000123>/} holding
+ * {@code params.bin}, {@code optimizer.bin} and {@code trainer.json}; the empty {@code _COMPLETE} file
+ * is written last, so a checkpoint without it (the job was killed while writing) is ignored on resume.
+ */
+public final class Checkpoints {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Checkpoints.class);
+  private static final String PREFIX = "round-";
+  private static final String COMPLETE = "_COMPLETE";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private Checkpoints() {}
+
+  /** What a checkpoint holds. */
+  public record Loaded(String path, TensorStore params, TensorStore optimizerState, TrainerState trainer) {}
+
+  /** Writes a checkpoint for the given completed round and returns its path. */
+  public static String write(String dir, TensorStore params, TensorStore optimizerState, TrainerState trainer,
+                             Configuration conf) {
+    Path target = new Path(dir, String.format("%s%012d", PREFIX, trainer.globalRound()));
+    try {
+      FileSystem fs = target.getFileSystem(conf);
+      if (fs.exists(target)) {
+        fs.delete(target, true);
+      }
+      fs.mkdirs(target);
+      try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(fs.create(new Path(target, "params.bin")), 1 << 20))) {
+        params.writeTo(out);
+      }
+      try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(fs.create(new Path(target, "optimizer.bin")), 1 << 20))) {
+        optimizerState.writeTo(out);
+      }
+      try (OutputStream out = fs.create(new Path(target, "trainer.json"))) {
+        JSON.writerWithDefaultPrettyPrinter().writeValue(out, trainer);
+      }
+      fs.create(new Path(target, COMPLETE)).close();
+      return target.toString();
+    } catch (IOException e) {
+      throw new UncheckedIOException("Could not write checkpoint " + target + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Reads a checkpoint; the optimizer state only when asked (executors with gradient averaging skip it). */
+  public static Loaded read(String path, Configuration conf, boolean withOptimizerState) {
+    Path dir = new Path(path);
+    try {
+      FileSystem fs = dir.getFileSystem(conf);
+      if (!fs.exists(new Path(dir, COMPLETE))) {
+        throw new IllegalStateException("Checkpoint " + path + " is incomplete (no " + COMPLETE + ")");
+      }
+      TensorStore params;
+      try (DataInputStream in = new DataInputStream(new BufferedInputStream(fs.open(new Path(dir, "params.bin")), 1 << 20))) {
+        params = TensorStore.readFrom(in);
+      }
+      TensorStore state = null;
+      if (withOptimizerState) {
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(fs.open(new Path(dir, "optimizer.bin")), 1 << 20))) {
+          state = TensorStore.readFrom(in);
+        }
+      }
+      TrainerState trainer;
+      try (InputStream in = fs.open(new Path(dir, "trainer.json"))) {
+        trainer = JSON.readValue(in, TrainerState.class);
+      }
+      return new Loaded(path, params, state, trainer);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Could not read checkpoint " + path + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The newest complete checkpoint under dir, if any. */
+  public static Optional<String> latestComplete(String dir, Configuration conf) {
+    Path root = new Path(dir);
+    try {
+      FileSystem fs = root.getFileSystem(conf);
+      if (!fs.exists(root)) {
+        return Optional.empty();
+      }
+      FileStatus[] children = fs.listStatus(root, p -> p.getName().startsWith(PREFIX));
+      return Arrays.stream(children)
+          .filter(FileStatus::isDirectory)
+          .sorted(Comparator.comparing((FileStatus s) -> s.getPath().getName()).reversed())
+          .filter(s -> {
+            try {
+              return fs.exists(new Path(s.getPath(), COMPLETE));
+            } catch (IOException e) {
+              throw new UncheckedIOException(e);
+            }
+          })
+          .map(s -> s.getPath().toString())
+          .findFirst();
+    } catch (IOException e) {
+      throw new UncheckedIOException("Could not list checkpoints in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Deletes every checkpoint older than the one kept (they are superseded). */
+  public static void pruneOlderThan(String dir, String keep, Configuration conf) {
+    Path root = new Path(dir);
+    String keepName = new Path(keep).getName();
+    try {
+      FileSystem fs = root.getFileSystem(conf);
+      for (FileStatus s : fs.listStatus(root, p -> p.getName().startsWith(PREFIX))) {
+        if (s.getPath().getName().compareTo(keepName) < 0) {
+          fs.delete(s.getPath(), true);
+        }
+      }
+    } catch (IOException e) {
+      LOG.warn("Could not prune old checkpoints in {}: {}", dir, e.getMessage());
+    }
+  }
+}

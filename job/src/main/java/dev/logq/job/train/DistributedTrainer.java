@@ -1,0 +1,266 @@
+package dev.logq.job.train;
+
+import dev.logq.common.model.TensorPatch;
+import dev.logq.common.model.TensorStore;
+import dev.logq.common.model.TwoTowerModel;
+import dev.logq.common.optim.Optimizer;
+import dev.logq.common.optim.Optimizers;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Synchronous data-parallel training of one model by N Spark partitions ("workers").
+ *
+ * <h2>Communication pattern</h2>
+ * The training data is split once into N {@link TrainingShard}s, cached on the executors. Training then
+ * runs in rounds; each round is one Spark job with one task per worker:
+ * <pre>
+ *   driver ──(task closure: round number, list of patch broadcast handles)──▶ every worker
+ *   worker: replica := replica + patches it has not applied yet      (executor-resident, see Replicas)
+ *           gradient (or syncEvery local optimizer steps) on its next local batch, in-batch negatives
+ *   worker ──(sparse rows touched by its batch + dense tensors, example-weighted)──▶ driver (collect)
+ *   driver: sum in partition order, divide by the examples, optimizer step on the master model
+ *           patch := new values of the rows it changed  ──broadcast──▶ (read by the next round's tasks)
+ * </pre>
+ * What crosses the network per round is proportional to the rows the batches touch (about
+ * 2 x batchSize x workers embedding rows plus the MLPs), never to the catalog: a 10-million-item model
+ * costs the same per round as a 10-thousand-item one. The full model crosses the network only when an
+ * executor has to (re)build its replica, from the last checkpoint plus the patches since.
+ *
+ * <p>Partition-order summation (not treeAggregate, whose merge order follows task completion) makes
+ * the result bit-for-bit reproducible for a fixed seed, data and worker count, also across task
+ * retries and executor layouts. The driver holds the master model, the optimizer state and the patches
+ * since the last checkpoint; it never holds training data.
+ */
+public final class DistributedTrainer {
+
+  private static final Logger LOG = LoggerFactory.getLogger(DistributedTrainer.class);
+
+  private final JavaSparkContext sc;
+  private final TrainingPlan plan;
+  private final String checkpointDir;
+  private final Configuration hadoopConf;
+  private String failureInjection;
+
+  /** The trained model and how training went. */
+  public record Result(TensorStore params, TrainerState state, SyncStats sync) {}
+
+  /** Per-round costs, to see what synchronisation costs next to the computation. */
+  public record SyncStats(long rounds, double meanRoundMillis, double meanWorkerComputeMillis,
+                          double meanDriverUpdateMillis, double meanOverheadMillis, double meanPatchKilobytes) {}
+
+  public DistributedTrainer(JavaSparkContext sc, TrainingPlan plan, String checkpointDir, Configuration hadoopConf) {
+    this.sc = sc;
+    this.plan = plan;
+    this.checkpointDir = checkpointDir;
+    this.hadoopConf = hadoopConf;
+  }
+
+  /** Test hook: "round:partition" fails that task's first attempt (Spark must retry it). */
+  public DistributedTrainer withFailureInjection(String spec) {
+    this.failureInjection = spec;
+    return this;
+  }
+
+  public Result train(JavaRDD<TrainingShard> shards, double[] itemLogQ, boolean resume) {
+    if (shards.getNumPartitions() != plan.workers()) {
+      throw new IllegalArgumentException("shards have " + shards.getNumPartitions() + " partitions, plan has "
+          + plan.workers() + " workers");
+    }
+    String runId = UUID.randomUUID().toString();
+    sc.setJobGroup("logq-train", "Splitting training data into " + plan.workers() + " worker shards", false);
+    List<Integer> sizes = ShardBuilder.sizes(shards);
+    long totalExamples = sizes.stream().mapToLong(Integer::longValue).sum();
+    int largest = sizes.stream().mapToInt(Integer::intValue).max().orElse(0);
+    if (totalExamples == 0) {
+      throw new IllegalArgumentException("No training examples");
+    }
+    int roundsPerEpoch = (int) Math.ceil(largest / (double) plan.examplesPerRound());
+    LOG.info("Training on {} examples in {} shards (sizes {}), {} rounds per epoch of {} examples per worker",
+        totalExamples, sizes.size(), sizes, roundsPerEpoch, plan.examplesPerRound());
+
+    Optimizer optimizer = Optimizers.create(plan.optimizer(), plan.learningRate(), plan.adamBeta1(),
+        plan.adamBeta2(), plan.epsilon());
+    TensorStore master;
+    TensorStore state;
+    TrainerState position;
+    String base = null;
+    if (resume && checkpointDir != null && Checkpoints.latestComplete(checkpointDir, hadoopConf).isPresent()) {
+      base = Checkpoints.latestComplete(checkpointDir, hadoopConf).get();
+      Checkpoints.Loaded loaded = Checkpoints.read(base, hadoopConf, true);
+      master = loaded.params();
+      state = loaded.optimizerState();
+      position = loaded.trainer();
+      LOG.info("Resuming from checkpoint {} (round {}, epoch {}, round {} of the epoch)", base,
+          position.globalRound(), position.epoch() + 1, position.roundInEpoch());
+    } else {
+      if (resume) {
+        LOG.info("--resume given but no complete checkpoint in {}; starting from the beginning", checkpointDir);
+      }
+      master = TwoTowerModel.initialParameters(plan.model());
+      state = optimizer.newState(master);
+      position = new TrainerState(0, 0, 0, 0.0, 0, List.of());
+    }
+
+    Broadcast<double[]> logQ = sc.broadcast(itemLogQ);
+    List<Broadcast<RoundPatch>> patches = new ArrayList<>();
+    long baseVersion = position.globalRound();
+    List<TrainerState.EpochStats> curve = new ArrayList<>(position.curve());
+    long round = position.globalRound();
+    double epochLossSum = position.epochLossSum();
+    long epochExamples = position.epochExamples();
+    long trainingStart = System.nanoTime();
+    double roundMillis = 0;
+    double computeMillis = 0;
+    double updateMillis = 0;
+    double patchBytes = 0;
+    long roundsRun = 0;
+
+    for (int epoch = position.epoch(); epoch < plan.epochs(); epoch++) {
+      long epochStart = System.nanoTime();
+      int firstRound = epoch == position.epoch() ? position.roundInEpoch() : 0;
+      if (firstRound == 0) {
+        epochLossSum = 0;
+        epochExamples = 0;
+      }
+      long lastLog = System.nanoTime();
+      for (int r = firstRound; r < roundsPerEpoch; r++) {
+        ReplicaSource source = new ReplicaSource(runId, base, baseVersion, List.copyOf(patches));
+        RoundTask task = new RoundTask(plan, epoch, r, round, source, logQ, failureInjection);
+        sc.setJobGroup("logq-train", String.format("epoch %d/%d, round %d/%d (step %d)", epoch + 1,
+            plan.epochs(), r + 1, roundsPerEpoch, round + 1), false);
+        long t0 = System.nanoTime();
+        List<RoundResult> results = shards.mapPartitions(it -> Worker.run(it, task)).collect();
+        long t1 = System.nanoTime();
+        RoundPatch patch = synchronise(results, master, state, optimizer, round + 1);
+        long t2 = System.nanoTime();
+        if (patch == null) {
+          continue; // every shard was exhausted: nothing to apply (cannot happen with ceil(largest))
+        }
+        patches.add(sc.broadcast(patch));
+        round++;
+        roundsRun++;
+        long examples = results.stream().mapToLong(RoundResult::examples).sum();
+        double lossSum = results.stream().mapToDouble(RoundResult::lossSum).sum();
+        if (!Double.isFinite(lossSum)) {
+          throw new IllegalStateException(String.format("Training diverged: loss is %s in epoch %d, round %d;"
+              + " lower train.learningRate or raise model.temperature", lossSum, epoch + 1, r + 1));
+        }
+        epochLossSum += lossSum;
+        epochExamples += examples;
+        roundMillis += (t1 - t0) / 1e6;
+        computeMillis += results.stream().mapToLong(RoundResult::computeNanos).max().orElse(0) / 1e6;
+        updateMillis += (t2 - t1) / 1e6;
+        patchBytes += patch.params().sizeInBytes()
+            + (patch.optimizerState() == null ? 0 : patch.optimizerState().sizeInBytes());
+
+        boolean epochEnd = r == roundsPerEpoch - 1;
+        boolean periodic = plan.checkpointEverySteps() > 0 && round % plan.checkpointEverySteps() == 0;
+        if (checkpointDir != null && (epochEnd || periodic)) {
+          TrainerState now = epochEnd
+              ? new TrainerState(round, epoch + 1, 0, 0.0, 0, withEpoch(curve, epoch, r + 1, epochExamples,
+                  epochLossSum, epochStart))
+              : new TrainerState(round, epoch, r + 1, epochLossSum, epochExamples, List.copyOf(curve));
+          base = Checkpoints.write(checkpointDir, master, state, now, hadoopConf);
+          Checkpoints.pruneOlderThan(checkpointDir, base, hadoopConf);
+          baseVersion = round;
+          for (Broadcast<RoundPatch> b : patches) {
+            b.destroy();
+          }
+          patches.clear();
+        }
+        if (System.nanoTime() - lastLog > 30_000_000_000L) {
+          lastLog = System.nanoTime();
+          LOG.info(String.format("epoch %d/%d round %d/%d: loss %.5f, %.0f examples/s", epoch + 1, plan.epochs(),
+              r + 1, roundsPerEpoch, epochLossSum / Math.max(1, epochExamples),
+              epochExamples / ((System.nanoTime() - epochStart) / 1e9)));
+        }
+      }
+      curve = new ArrayList<>(withEpoch(curve, epoch, roundsPerEpoch - firstRound, epochExamples, epochLossSum,
+          epochStart));
+      TrainerState.EpochStats last = curve.get(curve.size() - 1);
+      double elapsed = (System.nanoTime() - trainingStart) / 1e9;
+      int epochsDone = epoch + 1 - position.epoch();
+      double remaining = elapsed / epochsDone * (plan.epochs() - epoch - 1);
+      LOG.info(String.format("epoch %d/%d done: loss %.5f, %.0f examples/s, elapsed %.1f s, remaining ~%.1f s",
+          epoch + 1, plan.epochs(), last.meanLoss(), last.examplesPerSecond(), elapsed, remaining));
+    }
+
+    final String finishedRun = runId;
+    sc.setJobGroup("logq-train", "Releasing model replicas", false);
+    shards.foreachPartition(it -> Replicas.release(finishedRun));
+    for (Broadcast<RoundPatch> b : patches) {
+      b.destroy();
+    }
+    logQ.destroy();
+    sc.clearJobGroup();
+    TrainerState finalState = new TrainerState(round, plan.epochs(), 0, 0.0, 0, List.copyOf(curve));
+    long n = Math.max(1, roundsRun);
+    SyncStats stats = new SyncStats(roundsRun, roundMillis / n, computeMillis / n, updateMillis / n,
+        (roundMillis - computeMillis) / n, patchBytes / n / 1024.0);
+    LOG.info("Synchronisation: {} rounds, {} ms per round of which {} ms worker compute, {} ms Spark overhead;"
+            + " driver update {} ms; patch {} KiB per round", stats.rounds(), fmt(stats.meanRoundMillis()),
+        fmt(stats.meanWorkerComputeMillis()), fmt(stats.meanOverheadMillis()), fmt(stats.meanDriverUpdateMillis()),
+        fmt(stats.meanPatchKilobytes()));
+    return new Result(master, finalState, stats);
+  }
+
+  /**
+   * Averages the workers' results in partition order and applies them to the master model.
+   *
+   * @return the patch the replicas must apply, or null when no worker had examples
+   */
+  private RoundPatch synchronise(List<RoundResult> results, TensorStore master, TensorStore state,
+                                 Optimizer optimizer, long version) {
+    long examples = 0;
+    TensorPatch params = new TensorPatch();
+    TensorPatch optState = new TensorPatch();
+    for (RoundResult r : results) { // collect() returns partition order: deterministic sums
+      if (r.examples() == 0) {
+        continue;
+      }
+      examples += r.examples();
+      params.addScaled(r.params(), 1f);
+      if (r.optimizerState() != null) {
+        optState.addScaled(r.optimizerState(), 1f);
+      }
+    }
+    if (examples == 0) {
+      return null;
+    }
+    params.scale((float) (1.0 / examples));
+    if (plan.syncEvery() == 1) {
+      TensorPatch newValues = optimizer.step(master, state, params, version);
+      return new RoundPatch(version, newValues, null);
+    }
+    // Local steps: params/optState hold the example-weighted mean change; new value = old + change.
+    optState.scale((float) (1.0 / examples));
+    TensorPatch newParams = TensorPatch.gatherRows(master, params);
+    newParams.addScaled(params, 1f);
+    master.applyPatch(newParams);
+    TensorPatch newState = TensorPatch.gatherRows(state, optState);
+    newState.addScaled(optState, 1f);
+    state.applyPatch(newState);
+    return new RoundPatch(version, newParams, newState);
+  }
+
+  private static List<TrainerState.EpochStats> withEpoch(List<TrainerState.EpochStats> curve, int epoch, long rounds,
+                                                         long examples, double lossSum, long epochStartNanos) {
+    List<TrainerState.EpochStats> out = new ArrayList<>(curve);
+    double seconds = (System.nanoTime() - epochStartNanos) / 1e9;
+    out.add(new TrainerState.EpochStats(epoch + 1, rounds, examples, lossSum / Math.max(1, examples), seconds,
+        examples / Math.max(1e-9, seconds)));
+    return out;
+  }
+
+  private static String fmt(double v) {
+    return String.format("%.2f", v);
+  }
+}

@@ -1,0 +1,164 @@
+package dev.logq.job.train;
+
+import dev.logq.common.loss.Loss;
+import dev.logq.common.loss.Losses;
+import dev.logq.common.model.Batch;
+import dev.logq.common.model.TensorPatch;
+import dev.logq.common.model.TwoTowerModel;
+import dev.logq.common.optim.Optimizer;
+import dev.logq.common.optim.Optimizers;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.TaskContext;
+import org.apache.spark.deploy.SparkHadoopUtil;
+
+/**
+ * What a Spark task does in one round, on one partition (one worker): bring the model replica to the
+ * round's version, take this worker's next local batch(es) in its seeded epoch order, and return either
+ * the gradient (syncEvery = 1) or the change made by syncEvery local optimizer steps.
+ *
+ * <p>The result depends only on (shard, model version, seed, epoch, round, partition), never on which
+ * executor runs the task or how often it is retried: that is what makes runs reproducible bit for bit.
+ */
+final class Worker {
+
+  /** Epoch orders are recomputed only when the epoch changes; keyed by run, partition and epoch. */
+  private static final Map<String, int[]> ORDERS = new ConcurrentHashMap<>();
+
+  private Worker() {}
+
+  static Iterator<RoundResult> run(Iterator<TrainingShard> partition, RoundTask task) {
+    TrainingShard shard = partition.next();
+    injectFailureIfAsked(task, shard.partition());
+    TrainingPlan plan = task.plan();
+    TwoTowerModel model = new TwoTowerModel(plan.model());
+    Loss loss = Losses.byName(plan.lossName(), plan.standardCorrectPositive());
+    Optimizer optimizer = Optimizers.create(plan.optimizer(), plan.learningRate(), plan.adamBeta1(),
+        plan.adamBeta2(), plan.epsilon());
+    Configuration hadoopConf = SparkHadoopUtil.get().newConfiguration(SparkEnv.get().conf());
+    int[] order = epochOrder(task, shard);
+    RoundResult result = plan.syncEvery() == 1
+        ? gradientRound(shard, order, task, model, loss, optimizer, hadoopConf)
+        : localStepsRound(shard, order, task, model, loss, optimizer, hadoopConf);
+    return java.util.List.of(result).iterator();
+  }
+
+  private static RoundResult gradientRound(TrainingShard shard, int[] order, RoundTask task, TwoTowerModel model,
+                                           Loss loss, Optimizer optimizer, Configuration hadoopConf) {
+    TrainingPlan plan = task.plan();
+    long localStep = (long) task.roundInEpoch();
+    Batch batch = batch(shard, order, localStep, plan.batchSize());
+    if (batch == null) {
+      return RoundResult.empty(shard.partition());
+    }
+    Replicas.Replica replica = Replicas.acquire(task.source(), "shared", plan, model, optimizer, false, hadoopConf);
+    long start = System.nanoTime();
+    TensorPatch grad = new TensorPatch();
+    double meanLoss = model.lossAndGradient(replica.params, batch, loss, task.itemLogQ().value(),
+        plan.negatives(), rng(task, shard.partition(), 0), grad);
+    grad.scale(batch.size);
+    return new RoundResult(shard.partition(), batch.size, meanLoss * batch.size, grad, null,
+        System.nanoTime() - start);
+  }
+
+  private static RoundResult localStepsRound(TrainingShard shard, int[] order, RoundTask task, TwoTowerModel model,
+                                             Loss loss, Optimizer optimizer, Configuration hadoopConf) {
+    TrainingPlan plan = task.plan();
+    Replicas.Replica replica = Replicas.acquire(task.source(), "worker-" + shard.partition(), plan, model,
+        optimizer, true, hadoopConf);
+    synchronized (replica) {
+      long start = System.nanoTime();
+      replica.dirty = true;
+      // The values before this round of every row (and dense tensor) we change, to measure our change
+      // and to restore the replica afterwards.
+      LocalChanges changes = new LocalChanges(replica.params, replica.state, optimizer);
+      long examples = 0;
+      double lossSum = 0;
+      for (int k = 0; k < plan.syncEvery(); k++) {
+        long localStep = (long) task.roundInEpoch() * plan.syncEvery() + k;
+        Batch batch = batch(shard, order, localStep, plan.batchSize());
+        if (batch == null) {
+          break;
+        }
+        TensorPatch grad = new TensorPatch();
+        double meanLoss = model.lossAndGradient(replica.params, batch, loss, task.itemLogQ().value(),
+            plan.negatives(), rng(task, shard.partition(), k), grad);
+        changes.rememberBefore(grad);
+        optimizer.step(replica.params, replica.state, grad, task.globalRound() * plan.syncEvery() + k + 1);
+        examples += batch.size;
+        lossSum += meanLoss * batch.size;
+      }
+      if (examples == 0) {
+        replica.dirty = false;
+        return RoundResult.empty(shard.partition());
+      }
+      TensorPatch paramDelta = changes.paramDelta();
+      TensorPatch stateDelta = changes.stateDelta();
+      paramDelta.scale(examples);
+      stateDelta.scale(examples);
+      changes.restore();
+      replica.dirty = false;
+      return new RoundResult(shard.partition(), examples, lossSum, paramDelta, stateDelta,
+          System.nanoTime() - start);
+    }
+  }
+
+  /** The local batch for a step of the epoch, or null when this worker's shard is exhausted. */
+  static Batch batch(TrainingShard shard, int[] order, long localStep, int batchSize) {
+    long from = localStep * batchSize;
+    if (from >= shard.size()) {
+      return null;
+    }
+    int n = (int) Math.min(batchSize, shard.size() - from);
+    int length = shard.historyLength();
+    int[] users = new int[n];
+    int[] items = new int[n];
+    int[] history = new int[n * length];
+    for (int i = 0; i < n; i++) {
+      int row = order[(int) from + i];
+      users[i] = shard.user(row);
+      items[i] = shard.item(row);
+      if (length > 0) {
+        shard.copyHistory(row, history, i * length);
+      }
+    }
+    return new Batch(n, users, items, length > 0 ? history : null);
+  }
+
+  private static SplittableRandom rng(RoundTask task, int partition, int localStep) {
+    return new SplittableRandom(Seeds.mix(task.plan().seed(), 0xBA7C4L, task.epoch(), task.roundInEpoch(),
+        partition, localStep));
+  }
+
+  private static int[] epochOrder(RoundTask task, TrainingShard shard) {
+    String key = task.source().runId() + "/" + shard.partition() + "/" + task.epoch();
+    int[] order = ORDERS.get(key);
+    if (order == null) {
+      String run = task.source().runId() + "/";
+      String prefix = run + shard.partition() + "/";
+      // Keep other partitions' orders (tasks of one JVM share this map); drop older epochs and runs.
+      ORDERS.keySet().removeIf(k -> !k.startsWith(run) || k.startsWith(prefix));
+      order = shard.epochOrder(task.plan().seed(), task.epoch());
+      ORDERS.put(key, order);
+    }
+    return order;
+  }
+
+  private static void injectFailureIfAsked(RoundTask task, int partition) {
+    String spec = task.failureInjection();
+    if (spec == null || spec.isEmpty()) {
+      return;
+    }
+    String[] parts = spec.split(":");
+    TaskContext context = TaskContext.get();
+    if (Long.parseLong(parts[0]) == task.globalRound() && Integer.parseInt(parts[1]) == partition
+        && context != null && context.attemptNumber() == 0) {
+      throw new IllegalStateException("Injected failure in round " + task.globalRound() + ", partition "
+          + partition + " (first attempt only)");
+    }
+  }
+}

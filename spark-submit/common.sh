@@ -1,0 +1,22 @@
+# Shared by the launch scripts: project paths and the Java 17 flags Spark needs (one list, in
+# conf/java17.args, also read by the Maven surefire configuration).
+LOGQ_HOME="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+LOGQ_JAR="$LOGQ_HOME/job/target/logq-job.jar"
+LOGQ_ASSEMBLY="$LOGQ_HOME/job/target/logq-job-assembly.jar"
+LOGQ_CLASSPATH_FILE="$LOGQ_HOME/job/target/local-classpath.txt"
+LOGQ_JAVA_OPENS="$(grep -v '^[[:space:]]*$' "$LOGQ_HOME/conf/java17.args" | tr '\n' ' ')"
+
+# Builds the jars when they are missing or older than the sources (quietly, without tests).
+logq_build_if_needed() {
+  local stale=0
+  if [[ ! -f "$LOGQ_ASSEMBLY" || ! -f "$LOGQ_CLASSPATH_FILE" ]]; then
+    stale=1
+  elif [[ -n "$(find "$LOGQ_HOME/common/src/main" "$LOGQ_HOME/job/src/main" "$LOGQ_HOME/pom.xml" \
+                  "$LOGQ_HOME/common/pom.xml" "$LOGQ_HOME/job/pom.xml" -newer "$LOGQ_ASSEMBLY" -print -quit)" ]]; then
+    stale=1
+  fi
+  if [[ $stale == 1 ]]; then
+    echo "logq: building the job (mvn -DskipTests package) ..." >&2
+    (cd "$LOGQ_HOME" && mvn -B -q -DskipTests package) || { echo "logq: build failed" >&2; exit 1; }
+  fi
+}

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Submits the job to a cluster with spark-submit (which must be on PATH or in $SPARK_HOME/bin).
+#
+#   spark-submit/submit.sh MASTER [--deploy-mode client|cluster] [--spark-conf k=v ...] \
+#       [--conf FILE] [--mode train|compare|generate] [--overwrite] [--resume] [key=value ...]
+#
+#   MASTER: yarn | spark://host:7077 | k8s://https://host:443 | local[*]
+#   --spark-conf k=v   passed to spark-submit as --conf k=v (executor memory, cores, queue, ...)
+#   everything else    passed to the job (see README.md for the keys)
+#
+# The config file is shipped with --files, so cluster deploy mode works with a local file.
+# LOGQ_PRINT_ONLY=1 prints the command instead of running it (used by tests and the Airflow DAG).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+if [[ $# -lt 1 ]]; then
+  sed -n '2,14p' "$0" >&2
+  exit 2
+fi
+master="$1"; shift
+deploy_mode="client"
+spark_confs=()
+job_args=()
+conf_file="$LOGQ_HOME/conf/logq.conf"
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --deploy-mode) deploy_mode="$2"; shift 2 ;;
+    --spark-conf) spark_confs+=(--conf "$2"); shift 2 ;;
+    --conf) conf_file="$2"; shift 2 ;;
+    *) job_args+=("$1"); shift ;;
+  esac
+done
+if [[ ! -f "$conf_file" ]]; then
+  echo "logq: config file not found: $conf_file" >&2
+  exit 2
+fi
+
+if [[ -z "${LOGQ_PRINT_ONLY:-}" ]]; then
+  logq_build_if_needed
+fi
+submit="spark-submit"
+if [[ -n "${SPARK_HOME:-}" ]]; then submit="$SPARK_HOME/bin/spark-submit"; fi
+
+# In cluster mode the driver runs elsewhere: ship the file and refer to it by name.
+conf_ref="$conf_file"
+if [[ "$deploy_mode" == "cluster" ]]; then conf_ref="$(basename "$conf_file")"; fi
+
+cmd=("$submit" --master "$master" --deploy-mode "$deploy_mode" --name logq-spark
+  --class dev.logq.job.Main
+  --files "$conf_file"
+  --conf "spark.driver.extraJavaOptions=$LOGQ_JAVA_OPENS"
+  --conf "spark.executor.extraJavaOptions=$LOGQ_JAVA_OPENS"
+  "${spark_confs[@]}"
+  "$LOGQ_ASSEMBLY"
+  --conf "$conf_ref" "${job_args[@]}")
+
+if [[ -n "${LOGQ_PRINT_ONLY:-}" ]]; then
+  printf '%q ' "${cmd[@]}"; echo
+  exit 0
+fi
+exec "${cmd[@]}"

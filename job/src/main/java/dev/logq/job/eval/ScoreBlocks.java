@@ -21,17 +21,95 @@ final class ScoreBlocks {
 
   private ScoreBlocks() {}
 
+  // Plain classes, not records: these cross the network in shuffles and caches, and Kryo
+  // (spark.serializer=KryoSerializer, common on clusters) cannot serialize Java records.
+
   /** One user to score: embedding, test items (sorted, for the metrics), seen items (sorted, may be empty). */
-  record UserRow(int id, float[] vector, int[] test, int[] seen) implements Serializable {}
+  static final class UserRow implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private final int id;
+    private final float[] vector;
+    private final int[] test;
+    private final int[] seen;
+
+    UserRow(int id, float[] vector, int[] test, int[] seen) {
+      this.id = id;
+      this.vector = vector;
+      this.test = test;
+      this.seen = seen;
+    }
+
+    int id() {
+      return id;
+    }
+
+    float[] vector() {
+      return vector;
+    }
+
+    int[] test() {
+      return test;
+    }
+
+    int[] seen() {
+      return seen;
+    }
+  }
 
   /** One item: index and embedding. */
-  record ItemRow(int id, float[] vector) implements Serializable {}
+  static final class ItemRow implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private final int id;
+    private final float[] vector;
+
+    ItemRow(int id, float[] vector) {
+      this.id = id;
+      this.vector = vector;
+    }
+
+    int id() {
+      return id;
+    }
+
+    float[] vector() {
+      return vector;
+    }
+  }
 
   /**
    * Rows stacked into a row-major matrix. {@code seen[r]} is row r's sorted seen items (users only,
    * {@code null} for items). Item blocks are sorted by id so that the seen filter is a merge walk.
    */
-  record Block(int[] ids, float[] vectors, int dim, int[][] seen) implements Serializable {
+  static final class Block implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private final int[] ids;
+    private final float[] vectors;
+    private final int dim;
+    private final int[][] seen;
+
+    Block(int[] ids, float[] vectors, int dim, int[][] seen) {
+      this.ids = ids;
+      this.vectors = vectors;
+      this.dim = dim;
+      this.seen = seen;
+    }
+
+    int[] ids() {
+      return ids;
+    }
+
+    float[] vectors() {
+      return vectors;
+    }
+
+    int dim() {
+      return dim;
+    }
+
+    int[][] seen() {
+      return seen;
+    }
+
     int size() {
       return ids.length;
     }

@@ -69,6 +69,19 @@ public final class EmbeddingWriter {
     }
   }
 
+  /**
+   * Writes an id index ({@code original_id string, index int}) as Parquet, e.g. next to the model so
+   * that its rows can be mapped back to ids.
+   *
+   * @return the number of rows written
+   */
+  public static long writeIdIndex(Dataset<Row> idIndex, String targetUri) {
+    require(idIndex, "id index", ORIGINAL_ID, INDEX);
+    Dataset<Row> ids = idIndex.select(col(ORIGINAL_ID).cast("string").as(ORIGINAL_ID), col(INDEX).cast("int").as(INDEX));
+    ids.write().mode(SaveMode.ErrorIfExists).parquet(targetUri);
+    return ids.sparkSession().read().parquet(targetUri).count();
+  }
+
   private static void require(Dataset<Row> ds, String what, String... columns) {
     List<String> have = Arrays.asList(ds.columns());
     for (String c : columns) {

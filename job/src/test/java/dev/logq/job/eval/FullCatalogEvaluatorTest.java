@@ -260,8 +260,9 @@ class FullCatalogEvaluatorTest {
     double rrSum = 0;
     for (Map.Entry<Integer, int[]> e : c.testSets().entrySet()) {
       int[] ranking = c.bruteForceRanking(e.getKey(), true, 100);
-      List<Integer> pred = Arrays.stream(ranking).boxed().toList();
-      List<Integer> labels = Arrays.stream(e.getValue()).boxed().toList();
+      // Mutable lists: Kryo (LOGQ_TEST_SERIALIZER) cannot rebuild immutable ones.
+      List<Integer> pred = Arrays.stream(ranking).boxed().collect(Collectors.toList());
+      List<Integer> labels = Arrays.stream(e.getValue()).boxed().collect(Collectors.toList());
       predictionAndLabels.add(new Tuple2<>(pred, labels));
       for (int r = 0; r < pred.size(); r++) {
         if (labels.contains(pred.get(r))) {

@@ -84,6 +84,7 @@ class EmbeddingWriterTest {
     try (AtomicOutput out = AtomicOutput.begin(spark.sparkContext().hadoopConfiguration(), path, false, "t1")) {
       long n = EmbeddingWriter.write(embeddings(IDS.length), "item_idx", idIndex(), out.stagingUri("item_embeddings"));
       assertEquals(IDS.length, n);
+      assertEquals(IDS.length, EmbeddingWriter.writeIdIndex(idIndex(), out.stagingUri("item_index")));
       out.commit();
     }
     Dataset<Row> back = spark.read().parquet(path + "/item_embeddings");
@@ -102,6 +103,9 @@ class EmbeddingWriterTest {
       indexById.put(r.getString(0), r.getInt(1));
     }
     assertEquals(IDS.length, byId.size());
+    Map<String, Integer> indexBack = new HashMap<>();
+    spark.read().parquet(path + "/item_index").collectAsList().forEach(r -> indexBack.put(r.getString(0), r.getInt(1)));
+    assertEquals(indexById, indexBack);
     for (int p = 0; p < IDS.length; p++) {
       assertTrue(byId.containsKey(IDS[p]), "missing id [" + IDS[p] + "]");
       assertEquals(indexOf(p), indexById.get(IDS[p]), IDS[p]);

@@ -1,0 +1,11 @@
+/**
+ * Everything a run leaves behind, written atomically on any Hadoop filesystem.
+ *
+ * <p>{@link dev.logq.job.output.AtomicOutput} stages all files in a hidden sibling directory of the
+ * output path and commits by rename, writing the {@code _SUCCESS} marker last; a failed run leaves
+ * neither the output directory nor the marker. {@link dev.logq.job.output.OutputPaths} resolves the
+ * run-scoped {@code {ds}} / {@code {runId}} placeholders. The writers put embeddings (Parquet, with the
+ * original ids), metrics.json (metrics plus provenance) and the training curve (CSV and JSON) into a
+ * staging directory.
+ */
+package dev.logq.job.output;

@@ -7,15 +7,19 @@ import java.util.Arrays;
  * all a training step needs: scores = U V^T, dU = G V, dV = G^T U.
  *
  * <p><b>Why the loops look like this.</b> Plain Java is only fast here when HotSpot's C2 compiler turns the
- * innermost loop into SIMD code, and on Java 17 it does so only for a narrow loop shape: every array in the
- * loop indexed by the loop variable itself ({@code x[j]}, not {@code x[base + j]} with a run-time base), at
- * most one load per array, and at most two output rows. So each kernel first copies the operand rows it
- * streams into separate arrays (a few hundred KB, small next to the product), accumulates an output row in
- * its own array, and adds 4 or 8 rank-one terms per pass so that every load and store of the accumulator
- * does 4 to 8 multiply-adds. On an AVX-512 core this is 8 to 10 times faster than the textbook loops and
- * within about 1.5 to 2 times of single-threaded OpenBLAS at B = 1024, d = 64 (numbers and the comparison
- * with ND4J in docs/decisions.md). Sums are in float, in a fixed order: results are deterministic for a given
- * input and shape, and differ from a double-precision product by float rounding only.
+ * innermost loop into SIMD code, and on Java 17 it does so only for narrow loop shapes, found by measurement
+ * on this code: every array in the loop indexed by the loop variable itself ({@code x[j]}, not
+ * {@code x[base + j]} with a run-time base), at most one load per array, at most two accumulators, and the
+ * kernel loop written inline in the method that allocates its accumulators (the same loop in a helper that
+ * receives the accumulator as a parameter ran 4 times slower). So each kernel first copies the operand rows it
+ * streams into separate arrays (a few hundred KB, small next to the product), accumulates output rows in arrays
+ * of its own, and adds 4 or 8 rank-one terms per pass so that every load and store of an accumulator does 4 to
+ * 8 multiply-adds. Loop nests that are not the kernel (transposing, an odd last row) live in methods of their
+ * own: next to the kernel they made its compilation fast in some JVM runs and 4 times slower in others. On an
+ * AVX-512 core this is 8 to 10 times faster than the textbook loops and within about 1.5 to 2.5 times of
+ * single-threaded OpenBLAS at B = 1024, d = 64 (numbers and the comparison with ND4J in docs/decisions.md).
+ * Sums are in float, in a fixed order: results are deterministic for a given input and shape, and differ from
+ * a double-precision product by float rounding only.
  */
 public final class Matrices {
 
@@ -27,7 +31,11 @@ public final class Matrices {
     if (m == 0 || n == 0) {
       return;
     }
-    // Row p of bt is column p of b^T: out row i = sum_p a[i, p] * bt[p].
+    timesTransposedRows(a, transposedRows(b, n, k), out, m, n, k);
+  }
+
+  /** Row p of the result is column p of the row-major n x k matrix b. */
+  private static float[][] transposedRows(float[] b, int n, int k) {
     float[][] bt = new float[k][n];
     for (int j = 0; j < n; j++) {
       int bj = j * k;
@@ -35,6 +43,11 @@ public final class Matrices {
         bt[p][j] = b[bj + p];
       }
     }
+    return bt;
+  }
+
+  /** out row i = sum_p a[i, p] * bt[p]. */
+  private static void timesTransposedRows(float[] a, float[][] bt, float[] out, int m, int n, int k) {
     float[] acc0 = new float[n];
     float[] acc1 = new float[n];
     int i = 0;
@@ -80,9 +93,7 @@ public final class Matrices {
       System.arraycopy(acc1, 0, out, (i + 1) * n, n);
     }
     if (i < m) {
-      Arrays.fill(acc0, 0f);
-      addRowTimesRows(a, i * k, k, bt, acc0, n);
-      System.arraycopy(acc0, 0, out, i * n, n);
+      lastRow(a, i * k, k, bt, out, i * n, n);
     }
   }
 
@@ -95,9 +106,41 @@ public final class Matrices {
     float[][] bRows = rows(b, k, n);
     float[] acc = new float[n];
     for (int i = 0; i < m; i++) {
+      int ai = i * k;
       int oi = i * n;
       System.arraycopy(out, oi, acc, 0, n);
-      addRowTimesRows(a, i * k, k, bRows, acc, n);
+      // acc += sum_p a[i, p] * b row p, eight terms per pass over acc.
+      int p = 0;
+      for (; p + 7 < k; p += 8) {
+        int ap = ai + p;
+        float x0 = a[ap];
+        float x1 = a[ap + 1];
+        float x2 = a[ap + 2];
+        float x3 = a[ap + 3];
+        float x4 = a[ap + 4];
+        float x5 = a[ap + 5];
+        float x6 = a[ap + 6];
+        float x7 = a[ap + 7];
+        float[] b0 = bRows[p];
+        float[] b1 = bRows[p + 1];
+        float[] b2 = bRows[p + 2];
+        float[] b3 = bRows[p + 3];
+        float[] b4 = bRows[p + 4];
+        float[] b5 = bRows[p + 5];
+        float[] b6 = bRows[p + 6];
+        float[] b7 = bRows[p + 7];
+        for (int j = 0; j < n; j++) {
+          acc[j] += x0 * b0[j] + x1 * b1[j] + x2 * b2[j] + x3 * b3[j]
+              + x4 * b4[j] + x5 * b5[j] + x6 * b6[j] + x7 * b7[j];
+        }
+      }
+      for (; p < k; p++) {
+        float x0 = a[ai + p];
+        float[] b0 = bRows[p];
+        for (int j = 0; j < n; j++) {
+          acc[j] += x0 * b0[j];
+        }
+      }
       System.arraycopy(acc, 0, out, oi, n);
     }
   }
@@ -161,39 +204,20 @@ public final class Matrices {
     }
   }
 
-  /** acc[0..n) += sum_p a[offset + p] * rows[p][0..n), eight terms per pass. */
-  private static void addRowTimesRows(float[] a, int offset, int count, float[][] rows, float[] acc, int n) {
-    int p = 0;
-    for (; p + 7 < count; p += 8) {
-      int ap = offset + p;
-      float x0 = a[ap];
-      float x1 = a[ap + 1];
-      float x2 = a[ap + 2];
-      float x3 = a[ap + 3];
-      float x4 = a[ap + 4];
-      float x5 = a[ap + 5];
-      float x6 = a[ap + 6];
-      float x7 = a[ap + 7];
-      float[] b0 = rows[p];
-      float[] b1 = rows[p + 1];
-      float[] b2 = rows[p + 2];
-      float[] b3 = rows[p + 3];
-      float[] b4 = rows[p + 4];
-      float[] b5 = rows[p + 5];
-      float[] b6 = rows[p + 6];
-      float[] b7 = rows[p + 7];
-      for (int j = 0; j < n; j++) {
-        acc[j] += x0 * b0[j] + x1 * b1[j] + x2 * b2[j] + x3 * b3[j]
-            + x4 * b4[j] + x5 * b5[j] + x6 * b6[j] + x7 * b7[j];
-      }
-    }
-    for (; p < count; p++) {
-      float x0 = a[offset + p];
-      float[] b0 = rows[p];
+  /**
+   * out row = a row times bt, for an odd last row. A method of its own: written inline after the two-row loop
+   * it stopped C2 from vectorising that loop (measured: 3 ms became 14 ms).
+   */
+  private static void lastRow(float[] a, int ai, int k, float[][] bt, float[] out, int oi, int n) {
+    float[] acc = new float[n];
+    for (int p = 0; p < k; p++) {
+      float x0 = a[ai + p];
+      float[] b0 = bt[p];
       for (int j = 0; j < n; j++) {
         acc[j] += x0 * b0[j];
       }
     }
+    System.arraycopy(acc, 0, out, oi, n);
   }
 
   /** The rows of a row-major r x c matrix as separate arrays. */

@@ -100,6 +100,11 @@ class GradientPathBenchmark {
         CATALOG);
     float[] lossGrad = new float[ROWS * ROWS];
 
+    Hybrid hybrid = new Hybrid();
+    hybridStep(refined, u, v, items, logQ, hybrid);
+    notes.add(String.format("hybrid (hand gradients, ND4J products) vs hand: max |diff| dU %.2e, dV %.2e",
+        maxAbsDiff(handDu, hybrid.du), maxAbsDiff(handDv, hybrid.dv)));
+
     int defaultThreads = Nd4j.getEnvironment().maxThreads();
     int defaultOmp = NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads();
     int defaultBlas = Nd4j.factory().blas().getMaxThreads();
@@ -114,6 +119,8 @@ class GradientPathBenchmark {
         String tag = threads == 1 ? " [ND4J 1 thread]" : " [ND4J default threads]";
         time(rep, "step: SameDiff tree graph" + tag, () -> sameDiffStep(tree, u, v));
         time(rep, "step: SameDiff natural graph (wrong grads)" + tag, () -> sameDiffStep(natural, u, v));
+        time(rep, "step: hand-derived, products by Nd4j.gemm incl. copies" + tag,
+            () -> hybridStep(refined, u, v, items, logQ, hybrid));
         time(rep, "gemm scores U V^T: Nd4j.gemm" + tag, () -> Nd4j.gemm(uNd, vNd, scoresNd, false, true, 1.0, 0.0));
         time(rep, "gemm dU = G V: Nd4j.gemm" + tag, () -> Nd4j.gemm(gNd, vNd, outNd, false, false, 1.0, 0.0));
         time(rep, "gemm dV = G^T U: Nd4j.gemm" + tag, () -> Nd4j.gemm(gNd, uNd, outNd, true, false, 1.0, 0.0));
@@ -133,6 +140,42 @@ class GradientPathBenchmark {
     }
     setNd4jThreads(defaultThreads, defaultOmp, defaultBlas);
     System.out.println(report());
+  }
+
+  /** Buffers of the hybrid step: the hand-derived loss gradient with the three products done by ND4J. */
+  private static final class Hybrid {
+    final INDArray uNd = Nd4j.create(DataType.FLOAT, ROWS, D);
+    final INDArray uScaledNd = Nd4j.create(DataType.FLOAT, ROWS, D);
+    final INDArray vNd = Nd4j.create(DataType.FLOAT, ROWS, D);
+    final INDArray scoresNd = Nd4j.create(DataType.FLOAT, ROWS, ROWS);
+    final INDArray gNd = Nd4j.create(DataType.FLOAT, ROWS, ROWS);
+    final INDArray duNd = Nd4j.create(DataType.FLOAT, ROWS, D);
+    final INDArray dvNd = Nd4j.create(DataType.FLOAT, ROWS, D);
+    final float[] uScaled = new float[ROWS * D];
+    final float[] scores = new float[ROWS * ROWS];
+    final float[] grad = new float[ROWS * ROWS];
+    final float[] du = new float[ROWS * D];
+    final float[] dv = new float[ROWS * D];
+    final int[] positiveColumn = identityColumns();
+  }
+
+  /** What a worker would do per step with ND4J products: copy in, gemm, copy out, around the Java loss. */
+  private static void hybridStep(RefinedLogQ loss, float[] u, float[] v, int[] items, double[] logQ, Hybrid h) {
+    for (int i = 0; i < u.length; i++) {
+      h.uScaled[i] = u[i] * INV_TAU;
+    }
+    h.uNd.data().setData(u);
+    h.uScaledNd.data().setData(h.uScaled);
+    h.vNd.data().setData(v);
+    Nd4j.gemm(h.uScaledNd, h.vNd, h.scoresNd, false, true, 1.0, 0.0);
+    h.scoresNd.data().asNioFloat().get(h.scores);
+    loss.lossAndGradient(new Logits(Logits.Layout.SHARED, ROWS, ROWS, h.scores, h.positiveColumn, items, ROWS, logQ,
+        CATALOG), h.grad);
+    h.gNd.data().setData(h.grad);
+    Nd4j.gemm(h.gNd, h.vNd, h.duNd, false, false, INV_TAU, 0.0);
+    Nd4j.gemm(h.gNd, h.uNd, h.dvNd, true, false, INV_TAU, 0.0);
+    h.duNd.data().asNioFloat().get(h.du);
+    h.dvNd.data().asNioFloat().get(h.dv);
   }
 
   private static void setNd4jThreads(int environment, int omp, int blas) {

@@ -16,7 +16,7 @@ import java.util.Arrays;
  * of its own, and adds 4 or 8 rank-one terms per pass so that every load and store of an accumulator does 4 to
  * 8 multiply-adds. Loop nests that are not the kernel (transposing, an odd last row) live in methods of their
  * own: next to the kernel they made its compilation fast in some JVM runs and 4 times slower in others. On an
- * AVX-512 core this is 8 to 10 times faster than the textbook loops and within about 1.5 to 2.5 times of
+ * AVX-512 core this is 8 to 10 times faster than the textbook loops and within about 1.6 to 2.6 times of
  * single-threaded OpenBLAS at B = 1024, d = 64 (numbers and the comparison with ND4J in docs/decisions.md).
  * Sums are in float, in a fixed order: results are deterministic for a given input and shape, and differ from
  * a double-precision product by float rounding only.

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class LogQBiasTest {
 
   private static final int CATALOG = 40;
-  private static final int BATCHES = 40_000;
+  private static final int BATCHES = 25_000;
 
   /** Mean estimated gradient per item, its distance to the exact one, and the Monte-Carlo noise of that mean. */
   private static final class Measurement {

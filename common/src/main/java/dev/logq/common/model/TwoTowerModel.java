@@ -227,18 +227,19 @@ public final class TwoTowerModel implements Serializable {
     Tower user = userForward(params, batch.users, batch.history, n);
     Tower item = itemForward(params, columnItem, itemRows);
     int outDim = spec.outputDim();
-    float[] u = user.output;
+    // The temperature is folded into the user side: S = (U / tau) V^T, so it costs n x D, not n x cols.
+    float[] u = new float[n * outDim];
+    for (int i = 0; i < u.length; i++) {
+      u[i] = user.output[i] * inverseTemperature;
+    }
     float[] v = item.output;
     float[] scores = new float[n * cols];
     if (layout == Logits.Layout.SHARED) {
       Matrices.multiplyTransposed(u, v, scores, n, cols, outDim);
-      for (int i = 0; i < scores.length; i++) {
-        scores[i] *= inverseTemperature;
-      }
     } else {
       for (int b = 0; b < n; b++) {
         for (int j = 0; j < cols; j++) {
-          scores[b * cols + j] = dot(u, b * outDim, v, (b * cols + j) * outDim, outDim) * inverseTemperature;
+          scores[b * cols + j] = dot(u, b * outDim, v, (b * cols + j) * outDim, outDim);
         }
       }
     }
@@ -247,10 +248,7 @@ public final class TwoTowerModel implements Serializable {
     float[] gradScores = new float[n * cols];
     double value = loss.lossAndGradient(logits, gradScores);
 
-    // Backward: dS/dU = V / tau, dS/dV = U / tau.
-    for (int i = 0; i < gradScores.length; i++) {
-      gradScores[i] *= inverseTemperature;
-    }
+    // Backward: dL/dU = (G V) / tau, dL/dV = G^T (U / tau).
     float[] gradU = new float[n * outDim];
     float[] gradV = new float[itemRows * outDim];
     if (layout == Logits.Layout.SHARED) {
@@ -271,6 +269,9 @@ public final class TwoTowerModel implements Serializable {
           }
         }
       }
+    }
+    for (int i = 0; i < gradU.length; i++) {
+      gradU[i] *= inverseTemperature;
     }
     gradOut.clear();
     itemBackward(params, item, gradV, columnItem, itemRows, gradOut);

@@ -397,12 +397,30 @@ public final class TwoTowerModel implements Serializable {
     float[][] gradBiases = newBiasGradients(itemMlp);
     float[] gradInput = towerBackward(itemMlp, params, tower, gradOutput, gradWeights, gradBiases);
     int d = spec.embeddingDim();
-    SparseRowsBuilder rows = new SparseRowsBuilder(d, Math.min(m, spec.numItems()));
-    for (int i = 0; i < m; i++) {
-      rows.add(items[i], gradInput, i * d);
+    if (m == spec.numItems() && isIdentity(items, m)) {
+      // Full softmax: every item once, in order; the gradient rows are the tower's input gradient.
+      int[] ids = new int[m];
+      for (int i = 0; i < m; i++) {
+        ids[i] = i;
+      }
+      gradOut.putRows(ITEM_EMBEDDING, SparseRows.trusted(d, ids, java.util.Arrays.copyOf(gradInput, m * d)));
+    } else {
+      SparseRowsBuilder rows = new SparseRowsBuilder(d, Math.min(m, spec.numItems()));
+      for (int i = 0; i < m; i++) {
+        rows.add(items[i], gradInput, i * d);
+      }
+      gradOut.putRows(ITEM_EMBEDDING, rows.build());
     }
-    gradOut.putRows(ITEM_EMBEDDING, rows.build());
     putMlpGradients(itemMlp, gradWeights, gradBiases, gradOut);
+  }
+
+  private static boolean isIdentity(int[] items, int m) {
+    for (int i = 0; i < m; i++) {
+      if (items[i] != i) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private void userBackward(TensorStore params, Tower tower, float[] gradOutput, Batch batch, int n,

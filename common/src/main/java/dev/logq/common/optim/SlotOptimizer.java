@@ -58,16 +58,38 @@ abstract class SlotOptimizer implements Optimizer {
         throw new IllegalArgumentException("gradient names dense tensor '" + name + "', which the parameters lack");
       }
     }
+    // Validate everything first, so a bad gradient changes nothing.
+    for (String name : grad.tableNames()) {
+      EmbeddingTable table = params.table(name);
+      SparseRows rows = grad.rows(name);
+      if (rows.dim() != table.dim()) {
+        throw new IllegalArgumentException("gradient for table '" + name + "' has dim " + rows.dim()
+            + ", the table has dim " + table.dim());
+      }
+      if (rows.size() > 0 && rows.rowId(rows.size() - 1) >= table.rows()) {
+        throw new IllegalArgumentException("gradient names row " + rows.rowId(rows.size() - 1) + " of table '"
+            + name + "', which has " + table.rows() + " rows");
+      }
+      for (String slot : slots) {
+        state.table(slotName(slot, name));
+      }
+    }
+    for (String name : params.denseNames()) {
+      float[] gradient = grad.dense(name);
+      if (gradient != null && gradient.length != params.dense(name).length) {
+        throw new IllegalArgumentException("gradient for dense tensor '" + name + "' has " + gradient.length
+            + " values, the parameter has " + params.dense(name).length);
+      }
+      for (String slot : slots) {
+        state.dense(slotName(slot, name));
+      }
+    }
     double[] constants = stepConstants(step);
     TensorPatch result = new TensorPatch();
     for (String name : grad.tableNames()) {
       EmbeddingTable table = params.table(name);
       SparseRows rows = grad.rows(name);
       int dim = table.dim();
-      if (rows.dim() != dim) {
-        throw new IllegalArgumentException("gradient for table '" + name + "' has dim " + rows.dim()
-            + ", the table has dim " + dim);
-      }
       EmbeddingTable[] slotTables = new EmbeddingTable[slots.length];
       for (int s = 0; s < slots.length; s++) {
         slotTables[s] = state.table(slotName(slots[s], name));
@@ -97,9 +119,6 @@ abstract class SlotOptimizer implements Optimizer {
       float[] gradient = grad.dense(name);
       if (gradient == null) {
         gradient = new float[param.length];
-      } else if (gradient.length != param.length) {
-        throw new IllegalArgumentException("gradient for dense tensor '" + name + "' has " + gradient.length
-            + " values, the parameter has " + param.length);
       }
       float[][] slotValues = new float[slots.length][];
       for (int s = 0; s < slots.length; s++) {

@@ -139,6 +139,22 @@ class OptimizerTest {
   }
 
   @Test
+  void aBadGradientChangesNothing() {
+    Adam adam = new Adam(0.1, 0.9, 0.999, 1e-8);
+    TensorStore params = params();
+    TensorStore state = adam.newState(params);
+    TensorStore paramsBefore = params.copy();
+    TensorStore stateBefore = state.copy();
+    TensorPatch bad = grad(new int[] {0, 2}, new float[] {1f, 1f}, new float[] {1f});
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> adam.step(params, state, bad, 1));
+    assertTrue(e.getMessage().contains("row 2") && e.getMessage().contains("'e'"), e.getMessage());
+    TensorPatch wrongDense = grad(new int[] {0}, new float[] {1f}, new float[] {1f, 2f});
+    assertThrows(IllegalArgumentException.class, () -> adam.step(params, state, wrongDense, 1));
+    assertTrue(params.bitwiseEquals(paramsBefore));
+    assertTrue(state.bitwiseEquals(stateBefore));
+  }
+
+  @Test
   void factoryAndValidation() {
     assertInstanceOf(Adam.class, Optimizers.create("Adam", 0.01, 0.9, 0.999, 1e-8));
     assertInstanceOf(Adagrad.class, Optimizers.create("adagrad", 0.01, 0.9, 0.999, 1e-8));

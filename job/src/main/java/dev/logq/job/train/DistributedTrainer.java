@@ -110,7 +110,7 @@ public final class DistributedTrainer {
     }
 
     Broadcast<double[]> logQ = sc.broadcast(itemLogQ);
-    List<Broadcast<RoundPatch>> patches = new ArrayList<>();
+    List<Broadcast<byte[]>> patches = new ArrayList<>();
     long baseVersion = position.globalRound();
     List<TrainerState.EpochStats> curve = new ArrayList<>(position.curve());
     long round = position.globalRound();
@@ -144,11 +144,11 @@ public final class DistributedTrainer {
         if (patch == null) {
           continue; // every shard was exhausted: nothing to apply (cannot happen with ceil(largest))
         }
-        patches.add(sc.broadcast(patch));
+        patches.add(sc.broadcast(patch.toBytes()));
         round++;
         roundsRun++;
-        long examples = results.stream().mapToLong(RoundResult::examples).sum();
-        double lossSum = results.stream().mapToDouble(RoundResult::lossSum).sum();
+        long examples = results.stream().mapToLong(x -> x.examples).sum();
+        double lossSum = results.stream().mapToDouble(x -> x.lossSum).sum();
         if (!Double.isFinite(lossSum)) {
           throw new IllegalStateException(String.format("Training diverged: loss is %s in epoch %d, round %d;"
               + " lower train.learningRate or raise model.temperature", lossSum, epoch + 1, r + 1));
@@ -156,10 +156,9 @@ public final class DistributedTrainer {
         epochLossSum += lossSum;
         epochExamples += examples;
         roundMillis += (t1 - t0) / 1e6;
-        computeMillis += results.stream().mapToLong(RoundResult::computeNanos).max().orElse(0) / 1e6;
+        computeMillis += results.stream().mapToLong(x -> x.computeNanos).max().orElse(0) / 1e6;
         updateMillis += (t2 - t1) / 1e6;
-        patchBytes += patch.params().sizeInBytes()
-            + (patch.optimizerState() == null ? 0 : patch.optimizerState().sizeInBytes());
+        patchBytes += patch.sizeInBytes();
 
         boolean epochEnd = r == roundsPerEpoch - 1;
         boolean periodic = plan.checkpointEverySteps() > 0 && round % plan.checkpointEverySteps() == 0;
@@ -171,7 +170,7 @@ public final class DistributedTrainer {
           base = Checkpoints.write(checkpointDir, master, state, now, hadoopConf);
           Checkpoints.pruneOlderThan(checkpointDir, base, hadoopConf);
           baseVersion = round;
-          for (Broadcast<RoundPatch> b : patches) {
+          for (Broadcast<byte[]> b : patches) {
             b.destroy();
           }
           patches.clear();
@@ -196,7 +195,7 @@ public final class DistributedTrainer {
     final String finishedRun = runId;
     sc.setJobGroup("logq-train", "Releasing model replicas", false);
     shards.foreachPartition(it -> Replicas.release(finishedRun));
-    for (Broadcast<RoundPatch> b : patches) {
+    for (Broadcast<byte[]> b : patches) {
       b.destroy();
     }
     logQ.destroy();
@@ -223,13 +222,14 @@ public final class DistributedTrainer {
     TensorPatch params = new TensorPatch();
     TensorPatch optState = new TensorPatch();
     for (RoundResult r : results) { // collect() returns partition order: deterministic sums
-      if (r.examples() == 0) {
+      if (r.examples == 0) {
         continue;
       }
-      examples += r.examples();
-      params.addScaled(r.params(), 1f);
-      if (r.optimizerState() != null) {
-        optState.addScaled(r.optimizerState(), 1f);
+      examples += r.examples;
+      TensorPatch[] sent = r.patches();
+      params.addScaled(sent[0], 1f);
+      if (sent[1] != null) {
+        optState.addScaled(sent[1], 1f);
       }
     }
     if (examples == 0) {

@@ -1,10 +1,10 @@
 package dev.logq.job.train;
 
+import static org.apache.spark.sql.functions.array_sort;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_list;
 import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.struct;
-import static org.apache.spark.sql.functions.array_sort;
 
 import dev.logq.common.model.ModelSpec;
 import dev.logq.common.model.TensorStore;
@@ -12,8 +12,9 @@ import dev.logq.common.model.TwoTowerModel;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
+import java.util.NoSuchElementException;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.deploy.SparkHadoopUtil;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -24,7 +25,8 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * Runs the trained towers over every user and item, in Spark, to produce the retrieval embeddings
- * (the tower outputs, L2-normalised when the model is). The trained parameters are broadcast once.
+ * (the tower outputs, L2-normalised when the model is). Executors read the parameters from the model
+ * file written to the output (see {@link ModelFiles}).
  */
 public final class Embedder {
 
@@ -35,38 +37,36 @@ public final class Embedder {
       .add("item_idx", DataTypes.IntegerType, false)
       .add("embedding", DataTypes.createArrayType(DataTypes.FloatType, false), false);
 
-  private static final int CHUNK = 4096;
+  private static final int CHUNK = 2048;
 
   private final SparkSession spark;
   private final ModelSpec spec;
-  private final Broadcast<TensorStore> params;
+  private final String modelPath;
 
-  public Embedder(SparkSession spark, ModelSpec spec, TensorStore trained) {
+  public Embedder(SparkSession spark, ModelSpec spec, String modelPath) {
     this.spark = spark;
     this.spec = spec;
-    this.params = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(trained);
+    this.modelPath = modelPath;
   }
 
   /** Embeddings of items 0 .. numItems-1: columns item_idx, embedding. */
   public Dataset<Row> items(int partitions) {
     ModelSpec s = spec;
-    Broadcast<TensorStore> p = params;
+    String path = modelPath;
     Dataset<Row> ids = spark.range(0, s.numItems(), 1, partitions).toDF("item_idx");
-    return spark.createDataFrame(ids.javaRDD().mapPartitions(it -> {
-      TwoTowerModel model = new TwoTowerModel(s);
-      List<Row> out = new ArrayList<>();
-      int[] chunk = new int[CHUNK];
-      float[] emb = new float[CHUNK * s.outputDim()];
-      int n = 0;
-      while (it.hasNext()) {
-        chunk[n++] = (int) it.next().getLong(0);
-        if (n == CHUNK || !it.hasNext()) {
-          model.itemEmbeddings(p.value(), chunk, n, emb);
-          emit(out, chunk, n, emb, s.outputDim());
-          n = 0;
-        }
+    return spark.createDataFrame(ids.javaRDD().mapPartitions(it -> new Chunked(it, CHUNK, s.outputDim()) {
+      final TwoTowerModel model = new TwoTowerModel(s);
+      final TensorStore params = load(path);
+
+      @Override
+      int read(Row r, int slot) {
+        return (int) r.getLong(0);
       }
-      return out.iterator();
+
+      @Override
+      void embed(int[] ids, int n, float[] out) {
+        model.itemEmbeddings(params, ids, n, out);
+      }
     }), ITEM_SCHEMA);
   }
 
@@ -76,7 +76,7 @@ public final class Embedder {
    */
   public Dataset<Row> users(Dataset<Row> train, int partitions) {
     ModelSpec s = spec;
-    Broadcast<TensorStore> p = params;
+    String path = modelPath;
     int length = s.userTower() == ModelSpec.UserTower.HISTORY ? s.historyLength() : 0;
     Dataset<Row> ids = spark.range(0, s.numUsers(), 1, partitions).toDF("user_idx")
         .withColumn("user_idx", col("user_idx").cast("int"));
@@ -89,28 +89,28 @@ public final class Embedder {
           .agg(array_sort(collect_list(struct(col("ts"), col("item_idx")))).as("recent"));
       ids = ids.join(recent, "user_idx", "left");
     }
-    return spark.createDataFrame(ids.javaRDD().mapPartitions((Iterator<Row> it) -> {
-      TwoTowerModel model = new TwoTowerModel(s);
-      List<Row> out = new ArrayList<>();
-      int[] chunk = new int[CHUNK];
-      int[] history = new int[CHUNK * Math.max(1, length)];
-      float[] emb = new float[CHUNK * s.outputDim()];
-      int n = 0;
-      while (it.hasNext()) {
-        Row r = it.next();
-        chunk[n] = r.getInt(0);
+    return spark.createDataFrame(ids.javaRDD().mapPartitions(it -> new Chunked(it, CHUNK, s.outputDim()) {
+      final TwoTowerModel model = new TwoTowerModel(s);
+      final TensorStore params = load(path);
+      final int[] history = new int[CHUNK * Math.max(1, length)];
+
+      @Override
+      int read(Row r, int slot) {
         if (length > 0) {
-          fillHistory(r.isNullAt(1) ? List.of() : r.getList(1), history, n * length, length);
+          fillHistory(r.isNullAt(1) ? List.of() : r.getList(1), history, slot * length, length);
         }
-        n++;
-        if (n == CHUNK || !it.hasNext()) {
-          model.userEmbeddings(p.value(), chunk, length > 0 ? history : null, n, emb);
-          emit(out, chunk, n, emb, s.outputDim());
-          n = 0;
-        }
+        return r.getInt(0);
       }
-      return out.iterator();
+
+      @Override
+      void embed(int[] ids, int n, float[] out) {
+        model.userEmbeddings(params, length > 0 ? null : ids, length > 0 ? history : null, n, out);
+      }
     }), USER_SCHEMA);
+  }
+
+  private static TensorStore load(String path) {
+    return ModelFiles.cached(path, SparkHadoopUtil.get().newConfiguration(SparkEnv.get().conf()));
   }
 
   /** Oldest first (array_sort by ts), left-padded with -1 so the most recent item is last. */
@@ -124,19 +124,58 @@ public final class Embedder {
     }
   }
 
-  private static void emit(List<Row> out, int[] ids, int n, float[] emb, int dim) {
-    for (int i = 0; i < n; i++) {
-      float[] v = new float[dim];
-      System.arraycopy(emb, i * dim, v, 0, dim);
-      Float[] boxed = new Float[dim];
-      for (int d = 0; d < dim; d++) {
-        boxed[d] = v[d];
-      }
-      out.add(RowFactory.create(ids[i], boxed));
-    }
-  }
+  /** Streams rows through the tower a chunk at a time, so a partition is never held in memory whole. */
+  private abstract static class Chunked implements Iterator<Row> {
+    private final Iterator<Row> input;
+    private final int dim;
+    private final int[] ids;
+    private final float[] out;
+    private final List<Row> ready = new ArrayList<>();
+    private int next;
 
-  public void release() {
-    params.destroy();
+    Chunked(Iterator<Row> input, int chunk, int dim) {
+      this.input = input;
+      this.dim = dim;
+      this.ids = new int[chunk];
+      this.out = new float[chunk * dim];
+    }
+
+    abstract int read(Row r, int slot);
+
+    abstract void embed(int[] ids, int n, float[] out);
+
+    @Override
+    public boolean hasNext() {
+      if (next < ready.size()) {
+        return true;
+      }
+      ready.clear();
+      next = 0;
+      int n = 0;
+      while (n < ids.length && input.hasNext()) {
+        ids[n] = read(input.next(), n);
+        n++;
+      }
+      if (n == 0) {
+        return false;
+      }
+      embed(ids, n, out);
+      for (int i = 0; i < n; i++) {
+        Float[] v = new Float[dim];
+        for (int d = 0; d < dim; d++) {
+          v[d] = out[i * dim + d];
+        }
+        ready.add(RowFactory.create(ids[i], v));
+      }
+      return true;
+    }
+
+    @Override
+    public Row next() {
+      if (!hasNext()) {
+        throw new NoSuchElementException();
+      }
+      return ready.get(next++);
+    }
   }
 }

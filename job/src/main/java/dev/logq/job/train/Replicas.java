@@ -50,14 +50,14 @@ final class Replicas {
         rebuild(replica, source, plan, optimizer, withState, hadoopConf);
       }
       for (long v = replica.version + 1; v <= target; v++) {
-        RoundPatch patch = source.patches().get((int) (v - source.baseVersion() - 1)).value();
-        if (patch.version() != v) {
+        RoundPatch patch = RoundPatch.fromBytes(source.patches().get((int) (v - source.baseVersion() - 1)).value());
+        if (patch.version != v) {
           throw new IllegalStateException("patch list out of order: expected version " + v + ", got "
-              + patch.version());
+              + patch.version);
         }
-        replica.params.applyPatch(patch.params());
-        if (withState && patch.optimizerState() != null) {
-          replica.state.applyPatch(patch.optimizerState());
+        replica.params.applyPatch(patch.params);
+        if (withState && patch.optimizerState != null) {
+          replica.state.applyPatch(patch.optimizerState);
         }
         replica.version = v;
       }

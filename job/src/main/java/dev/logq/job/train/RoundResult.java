@@ -6,12 +6,34 @@ import java.io.Serializable;
 /**
  * What one worker sends back after a round: with gradient averaging the SUM over its examples of the
  * per-example gradient; with local steps the example-weighted change of its replica (parameters and
- * optimizer state). Weighted sums let the driver form exact example-weighted means.
+ * optimizer state). Weighted sums let the driver form exact example-weighted means. The patches travel
+ * encoded (see {@link Payloads}); a plain class, not a record, so Kryo can ship it too.
  */
-public record RoundResult(int partition, long examples, double lossSum, TensorPatch params,
-                          TensorPatch optimizerState, long computeNanos) implements Serializable {
+final class RoundResult implements Serializable {
+
+  private static final long serialVersionUID = 1L;
+
+  final int partition;
+  final long examples;
+  final double lossSum;
+  final long computeNanos;
+  private final byte[] payload;
+
+  RoundResult(int partition, long examples, double lossSum, TensorPatch params, TensorPatch optimizerState,
+              long computeNanos) {
+    this.partition = partition;
+    this.examples = examples;
+    this.lossSum = lossSum;
+    this.computeNanos = computeNanos;
+    this.payload = examples == 0 ? null : Payloads.encode(params, optimizerState);
+  }
 
   static RoundResult empty(int partition) {
     return new RoundResult(partition, 0, 0.0, null, null, 0);
+  }
+
+  /** [params, optimizerState (null with gradient averaging)]. */
+  TensorPatch[] patches() {
+    return Payloads.decode(payload);
   }
 }

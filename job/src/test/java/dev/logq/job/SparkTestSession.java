@@ -12,8 +12,13 @@ public final class SparkTestSession {
   private SparkTestSession() {}
 
   public static SparkSession start(String appName) {
+    return start(appName, "local[2]");
+  }
+
+  /** With a master such as local[1] or local[2,3] (2 threads, a failed task is tried up to 3 times). */
+  public static SparkSession start(String appName, String master) {
     SparkSession spark = SparkSession.builder()
-        .master("local[2]")
+        .master(master)
         .appName(appName)
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", "4")

@@ -153,10 +153,12 @@ final class Worker {
     if (spec == null || spec.isEmpty()) {
       return;
     }
+    // "round:partition" fails the first attempt only; "round:partition:always" every attempt.
     String[] parts = spec.split(":");
     TaskContext context = TaskContext.get();
+    boolean always = parts.length > 2 && parts[2].equals("always");
     if (Long.parseLong(parts[0]) == task.globalRound() && Integer.parseInt(parts[1]) == partition
-        && context != null && context.attemptNumber() == 0) {
+        && context != null && (always || context.attemptNumber() == 0)) {
       throw new IllegalStateException("Injected failure in round " + task.globalRound() + ", partition "
           + partition + " (first attempt only)");
     }

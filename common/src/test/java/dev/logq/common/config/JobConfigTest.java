@@ -253,6 +253,15 @@ class JobConfigTest {
   }
 
   @Test
+  void everyKeyIsInTheReadmeReference() throws Exception {
+    Path readme = Path.of(System.getProperty("logq.projectRoot", "..")).resolve("README.md");
+    String text = Files.readString(readme, StandardCharsets.UTF_8);
+    for (String key : JobConfig.knownKeys()) {
+      assertTrue(text.contains("| `" + key + "` |"), "README.md's configuration reference lacks " + key);
+    }
+  }
+
+  @Test
   void toMapIsUnmodifiable() {
     Map<String, Object> m = JobConfig.defaults().toMap();
     assertThrows(UnsupportedOperationException.class, () -> m.put("x", 1));

@@ -118,7 +118,8 @@ public final class SplitResult {
     m.put("trainRows", trainRows);
     m.put("testRowsBeforeColdStart", testRowsBeforeColdStart);
     m.put("coldItemTestRowsRemoved", coldItemTestRows);
-    m.put(coldUsersKept ? "coldUserTestRowsKept" : "coldUserTestRowsRemoved", coldUserTestRows);
+    m.put("coldUserTestRows", coldUserTestRows);
+    m.put("coldUserTestRowsKept", coldUsersKept);
     m.put("coldUsers", coldUsers);
     m.put("testRows", testRows);
     m.put("realisedTestShare", realisedTestShare());

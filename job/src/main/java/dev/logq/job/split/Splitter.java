@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  *       descending, so ties are broken the same way on every run (rows equal in all three are
  *       interchangeable).
  *   <li>temporal: one global cut: test holds the interactions with timestamp &gt; t*, where t* is the
- *       (1 - testFraction) quantile of the timestamps (Spark's approxQuantile, relative rank error 1e-4).
+ *       (1 - testFraction) quantile of the timestamps (Spark's approxQuantile, relative rank error 1e-4,
+ *       computed in double: exact for timestamps below 2^53, e.g. epoch seconds, millis or micros).
  *       Interactions at the same timestamp stay on one side, so the realised share can differ from
  *       testFraction when many share the cut's timestamp; the result reports it.
  *   <li>random: an interaction goes to test when a 64-bit hash of (seed, user, item, timestamp, weight)

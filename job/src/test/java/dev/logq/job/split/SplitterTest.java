@@ -208,7 +208,8 @@ class SplitterTest {
     assertEquals(2, s.coldUsers());     // z and y
     assertFalse(s.coldUsersKept());
     assertEquals(1, s.testRows());
-    assertEquals(2L, s.stats().get("coldUserTestRowsRemoved"));
+    assertEquals(2L, s.stats().get("coldUserTestRows"));
+    assertEquals(false, s.stats().get("coldUserTestRowsKept"));
     s.unpersist();
 
     SplitResult h = Splitter.prepare(train, test, idTower.withOverrides("model.userTower=history"));

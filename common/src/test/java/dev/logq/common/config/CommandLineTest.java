@@ -1,0 +1,86 @@
+package dev.logq.common.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.logq.common.error.ConfigException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CommandLineTest {
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void flagsAndOverrides() throws Exception {
+    Path conf = dir.resolve("job.conf");
+    Files.writeString(conf, "logq { train.epochs = 7, mode = train }\n");
+    CommandLine cl = JobConfig.fromArgs(new String[] {"--conf", conf.toString(), "train.batchSize=64", "--overwrite",
+        "--mode=compare", "--resume", "loss.type=standard"});
+    assertEquals(conf, cl.confFile());
+    assertTrue(cl.overwrite());
+    assertTrue(cl.resume());
+    assertFalse(cl.help());
+    assertEquals(JobConfig.Mode.COMPARE, cl.mode());
+    assertEquals(List.of("train.batchSize=64", "loss.type=standard"), cl.overrides());
+    JobConfig c = cl.config();
+    assertEquals(7, c.train().epochs());
+    assertEquals(64, c.train().batchSize());
+    assertEquals(JobConfig.Mode.COMPARE, c.mode());
+    assertTrue(c.output().overwrite());
+    assertEquals(JobConfig.LossType.STANDARD, c.loss().type());
+  }
+
+  @Test
+  void flagsWinOverKeyValue() {
+    CommandLine cl = CommandLine.parse(new String[] {"--mode", "generate", "mode=train", "input.path=/tmp/x"});
+    assertEquals(JobConfig.Mode.GENERATE, cl.config().mode());
+    CommandLine none = CommandLine.parse(new String[0]);
+    assertNull(none.confFile());
+    assertNull(none.mode());
+    assertEquals(JobConfig.defaults(), none.config());
+  }
+
+  @Test
+  void help() {
+    assertTrue(CommandLine.parse(new String[] {"--help"}).help());
+    assertTrue(CommandLine.parse(new String[] {"-h"}).help());
+    assertTrue(CommandLine.usage().contains("--conf FILE"));
+  }
+
+  @Test
+  void errorsNameTheArgument() {
+    ConfigException unknown = assertThrows(ConfigException.class, () -> CommandLine.parse(new String[] {"--epochs", "3"}));
+    assertEquals("--epochs", unknown.key());
+    assertTrue(unknown.getMessage().contains("Unknown option '--epochs'"), unknown.getMessage());
+
+    ConfigException noValue = assertThrows(ConfigException.class, () -> CommandLine.parse(new String[] {"--conf"}));
+    assertTrue(noValue.getMessage().contains("--conf needs a value"), noValue.getMessage());
+
+    ConfigException badMode = assertThrows(ConfigException.class, () -> CommandLine.parse(new String[] {"--mode", "fit"}));
+    assertTrue(badMode.getMessage().contains("'fit'") && badMode.getMessage().contains("train, compare, generate"),
+        badMode.getMessage());
+
+    ConfigException bare = assertThrows(ConfigException.class, () -> CommandLine.parse(new String[] {"train.epochs"}));
+    assertTrue(bare.getMessage().contains("'train.epochs'") && bare.getMessage().contains("key=value"), bare.getMessage());
+
+    ConfigException twice = assertThrows(ConfigException.class,
+        () -> CommandLine.parse(new String[] {"--conf", "a.conf", "--conf=b.conf"}));
+    assertTrue(twice.getMessage().contains("twice"), twice.getMessage());
+
+    ConfigException valued = assertThrows(ConfigException.class, () -> CommandLine.parse(new String[] {"--overwrite=yes"}));
+    assertTrue(valued.getMessage().contains("takes no value"), valued.getMessage());
+
+    CommandLine missingFile = CommandLine.parse(new String[] {"--conf", dir.resolve("absent.conf").toString()});
+    ConfigException absent = assertThrows(ConfigException.class, missingFile::config);
+    assertEquals("--conf", absent.key());
+    assertTrue(absent.getMessage().contains("absent.conf"), absent.getMessage());
+  }
+}

@@ -1,5 +1,7 @@
 package dev.logq.job.output;
 
+import dev.logq.common.error.OutputExistsException;
+
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -22,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * <p>Protocol:
  * <ol>
  *   <li>{@link #begin}: refuse an existing output path unless overwriting (exit code
- *       {@link OutputExistsException#EXIT_CODE}); create the staging directory
+ *       exit code 4, {@link OutputExistsException}); create the staging directory
  *       {@code <parent>/_<name>.tmp-<runId>}, a sibling of the output path. Its leading underscore
  *       hides it from Spark/Hive readers of the parent.</li>
  *   <li>Everything is written under the staging directory ({@link #create}, {@link #stagingUri} for
@@ -86,7 +88,7 @@ public final class AtomicOutput implements AutoCloseable {
     FileSystem fs = p.getFileSystem(conf);
     Path q = fs.makeQualified(p);
     if (!overwrite && fs.exists(q)) {
-      throw new OutputExistsException(q.toString(), fs.exists(new Path(q, SUCCESS_MARKER)));
+      throw exists(q.toString(), fs.exists(new Path(q, SUCCESS_MARKER)));
     }
   }
 
@@ -193,7 +195,7 @@ public final class AtomicOutput implements AutoCloseable {
     boolean replacing = fs.exists(finalPath);
     if (replacing && !overwrite) {
       abort();
-      throw new OutputExistsException(finalPath.toString(), fs.exists(new Path(finalPath, SUCCESS_MARKER)));
+      throw exists(finalPath.toString(), fs.exists(new Path(finalPath, SUCCESS_MARKER)));
     }
     if (replacing) {
       if (fs.exists(backupPath)) {
@@ -303,5 +305,13 @@ public final class AtomicOutput implements AutoCloseable {
         out.add(name);
       }
     }
+  }
+
+  private static OutputExistsException exists(String path, boolean complete) {
+    return new OutputExistsException(path, "output path " + path + " already exists"
+        + (complete ? " and holds a complete earlier run (it has _SUCCESS)"
+            : " (without _SUCCESS: an incomplete or foreign directory)")
+        + "; choose another output.path (e.g. with {ds} or {runId} in it) or set output.overwrite=true"
+        + " (--overwrite) to replace it");
   }
 }

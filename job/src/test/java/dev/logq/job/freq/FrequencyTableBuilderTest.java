@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.logq.common.data.Interactions;
 import dev.logq.common.error.DataException;
 import dev.logq.common.freq.LogQTable;
-import dev.logq.job.testutil.LocalSpark;
+import dev.logq.job.SparkTestSession;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.Dataset;
@@ -29,7 +29,7 @@ class FrequencyTableBuilderTest {
 
   @BeforeAll
   static void start() {
-    spark = LocalSpark.start("FrequencyTableBuilderTest");
+    spark = SparkTestSession.start("FrequencyTableBuilderTest");
   }
 
   @AfterAll

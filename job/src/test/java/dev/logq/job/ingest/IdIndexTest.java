@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.logq.common.data.Interactions;
 import dev.logq.common.error.DataException;
-import dev.logq.job.testutil.LocalSpark;
+import dev.logq.job.SparkTestSession;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,7 +30,7 @@ class IdIndexTest {
 
   @BeforeAll
   static void start() {
-    spark = LocalSpark.start("IdIndexTest");
+    spark = SparkTestSession.start("IdIndexTest");
   }
 
   @AfterAll

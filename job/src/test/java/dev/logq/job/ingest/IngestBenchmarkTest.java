@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.logq.common.config.JobConfig;
-import dev.logq.job.testutil.LocalSpark;
+import dev.logq.job.SparkTestSession;
 import dev.logq.job.testutil.SharedData;
 import java.nio.file.Path;
 import java.util.List;
@@ -28,7 +28,7 @@ class IngestBenchmarkTest {
 
   @BeforeAll
   static void start() {
-    spark = LocalSpark.start("IngestBenchmarkTest");
+    spark = SparkTestSession.start("IngestBenchmarkTest");
   }
 
   @AfterAll

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.logq.common.config.JobConfig;
 import dev.logq.common.error.DataException;
 import dev.logq.common.error.ExitCode;
-import dev.logq.job.testutil.LocalSpark;
+import dev.logq.job.SparkTestSession;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -37,7 +37,7 @@ class InteractionReaderTest {
 
   @BeforeAll
   static void start() {
-    spark = LocalSpark.start("InteractionReaderTest");
+    spark = SparkTestSession.start("InteractionReaderTest");
   }
 
   @AfterAll

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.logq.common.config.JobConfig;
-import dev.logq.job.testutil.LocalSpark;
+import dev.logq.job.SparkTestSession;
 import dev.logq.job.testutil.SharedData;
 import java.io.BufferedReader;
 import java.nio.charset.StandardCharsets;
@@ -29,7 +29,7 @@ class RealDataIngestTest {
 
   @BeforeAll
   static void start() {
-    spark = LocalSpark.start("RealDataIngestTest");
+    spark = SparkTestSession.start("RealDataIngestTest");
   }
 
   @AfterAll

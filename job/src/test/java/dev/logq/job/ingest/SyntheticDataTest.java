@@ -8,7 +8,7 @@ import dev.logq.common.config.JobConfig;
 import dev.logq.common.data.SyntheticModel;
 import dev.logq.common.error.ExitCode;
 import dev.logq.common.error.OutputExistsException;
-import dev.logq.job.testutil.LocalSpark;
+import dev.logq.job.SparkTestSession;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,7 +28,7 @@ class SyntheticDataTest {
 
   @BeforeAll
   static void start() {
-    spark = LocalSpark.start("SyntheticDataTest");
+    spark = SparkTestSession.start("SyntheticDataTest");
   }
 
   @AfterAll

@@ -1,5 +1,7 @@
 package dev.logq.job.output;
 
+import dev.logq.common.error.OutputExistsException;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,5 +1,7 @@
 package dev.logq.job.output;
 
+import dev.logq.common.error.OutputExistsException;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -95,7 +97,7 @@ class AtomicOutputTest {
   void anExistingOutputIsRefusedWithoutOverwrite() throws IOException {
     run(conf, out(), false, "r1", "v1", false);
     OutputExistsException e = assertThrows(OutputExistsException.class, () -> run(conf, out(), false, "r2", "v2", false));
-    assertEquals(4, e.exitCode());
+    assertEquals(4, e.exitCode().code());
     assertTrue(e.getMessage().contains(new File(tmp, "run").getAbsolutePath()), e.getMessage());
     assertTrue(e.getMessage().contains("output.overwrite"), e.getMessage());
     assertTrue(e.getMessage().contains("_SUCCESS"), e.getMessage());

@@ -11,7 +11,7 @@ import dev.logq.common.config.JobConfig;
 import dev.logq.common.config.JobConfig.UserTower;
 import dev.logq.common.error.DataException;
 import dev.logq.job.ingest.InteractionReader;
-import dev.logq.job.testutil.LocalSpark;
+import dev.logq.job.SparkTestSession;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -35,7 +35,7 @@ class SplitterTest {
 
   @BeforeAll
   static void start() {
-    spark = LocalSpark.start("SplitterTest");
+    spark = SparkTestSession.start("SplitterTest");
   }
 
   @AfterAll

@@ -54,20 +54,7 @@ public final class Embedder {
     ModelSpec s = spec;
     String path = modelPath;
     Dataset<Row> ids = spark.range(0, s.numItems(), 1, partitions).toDF("item_idx");
-    return spark.createDataFrame(ids.javaRDD().mapPartitions(it -> new Chunked(it, CHUNK, s.outputDim()) {
-      final TwoTowerModel model = new TwoTowerModel(s);
-      final TensorStore params = load(path);
-
-      @Override
-      int read(Row r, int slot) {
-        return (int) r.getLong(0);
-      }
-
-      @Override
-      void embed(int[] ids, int n, float[] out) {
-        model.itemEmbeddings(params, ids, n, out);
-      }
-    }), ITEM_SCHEMA);
+    return spark.createDataFrame(ids.javaRDD().mapPartitions(it -> itemRows(it, s, path)), ITEM_SCHEMA);
   }
 
   /**
@@ -89,11 +76,31 @@ public final class Embedder {
           .agg(array_sort(collect_list(struct(col("ts"), col("item_idx")))).as("recent"));
       ids = ids.join(recent, "user_idx", "left");
     }
-    return spark.createDataFrame(ids.javaRDD().mapPartitions(it -> new Chunked(it, CHUNK, s.outputDim()) {
-      final TwoTowerModel model = new TwoTowerModel(s);
-      final TensorStore params = load(path);
-      final int[] history = new int[CHUNK * Math.max(1, length)];
+    return spark.createDataFrame(ids.javaRDD().mapPartitions(it -> userRows(it, s, path, length)), USER_SCHEMA);
+  }
 
+  // Static, so the anonymous iterators capture no Embedder (the closures must serialise).
+  private static Iterator<Row> itemRows(Iterator<Row> it, ModelSpec s, String path) {
+    TwoTowerModel model = new TwoTowerModel(s);
+    TensorStore params = load(path);
+    return new Chunked(it, CHUNK, s.outputDim()) {
+      @Override
+      int read(Row r, int slot) {
+        return (int) r.getLong(0);
+      }
+
+      @Override
+      void embed(int[] ids, int n, float[] out) {
+        model.itemEmbeddings(params, ids, n, out);
+      }
+    };
+  }
+
+  private static Iterator<Row> userRows(Iterator<Row> it, ModelSpec s, String path, int length) {
+    TwoTowerModel model = new TwoTowerModel(s);
+    TensorStore params = load(path);
+    int[] history = new int[CHUNK * Math.max(1, length)];
+    return new Chunked(it, CHUNK, s.outputDim()) {
       @Override
       int read(Row r, int slot) {
         if (length > 0) {
@@ -106,7 +113,7 @@ public final class Embedder {
       void embed(int[] ids, int n, float[] out) {
         model.userEmbeddings(params, length > 0 ? null : ids, length > 0 ? history : null, n, out);
       }
-    }), USER_SCHEMA);
+    };
   }
 
   private static TensorStore load(String path) {

@@ -3,13 +3,14 @@ package dev.logq.job.train;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_list;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.pmod;
 import static org.apache.spark.sql.functions.xxhash64;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
+import org.apache.spark.Partitioner;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -17,6 +18,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.expressions.WindowSpec;
 import org.apache.spark.storage.StorageLevel;
+import scala.Tuple2;
 
 /**
  * Turns the indexed training split into one {@link TrainingShard} per worker.
@@ -50,22 +52,30 @@ public final class ShardBuilder {
       rows = rows.withColumn("history", collect_list(col(ITEM)).over(previous));
     }
     Column key = xxhash64(lit(seed), col(USER), col(ITEM), col(TIME));
-    Dataset<Row> placed = rows.withColumn("shard_key", key)
-        .repartition(workers, pmod(col("shard_key"), lit(workers)))
-        .sortWithinPartitions(col("shard_key"), col(USER), col(ITEM), col(TIME));
     final int length = historyLength;
-    JavaRDD<TrainingShard> shards = placed.toJavaRDD()
+    final int n = workers;
+    // Worker = pmod(key, workers), placed by an identity partitioner (Spark's hash partitioning of
+    // the worker number would map several workers to one partition).
+    JavaRDD<TrainingShard> shards = rows.withColumn("shard_key", key).toJavaRDD()
+        .mapToPair(r -> new Tuple2<>((int) Math.floorMod(r.getLong(r.fieldIndex("shard_key")), (long) n), r))
+        .partitionBy(new WorkerPartitioner(n))
         .mapPartitionsWithIndex((partition, it) -> Collections.singletonList(toShard(partition, it, length))
             .iterator(), true);
     return shards.persist(StorageLevel.MEMORY_AND_DISK());
   }
 
-  private static TrainingShard toShard(int partition, Iterator<Row> it, int historyLength) {
+  private static TrainingShard toShard(int partition, Iterator<Tuple2<Integer, Row>> it, int historyLength) {
+    List<Row> rows = new ArrayList<>();
+    while (it.hasNext()) {
+      rows.add(it.next()._2());
+    }
+    // Sorted by (hash key, user, item, time): the order no longer depends on shuffle arrival order.
+    rows.sort(Comparator.<Row>comparingLong(r -> r.getLong(r.fieldIndex("shard_key")))
+        .thenComparingInt(r -> r.getInt(0)).thenComparingInt(r -> r.getInt(1)).thenComparingLong(r -> r.getLong(2)));
     IntList users = new IntList();
     IntList items = new IntList();
     IntList history = new IntList();
-    while (it.hasNext()) {
-      Row r = it.next();
+    for (Row r : rows) {
       users.add(r.getInt(0));
       items.add(r.getInt(1));
       if (historyLength > 0) {
@@ -80,6 +90,36 @@ public final class ShardBuilder {
       }
     }
     return new TrainingShard(partition, users.toArray(), items.toArray(), historyLength, history.toArray());
+  }
+
+  /** Partition i holds worker i. */
+  static final class WorkerPartitioner extends Partitioner {
+    private static final long serialVersionUID = 1L;
+    private final int workers;
+
+    WorkerPartitioner(int workers) {
+      this.workers = workers;
+    }
+
+    @Override
+    public int numPartitions() {
+      return workers;
+    }
+
+    @Override
+    public int getPartition(Object key) {
+      return (Integer) key;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof WorkerPartitioner w && w.workers == workers;
+    }
+
+    @Override
+    public int hashCode() {
+      return workers;
+    }
   }
 
   /** A growable int array, so a shard of millions of rows is not a List of boxed Integers. */

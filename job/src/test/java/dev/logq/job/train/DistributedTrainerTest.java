@@ -117,6 +117,18 @@ class DistributedTrainerTest {
   }
 
   @Test
+  void shardsAreBalancedAndIndependentOfTheInputLayout() {
+    java.util.List<Integer> sizes = ShardBuilder.sizes(ShardBuilder.build(DATA.trainSet(spark), 3, 0, 17L));
+    java.util.List<Integer> again = ShardBuilder.sizes(ShardBuilder.build(DATA.trainSet(spark).repartition(7), 3, 0, 17L));
+    assertEquals(sizes, again);
+    int total = sizes.stream().mapToInt(Integer::intValue).sum();
+    assertEquals(DATA.train.size(), total);
+    for (int size : sizes) {
+      assertTrue(Math.abs(size - total / 3.0) < 0.1 * total / 3.0, "unbalanced shards " + sizes);
+    }
+  }
+
+  @Test
   void sameSeedSameModelBitForBitAndARetriedTaskChangesNothing() {
     TrainingPlan plan = plan("refined", 2, 1, 2, 0);
     TensorStore first = train(plan, null, false, null).params();

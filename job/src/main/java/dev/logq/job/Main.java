@@ -1,0 +1,106 @@
+package dev.logq.job;
+
+import dev.logq.common.config.CommandLine;
+import dev.logq.common.config.JobConfig;
+import dev.logq.common.error.ExitCode;
+import dev.logq.common.error.LogqException;
+import dev.logq.job.ingest.SyntheticData;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The entry point spark-submit runs: parses the command line, starts (or joins) the Spark session,
+ * runs the mode, and exits with a code that says what went wrong: 0 success, 2 bad configuration,
+ * 3 bad input data, 4 output exists (no --overwrite), 1 any other failure.
+ */
+public final class Main {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+
+  private Main() {}
+
+  public static void main(String[] args) {
+    int code = run(args);
+    System.exit(code);
+  }
+
+  /** Runs the job and returns its exit code instead of exiting (tests call this). */
+  public static int run(String[] args) {
+    CommandLine cli;
+    try {
+      cli = CommandLine.parse(args);
+    } catch (RuntimeException e) {
+      return fail(e);
+    }
+    if (cli.help()) {
+      System.out.println(CommandLine.usage());
+      return ExitCode.OK.code();
+    }
+    JobConfig config = cli.config();
+    boolean ownSession = SparkSession.getActiveSession().isEmpty() && SparkSession.getDefaultSession().isEmpty();
+    SparkSession spark = null;
+    try {
+      spark = session(config);
+      switch (config.mode()) {
+        case GENERATE -> {
+          long rows = SyntheticData.write(spark, config, config.output().overwrite());
+          LOG.info("Wrote {} synthetic interactions to {}", rows, config.input().path());
+        }
+        case TRAIN, COMPARE -> new Pipeline(spark, config, cli.resume()).run();
+        default -> throw new IllegalStateException("unknown mode " + config.mode());
+      }
+      LOG.info("Done.");
+      return ExitCode.OK.code();
+    } catch (Throwable t) {
+      return fail(t);
+    } finally {
+      if (spark != null && ownSession) {
+        spark.stop();
+      }
+    }
+  }
+
+  private static int fail(Throwable t) {
+    ExitCode code = ExitCode.of(t);
+    LogqException known = LogqException.find(t);
+    if (known != null) {
+      // A problem the user can fix: the message says what and where; no stack trace needed.
+      LOG.error("{}: {}", code, known.getMessage());
+      System.err.println("logq: " + known.getMessage());
+    } else {
+      LOG.error("Job failed", t);
+      System.err.println("logq: job failed: " + t);
+    }
+    return code.code();
+  }
+
+  /**
+   * spark.master from the config wins, then what spark-submit set, then -Dlogq.defaultMaster (set
+   * by the local launcher), then local[*].
+   */
+  static SparkSession session(JobConfig config) {
+    SparkConf conf = new SparkConf();
+    String master = config.spark().master();
+    if (master.isEmpty() && !conf.contains("spark.master")) {
+      master = System.getProperty("logq.defaultMaster", "local[*]");
+    }
+    SparkSession.Builder builder = SparkSession.builder().appName(config.spark().appName());
+    if (!master.isEmpty()) {
+      builder.master(master);
+    }
+    String effectiveMaster = master.isEmpty() ? conf.get("spark.master", "") : master;
+    if (effectiveMaster.startsWith("local") && !conf.contains("spark.sql.shuffle.partitions")) {
+      // 200 shuffle partitions of a few rows each make a laptop run crawl; clusters set their own.
+      builder.config("spark.sql.shuffle.partitions", "8");
+    }
+    if (!conf.contains("spark.ui.showConsoleProgress")) {
+      builder.config("spark.ui.showConsoleProgress", "false");
+    }
+    SparkSession spark = builder.getOrCreate();
+    LOG.info("Spark {} on {} (application {})", spark.version(), spark.sparkContext().master(),
+        spark.sparkContext().applicationId());
+    return spark;
+  }
+}

@@ -13,9 +13,10 @@ import dev.logq.common.config.JobConfig;
  *   <li>P(i | u) = pop_i exp(&lt;x_u, y_i&gt; / T) / Z_u with T = {@code plantedTemperature}, computed
  *       exactly in double by {@link #trueDistribution(int)}. Because the directions are uniform, each
  *       item's expected share over users is close to pop_i (the Zipf law holds for the marginal).
- *   <li>User u makes n_u = max(2, Poisson(interactionsPerUser)) interactions, each an independent draw
- *       from P(. | u) (with replacement: a user may repeat an item), at strictly increasing timestamps
- *       (epoch seconds within 2020). The draws depend only on (seed, u).
+ *   <li>User u makes n_u = max(2, Poisson(interactionsPerUser)) interactions with distinct items: iid
+ *       draws from P(. | u) with repeats skipped (sampling without replacement proportional to P, so a
+ *       held-out item is never one the user already has in training), at strictly increasing
+ *       timestamps (epoch seconds within 2020). The draws depend only on (seed, u).
  * </ul>
  *
  * <p>Sampling cost. Construction holds the item vectors (items x latentDim floats) and a Walker alias
@@ -202,8 +203,9 @@ public final class SyntheticModel {
   public UserInteractions interactions(int user) {
     checkUser(user);
     SplitMix rng = new SplitMix(mix(seed, STREAM_USER_DRAWS, user));
-    int n = Math.max(2, poisson(rng, interactionsPerUser));
-    int[] drawn = drawItems(user, n, rng, items);
+    int wanted = Math.max(2, poisson(rng, interactionsPerUser));
+    int[] drawn = distinctDraws(user, wanted, rng);
+    int n = drawn.length;
     long[] timestamps = new long[n];
     for (int k = 0; k < n; k++) {
       timestamps[k] = START_EPOCH_SECONDS + (long) (rng.nextDouble() * SPAN_SECONDS);
@@ -215,6 +217,28 @@ public final class SyntheticModel {
       }
     }
     return new UserInteractions(user, drawn, timestamps);
+  }
+
+  /**
+   * Up to {@code wanted} distinct items in the order drawn: iid draws from P(. | user) with repeats
+   * skipped, i.e. sampling without replacement proportional to P (a user consumes an item once, as in
+   * MovieLens). A user whose P is so concentrated that repeats persist gets fewer items (at least one).
+   */
+  private int[] distinctDraws(int user, int wanted, SplitMix rng) {
+    java.util.LinkedHashSet<Integer> seen = new java.util.LinkedHashSet<>();
+    for (int round = 0; round < 20 && seen.size() < wanted; round++) {
+      for (int item : drawItems(user, wanted - seen.size(), rng, items)) {
+        if (seen.size() < wanted) {
+          seen.add(item);
+        }
+      }
+    }
+    int[] out = new int[seen.size()];
+    int k = 0;
+    for (int item : seen) {
+      out[k++] = item;
+    }
+    return out;
   }
 
   /** {@code count} independent draws from P(. | user) using a stream seeded by {@code drawSeed}. */

@@ -54,7 +54,8 @@ public final class DistributedTrainer {
 
   /** Per-round costs, to see what synchronisation costs next to the computation. */
   public record SyncStats(long rounds, double meanRoundMillis, double meanWorkerComputeMillis,
-                          double meanDriverUpdateMillis, double meanOverheadMillis, double meanPatchKilobytes) {}
+                          double meanWorkerTaskMillis, double meanDriverUpdateMillis, double meanOverheadMillis,
+                          double meanPatchKilobytes) {}
 
   public DistributedTrainer(JavaSparkContext sc, TrainingPlan plan, String checkpointDir, Configuration hadoopConf) {
     this.sc = sc;
@@ -119,6 +120,7 @@ public final class DistributedTrainer {
     long trainingStart = System.nanoTime();
     double roundMillis = 0;
     double computeMillis = 0;
+    double taskMillis = 0;
     double updateMillis = 0;
     double patchBytes = 0;
     long roundsRun = 0;
@@ -157,6 +159,7 @@ public final class DistributedTrainer {
         epochExamples += examples;
         roundMillis += (t1 - t0) / 1e6;
         computeMillis += results.stream().mapToLong(x -> x.computeNanos).max().orElse(0) / 1e6;
+        taskMillis += results.stream().mapToLong(x -> x.taskNanos).max().orElse(0) / 1e6;
         updateMillis += (t2 - t1) / 1e6;
         patchBytes += patch.sizeInBytes();
 
@@ -202,12 +205,12 @@ public final class DistributedTrainer {
     sc.clearJobGroup();
     TrainerState finalState = new TrainerState(round, plan.epochs(), 0, 0.0, 0, List.copyOf(curve));
     long n = Math.max(1, roundsRun);
-    SyncStats stats = new SyncStats(roundsRun, roundMillis / n, computeMillis / n, updateMillis / n,
+    SyncStats stats = new SyncStats(roundsRun, roundMillis / n, computeMillis / n, taskMillis / n, updateMillis / n,
         (roundMillis - computeMillis) / n, patchBytes / n / 1024.0);
-    LOG.info("Synchronisation: {} rounds, {} ms per round of which {} ms worker compute, {} ms Spark overhead;"
-            + " driver update {} ms; patch {} KiB per round", stats.rounds(), fmt(stats.meanRoundMillis()),
-        fmt(stats.meanWorkerComputeMillis()), fmt(stats.meanOverheadMillis()), fmt(stats.meanDriverUpdateMillis()),
-        fmt(stats.meanPatchKilobytes()));
+    LOG.info("Synchronisation: {} rounds, {} ms per round: worker task {} ms (of which gradient {} ms), {} ms"
+            + " overhead outside the gradient; driver update {} ms; patch {} KiB per round", stats.rounds(),
+        fmt(stats.meanRoundMillis()), fmt(stats.meanWorkerTaskMillis()), fmt(stats.meanWorkerComputeMillis()),
+        fmt(stats.meanOverheadMillis()), fmt(stats.meanDriverUpdateMillis()), fmt(stats.meanPatchKilobytes()));
     return new Result(master, finalState, stats);
   }
 

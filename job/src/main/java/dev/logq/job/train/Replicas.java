@@ -5,6 +5,7 @@ import dev.logq.common.model.TwoTowerModel;
 import dev.logq.common.optim.Optimizer;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import org.apache.hadoop.conf.Configuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,7 +40,7 @@ final class Replicas {
    * needed. Callers must hold the replica's monitor while they modify it.
    */
   static Replica acquire(ReplicaSource source, String slot, TrainingPlan plan, TwoTowerModel model,
-                         Optimizer optimizer, boolean withState, Configuration hadoopConf) {
+                         Optimizer optimizer, boolean withState, Supplier<Configuration> hadoopConf) {
     String key = source.runId() + "/" + slot;
     dropOtherRuns(source.runId());
     Replica replica = BY_KEY.computeIfAbsent(key, k -> new Replica());
@@ -66,13 +67,13 @@ final class Replicas {
   }
 
   private static void rebuild(Replica replica, ReplicaSource source, TrainingPlan plan, Optimizer optimizer,
-                              boolean withState, Configuration hadoopConf) {
+                              boolean withState, Supplier<Configuration> hadoopConf) {
     long start = System.nanoTime();
     if (source.baseCheckpoint() == null) {
       replica.params = TwoTowerModel.initialParameters(plan.model());
       replica.state = withState ? optimizer.newState(replica.params) : null;
     } else {
-      Checkpoints.Loaded loaded = Checkpoints.read(source.baseCheckpoint(), hadoopConf, withState);
+      Checkpoints.Loaded loaded = Checkpoints.read(source.baseCheckpoint(), hadoopConf.get(), withState);
       replica.params = loaded.params();
       replica.state = withState ? loaded.optimizerState() : null;
     }

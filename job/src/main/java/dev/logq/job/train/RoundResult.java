@@ -17,6 +17,8 @@ final class RoundResult implements Serializable {
   final long examples;
   final double lossSum;
   final long computeNanos;
+  /** Everything the task did: replica sync, batch, gradient, encoding (compute is a part of it). */
+  long taskNanos;
   private final byte[] payload;
 
   RoundResult(int partition, long examples, double lossSum, TensorPatch params, TensorPatch optimizerState,

@@ -11,6 +11,7 @@ import java.util.Iterator;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
@@ -32,6 +33,7 @@ final class Worker {
   private Worker() {}
 
   static Iterator<RoundResult> run(Iterator<TrainingShard> partition, RoundTask task) {
+    long entered = System.nanoTime();
     TrainingShard shard = partition.next();
     injectFailureIfAsked(task, shard.partition());
     TrainingPlan plan = task.plan();
@@ -39,16 +41,18 @@ final class Worker {
     Loss loss = Losses.byName(plan.lossName(), plan.standardCorrectPositive());
     Optimizer optimizer = Optimizers.create(plan.optimizer(), plan.learningRate(), plan.adamBeta1(),
         plan.adamBeta2(), plan.epsilon());
-    Configuration hadoopConf = SparkHadoopUtil.get().newConfiguration(SparkEnv.get().conf());
+    // Building a Hadoop Configuration parses XML (tens of ms): only a replica rebuild from a checkpoint needs it.
+    Supplier<Configuration> hadoopConf = () -> SparkHadoopUtil.get().newConfiguration(SparkEnv.get().conf());
     int[] order = epochOrder(task, shard);
     RoundResult result = plan.syncEvery() == 1
         ? gradientRound(shard, order, task, model, loss, optimizer, hadoopConf)
         : localStepsRound(shard, order, task, model, loss, optimizer, hadoopConf);
+    result.taskNanos = System.nanoTime() - entered;
     return java.util.List.of(result).iterator();
   }
 
   private static RoundResult gradientRound(TrainingShard shard, int[] order, RoundTask task, TwoTowerModel model,
-                                           Loss loss, Optimizer optimizer, Configuration hadoopConf) {
+                                           Loss loss, Optimizer optimizer, Supplier<Configuration> hadoopConf) {
     TrainingPlan plan = task.plan();
     long localStep = (long) task.roundInEpoch();
     Batch batch = batch(shard, order, localStep, plan.batchSize());
@@ -66,7 +70,7 @@ final class Worker {
   }
 
   private static RoundResult localStepsRound(TrainingShard shard, int[] order, RoundTask task, TwoTowerModel model,
-                                             Loss loss, Optimizer optimizer, Configuration hadoopConf) {
+                                             Loss loss, Optimizer optimizer, Supplier<Configuration> hadoopConf) {
     TrainingPlan plan = task.plan();
     Replicas.Replica replica = Replicas.acquire(task.source(), "worker-" + shard.partition(), plan, model,
         optimizer, true, hadoopConf);

@@ -40,7 +40,23 @@ public final class Checkpoints {
   /** Writes a checkpoint for the given completed round and returns its path. */
   public static String write(String dir, TensorStore params, TensorStore optimizerState, TrainerState trainer,
                              Configuration conf) {
-    Path target = new Path(dir, String.format("%s%012d", PREFIX, trainer.globalRound()));
+    String path = writeModel(dir, trainer.globalRound(), params, optimizerState, conf);
+    complete(path, trainer, conf);
+    return path;
+  }
+
+  /** The directory of the checkpoint after {@code globalRound} rounds. */
+  static String pathFor(String dir, long globalRound) {
+    return new Path(dir, String.format("%s%012d", PREFIX, globalRound)).toString();
+  }
+
+  /**
+   * First half of a checkpoint: the parameters and optimizer state (written by whoever holds them: the
+   * driver, or worker 0 with barrier synchronisation). Not visible to resume until {@link #complete}.
+   */
+  static String writeModel(String dir, long globalRound, TensorStore params, TensorStore optimizerState,
+                           Configuration conf) {
+    Path target = new Path(pathFor(dir, globalRound));
     try {
       FileSystem fs = target.getFileSystem(conf);
       if (fs.exists(target)) {
@@ -53,13 +69,23 @@ public final class Checkpoints {
       try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(fs.create(new Path(target, "optimizer.bin")), 1 << 20))) {
         optimizerState.writeTo(out);
       }
+      return target.toString();
+    } catch (IOException e) {
+      throw new UncheckedIOException("Could not write checkpoint " + target + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Second half: the driver's position, then the _COMPLETE marker, last. */
+  static void complete(String path, TrainerState trainer, Configuration conf) {
+    Path target = new Path(path);
+    try {
+      FileSystem fs = target.getFileSystem(conf);
       try (OutputStream out = fs.create(new Path(target, "trainer.json"))) {
         JSON.writerWithDefaultPrettyPrinter().writeValue(out, trainer);
       }
       fs.create(new Path(target, COMPLETE)).close();
-      return target.toString();
     } catch (IOException e) {
-      throw new UncheckedIOException("Could not write checkpoint " + target + ": " + e.getMessage(), e);
+      throw new UncheckedIOException("Could not complete checkpoint " + target + ": " + e.getMessage(), e);
     }
   }
 

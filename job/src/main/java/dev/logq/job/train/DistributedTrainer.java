@@ -48,6 +48,26 @@ public final class DistributedTrainer {
   private final String checkpointDir;
   private final Configuration hadoopConf;
   private String failureInjection;
+  private SyncBackend backend = SyncBackend.ROUNDS;
+  /** Attempts of one barrier segment before the job fails (Spark's own task retries play this role for rounds). */
+  static final int BARRIER_ATTEMPTS = 4;
+
+  /** How workers exchange their contributions each round (see docs/decisions.md for the measurements). */
+  public enum SyncBackend {
+    /** One Spark job per round; the driver averages and broadcasts the changed rows. */
+    ROUNDS,
+    /** One barrier-mode job per checkpoint segment; workers allGather and all apply the same update. */
+    BARRIER;
+
+    public static SyncBackend parse(String name) {
+      for (SyncBackend b : values()) {
+        if (b.name().equalsIgnoreCase(name)) {
+          return b;
+        }
+      }
+      throw new IllegalArgumentException("unknown synchronisation backend '" + name + "'; expected rounds or barrier");
+    }
+  }
 
   /** The trained model and how training went. */
   public record Result(TensorStore params, TrainerState state, SyncStats sync) {}
@@ -67,6 +87,11 @@ public final class DistributedTrainer {
   /** Test hook: "round:partition" fails that task's first attempt (Spark must retry it). */
   public DistributedTrainer withFailureInjection(String spec) {
     this.failureInjection = spec;
+    return this;
+  }
+
+  public DistributedTrainer withBackend(SyncBackend backend) {
+    this.backend = backend;
     return this;
   }
 
@@ -108,6 +133,9 @@ public final class DistributedTrainer {
       master = TwoTowerModel.initialParameters(plan.model());
       state = optimizer.newState(master);
       position = new TrainerState(0, 0, 0, 0.0, 0, List.of());
+    }
+    if (backend == SyncBackend.BARRIER) {
+      return trainBarrier(shards, itemLogQ, runId, roundsPerEpoch, position, base);
     }
 
     Broadcast<double[]> logQ = sc.broadcast(itemLogQ);
@@ -214,6 +242,129 @@ public final class DistributedTrainer {
     return new Result(master, finalState, stats);
   }
 
+  /** The barrier backend's driver: one barrier job per segment between checkpoints (see BarrierWorker). */
+  private Result trainBarrier(JavaRDD<TrainingShard> shards, double[] itemLogQ, String runId, int roundsPerEpoch,
+                              TrainerState position, String base) {
+    if (sc.defaultParallelism() < plan.workers()) {
+      throw new IllegalArgumentException("train.syncBackend=barrier runs all " + plan.workers() + " workers at once,"
+          + " but Spark has only " + sc.defaultParallelism() + " task slots; lower train.workers or use rounds");
+    }
+    String dir = checkpointDir;
+    java.nio.file.Path scratch = null;
+    if (dir == null) {
+      if (!sc.master().startsWith("local")) {
+        throw new IllegalArgumentException("train.syncBackend=barrier needs a checkpoint directory on a cluster");
+      }
+      try {
+        scratch = java.nio.file.Files.createTempDirectory("logq-barrier-");
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      dir = scratch.toUri().toString();
+    }
+    Broadcast<double[]> logQ = sc.broadcast(itemLogQ);
+    List<TrainerState.EpochStats> curve = new ArrayList<>(position.curve());
+    long round = position.globalRound();
+    double epochLossSum = position.epochLossSum();
+    long epochExamples = position.epochExamples();
+    long trainingStart = System.nanoTime();
+    double wallMillis = 0;
+    double computeMillis = 0;
+    double exchangeMillis = 0;
+    double patchBytes = 0;
+    long roundsRun = 0;
+    for (int epoch = position.epoch(); epoch < plan.epochs(); epoch++) {
+      long epochStart = System.nanoTime();
+      int r = epoch == position.epoch() ? position.roundInEpoch() : 0;
+      if (r == 0) {
+        epochLossSum = 0;
+        epochExamples = 0;
+      }
+      int firstRound = r;
+      while (r < roundsPerEpoch) {
+        int end = roundsPerEpoch;
+        if (plan.checkpointEverySteps() > 0) {
+          end = (int) Math.min(end, r + (plan.checkpointEverySteps() - round % plan.checkpointEverySteps()));
+        }
+        sc.setJobGroup("logq-train", String.format("epoch %d/%d, rounds %d-%d of %d (barrier)", epoch + 1,
+            plan.epochs(), r + 1, end, roundsPerEpoch), false);
+        long t0 = System.nanoTime();
+        List<BarrierWorker.SegmentResult> results = null;
+        // Spark never retries a failed barrier result stage, so the driver reruns the segment: every
+        // worker rebuilds its replica from the segment's checkpoint and the rerun gives the same bits.
+        for (int attempt = 0; results == null; attempt++) {
+          BarrierWorker.SegmentTask task = new BarrierWorker.SegmentTask(plan, runId, epoch, r, end, round, base, dir,
+              logQ, failureInjection, attempt);
+          try {
+            results = new JavaRDD<>(shards.rdd().barrier().mapPartitions(new BarrierWorker.Segment(task), false,
+                scala.reflect.ClassTag$.MODULE$.apply(BarrierWorker.SegmentResult.class)),
+                scala.reflect.ClassTag$.MODULE$.apply(BarrierWorker.SegmentResult.class)).collect();
+          } catch (Exception e) { // SparkException is checked, though collect() does not declare it
+            if (attempt + 1 >= BARRIER_ATTEMPTS || dev.logq.common.error.LogqException.find(e) != null) {
+              throw e instanceof RuntimeException re ? re : new IllegalStateException(e.getMessage(), e);
+            }
+            LOG.warn("Barrier segment (epoch {}, rounds {}-{}) failed on attempt {}; rerunning it from its checkpoint:"
+                + " {}", epoch + 1, r + 1, end, attempt + 1, e.getMessage());
+          }
+        }
+        long t1 = System.nanoTime();
+        BarrierWorker.SegmentResult first = results.get(0);
+        if (!Double.isFinite(first.lossSum)) {
+          throw new IllegalStateException(String.format("Training diverged: loss is %s in epoch %d, rounds %d-%d;"
+              + " lower train.learningRate or raise model.temperature", first.lossSum, epoch + 1, r + 1, end));
+        }
+        roundsRun += end - r;
+        round = first.version;
+        epochLossSum += first.lossSum;
+        epochExamples += first.examples;
+        wallMillis += (t1 - t0) / 1e6;
+        computeMillis += results.stream().mapToLong(x -> x.computeNanos).max().orElse(0) / 1e6;
+        exchangeMillis += results.stream().mapToLong(x -> x.exchangeNanos).max().orElse(0) / 1e6;
+        patchBytes += first.patchBytes;
+        r = end;
+        TrainerState now = r == roundsPerEpoch
+            ? new TrainerState(round, epoch + 1, 0, 0.0, 0, withEpoch(curve, epoch, r - firstRound, epochExamples,
+                epochLossSum, epochStart))
+            : new TrainerState(round, epoch, r, epochLossSum, epochExamples, List.copyOf(curve));
+        Checkpoints.complete(first.checkpoint, now, hadoopConf);
+        Checkpoints.pruneOlderThan(dir, first.checkpoint, hadoopConf);
+        base = first.checkpoint;
+      }
+      curve = new ArrayList<>(withEpoch(curve, epoch, roundsPerEpoch - firstRound, epochExamples, epochLossSum,
+          epochStart));
+      TrainerState.EpochStats last = curve.get(curve.size() - 1);
+      double elapsed = (System.nanoTime() - trainingStart) / 1e9;
+      double remaining = elapsed / (epoch + 1 - position.epoch()) * (plan.epochs() - epoch - 1);
+      LOG.info(String.format("epoch %d/%d done: loss %.5f, %.0f examples/s, elapsed %.1f s, remaining ~%.1f s",
+          epoch + 1, plan.epochs(), last.meanLoss(), last.examplesPerSecond(), elapsed, remaining));
+    }
+    TensorStore params = base == null ? TwoTowerModel.initialParameters(plan.model())
+        : Checkpoints.read(base, hadoopConf, false).params();
+    final String finishedRun = runId;
+    sc.setJobGroup("logq-train", "Releasing model replicas", false);
+    shards.foreachPartition(it -> Replicas.release(finishedRun));
+    logQ.destroy();
+    sc.clearJobGroup();
+    if (scratch != null) {
+      deleteQuietly(scratch);
+    }
+    long n = Math.max(1, roundsRun);
+    SyncStats stats = new SyncStats(roundsRun, wallMillis / n, computeMillis / n, (computeMillis + exchangeMillis) / n,
+        0.0, (wallMillis - computeMillis) / n, patchBytes / n / 1024.0);
+    LOG.info("Synchronisation (barrier): {} rounds, {} ms per round: gradient {} ms, allGather {} ms; patch {} KiB",
+        stats.rounds(), fmt(stats.meanRoundMillis()), fmt(stats.meanWorkerComputeMillis()), fmt(exchangeMillis / n),
+        fmt(stats.meanPatchKilobytes()));
+    return new Result(params, new TrainerState(round, plan.epochs(), 0, 0.0, 0, List.copyOf(curve)), stats);
+  }
+
+  private static void deleteQuietly(java.nio.file.Path dir) {
+    try (var files = java.nio.file.Files.walk(dir)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (java.io.IOException e) {
+      LOG.warn("Could not delete {}: {}", dir, e.getMessage());
+    }
+  }
+
   /**
    * Averages the workers' results in partition order and applies them to the master model.
    *
@@ -221,37 +372,14 @@ public final class DistributedTrainer {
    */
   private RoundPatch synchronise(List<RoundResult> results, TensorStore master, TensorStore state,
                                  Optimizer optimizer, long version) {
-    long examples = 0;
-    TensorPatch params = new TensorPatch();
-    TensorPatch optState = new TensorPatch();
+    List<Averaging.Contribution> contributions = new ArrayList<>();
     for (RoundResult r : results) { // collect() returns partition order: deterministic sums
-      if (r.examples == 0) {
-        continue;
-      }
-      examples += r.examples;
-      TensorPatch[] sent = r.patches();
-      params.addScaled(sent[0], 1f);
-      if (sent[1] != null) {
-        optState.addScaled(sent[1], 1f);
+      if (r.examples > 0) {
+        TensorPatch[] sent = r.patches();
+        contributions.add(new Averaging.Contribution(r.examples, sent[0], sent[1]));
       }
     }
-    if (examples == 0) {
-      return null;
-    }
-    params.scale((float) (1.0 / examples));
-    if (plan.syncEvery() == 1) {
-      TensorPatch newValues = optimizer.step(master, state, params, version);
-      return new RoundPatch(version, newValues, null);
-    }
-    // Local steps: params/optState hold the example-weighted mean change; new value = old + change.
-    optState.scale((float) (1.0 / examples));
-    TensorPatch newParams = TensorPatch.gatherRows(master, params);
-    newParams.addScaled(params, 1f);
-    master.applyPatch(newParams);
-    TensorPatch newState = TensorPatch.gatherRows(state, optState);
-    newState.addScaled(optState, 1f);
-    state.applyPatch(newState);
-    return new RoundPatch(version, newParams, newState);
+    return Averaging.apply(contributions, master, state, optimizer, version, plan.syncEvery() > 1);
   }
 
   private static List<TrainerState.EpochStats> withEpoch(List<TrainerState.EpochStats> curve, int epoch, long rounds,

@@ -4,6 +4,7 @@ import dev.logq.common.loss.Loss;
 import dev.logq.common.loss.Losses;
 import dev.logq.common.model.Batch;
 import dev.logq.common.model.TensorPatch;
+import dev.logq.common.model.TensorStore;
 import dev.logq.common.model.TwoTowerModel;
 import dev.logq.common.optim.Optimizer;
 import dev.logq.common.optim.Optimizers;
@@ -54,19 +55,12 @@ final class Worker {
   private static RoundResult gradientRound(TrainingShard shard, int[] order, RoundTask task, TwoTowerModel model,
                                            Loss loss, Optimizer optimizer, Supplier<Configuration> hadoopConf) {
     TrainingPlan plan = task.plan();
-    long localStep = (long) task.roundInEpoch();
-    Batch batch = batch(shard, order, localStep, plan.batchSize());
-    if (batch == null) {
-      return RoundResult.empty(shard.partition());
+    if (batch(shard, order, task.roundInEpoch(), plan.batchSize()) == null) {
+      return RoundResult.empty(shard.partition()); // no replica needed when this shard is exhausted
     }
     Replicas.Replica replica = Replicas.acquire(task.source(), "shared", plan, model, optimizer, false, hadoopConf);
-    long start = System.nanoTime();
-    TensorPatch grad = new TensorPatch();
-    double meanLoss = model.lossAndGradient(replica.params, batch, loss, task.itemLogQ().value(),
-        plan.negatives(), rng(task, shard.partition(), 0), grad);
-    grad.scale(batch.size);
-    return new RoundResult(shard.partition(), batch.size, meanLoss * batch.size, grad, null,
-        System.nanoTime() - start);
+    return new Step(shard, order, plan, model, loss, optimizer, task.itemLogQ().value(), task.epoch())
+        .gradient(replica.params, task.roundInEpoch());
   }
 
   private static RoundResult localStepsRound(TrainingShard shard, int[] order, RoundTask task, TwoTowerModel model,
@@ -75,39 +69,93 @@ final class Worker {
     Replicas.Replica replica = Replicas.acquire(task.source(), "worker-" + shard.partition(), plan, model,
         optimizer, true, hadoopConf);
     synchronized (replica) {
-      long start = System.nanoTime();
       replica.dirty = true;
-      // The values before this round of every row (and dense tensor) we change, to measure our change
-      // and to restore the replica afterwards.
-      LocalChanges changes = new LocalChanges(replica.params, replica.state, optimizer);
-      long examples = 0;
-      double lossSum = 0;
-      for (int k = 0; k < plan.syncEvery(); k++) {
-        long localStep = (long) task.roundInEpoch() * plan.syncEvery() + k;
-        Batch batch = batch(shard, order, localStep, plan.batchSize());
-        if (batch == null) {
-          break;
-        }
-        TensorPatch grad = new TensorPatch();
-        double meanLoss = model.lossAndGradient(replica.params, batch, loss, task.itemLogQ().value(),
-            plan.negatives(), rng(task, shard.partition(), k), grad);
-        changes.rememberBefore(grad);
-        optimizer.step(replica.params, replica.state, grad, task.globalRound() * plan.syncEvery() + k + 1);
-        examples += batch.size;
-        lossSum += meanLoss * batch.size;
-      }
-      if (examples == 0) {
-        replica.dirty = false;
+      RoundResult result = new Step(shard, order, plan, model, loss, optimizer, task.itemLogQ().value(), task.epoch())
+          .localSteps(replica.params, replica.state, task.roundInEpoch(), task.globalRound());
+      replica.dirty = false;
+      return result;
+    }
+  }
+
+  /**
+   * One worker's computation for a round on a given replica, shared by both synchronisation backends:
+   * the gradient of its next local batch, or syncEvery local optimizer steps reported as a change.
+   */
+  static final class Step {
+    private final TrainingShard shard;
+    private final int[] order;
+    private final TrainingPlan plan;
+    private final TwoTowerModel model;
+    private final Loss loss;
+    private final Optimizer optimizer;
+    private final double[] itemLogQ;
+    private final int epoch;
+
+    Step(TrainingShard shard, int[] order, TrainingPlan plan, TwoTowerModel model, Loss loss, Optimizer optimizer,
+         double[] itemLogQ, int epoch) {
+      this.shard = shard;
+      this.order = order;
+      this.plan = plan;
+      this.model = model;
+      this.loss = loss;
+      this.optimizer = optimizer;
+      this.itemLogQ = itemLogQ;
+      this.epoch = epoch;
+    }
+
+    /** The example-summed gradient of the round's batch at {@code params} (which are only read). */
+    RoundResult gradient(TensorStore params, int roundInEpoch) {
+      Batch batch = batch(shard, order, roundInEpoch, plan.batchSize());
+      if (batch == null) {
         return RoundResult.empty(shard.partition());
       }
-      TensorPatch paramDelta = changes.paramDelta();
-      TensorPatch stateDelta = changes.stateDelta();
-      paramDelta.scale(examples);
-      stateDelta.scale(examples);
-      changes.restore();
-      replica.dirty = false;
-      return new RoundResult(shard.partition(), examples, lossSum, paramDelta, stateDelta,
+      long start = System.nanoTime();
+      TensorPatch grad = new TensorPatch();
+      double meanLoss = model.lossAndGradient(params, batch, loss, itemLogQ, plan.negatives(),
+          rng(roundInEpoch, 0), grad);
+      grad.scale(batch.size);
+      return new RoundResult(shard.partition(), batch.size, meanLoss * batch.size, grad, null,
           System.nanoTime() - start);
+    }
+
+    /**
+     * syncEvery optimizer steps on {@code params}/{@code state}, returned as the example-weighted change;
+     * the replica is put back to its values before the round, ready for the averaged update.
+     */
+    RoundResult localSteps(TensorStore params, TensorStore state, int roundInEpoch, long globalRound) {
+      long start = System.nanoTime();
+      LocalChanges changes = new LocalChanges(params, state, optimizer);
+      long examples = 0;
+      double lossSum = 0;
+      try {
+        for (int k = 0; k < plan.syncEvery(); k++) {
+          Batch batch = batch(shard, order, (long) roundInEpoch * plan.syncEvery() + k, plan.batchSize());
+          if (batch == null) {
+            break;
+          }
+          TensorPatch grad = new TensorPatch();
+          double meanLoss = model.lossAndGradient(params, batch, loss, itemLogQ, plan.negatives(),
+              rng(roundInEpoch, k), grad);
+          changes.rememberBefore(grad);
+          optimizer.step(params, state, grad, globalRound * plan.syncEvery() + k + 1);
+          examples += batch.size;
+          lossSum += meanLoss * batch.size;
+        }
+        if (examples == 0) {
+          return RoundResult.empty(shard.partition());
+        }
+        TensorPatch paramDelta = changes.paramDelta().scale(examples);
+        TensorPatch stateDelta = changes.stateDelta().scale(examples);
+        return new RoundResult(shard.partition(), examples, lossSum, paramDelta, stateDelta,
+            System.nanoTime() - start);
+      } finally {
+        changes.restore();
+      }
+    }
+
+    private SplittableRandom rng(int roundInEpoch, int localStep) {
+      return new SplittableRandom(Seeds.mix(plan.seed(), 0xBA7C4L, epoch, roundInEpoch, shard.partition(),
+          localStep));
     }
   }
 
@@ -133,20 +181,19 @@ final class Worker {
     return new Batch(n, users, items, length > 0 ? history : null);
   }
 
-  private static SplittableRandom rng(RoundTask task, int partition, int localStep) {
-    return new SplittableRandom(Seeds.mix(task.plan().seed(), 0xBA7C4L, task.epoch(), task.roundInEpoch(),
-        partition, localStep));
+  private static int[] epochOrder(RoundTask task, TrainingShard shard) {
+    return epochOrder(task.source().runId(), task.plan().seed(), task.epoch(), shard);
   }
 
-  private static int[] epochOrder(RoundTask task, TrainingShard shard) {
-    String key = task.source().runId() + "/" + shard.partition() + "/" + task.epoch();
+  static int[] epochOrder(String runId, long seed, int epoch, TrainingShard shard) {
+    String key = runId + "/" + shard.partition() + "/" + epoch;
     int[] order = ORDERS.get(key);
     if (order == null) {
-      String run = task.source().runId() + "/";
+      String run = runId + "/";
       String prefix = run + shard.partition() + "/";
       // Keep other partitions' orders (tasks of one JVM share this map); drop older epochs and runs.
       ORDERS.keySet().removeIf(k -> !k.startsWith(run) || k.startsWith(prefix));
-      order = shard.epochOrder(task.plan().seed(), task.epoch());
+      order = shard.epochOrder(seed, epoch);
       ORDERS.put(key, order);
     }
     return order;

@@ -55,11 +55,17 @@ class DistributedTrainerTest {
   }
 
   private DistributedTrainer.Result train(TrainingPlan plan, String checkpoints, boolean resume, String failure) {
+    return train(plan, checkpoints, resume, failure, DistributedTrainer.SyncBackend.ROUNDS);
+  }
+
+  private DistributedTrainer.Result train(TrainingPlan plan, String checkpoints, boolean resume, String failure,
+                                          DistributedTrainer.SyncBackend backend) {
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     JavaRDD<TrainingShard> shards = ShardBuilder.build(DATA.trainSet(spark), plan.workers(), 0, plan.seed());
     try {
       return new DistributedTrainer(sc, plan, checkpoints, new Configuration())
           .withFailureInjection(failure)
+          .withBackend(backend)
           .train(shards, DATA.itemLogQ(), resume);
     } finally {
       shards.unpersist(true);
@@ -179,6 +185,24 @@ class DistributedTrainerTest {
     assertTrue(a.params().bitwiseEquals(b.params()));
     double recall = recallAt10(a.params());
     assertTrue(recall > 0.35, "recall@10 with syncEvery=4: " + recall);
+  }
+
+  @Test
+  void barrierBackendTrainsTheSameModelBitForBitAlsoThroughARetryAndAResume() {
+    DistributedTrainer.SyncBackend barrier = DistributedTrainer.SyncBackend.BARRIER;
+    for (int syncEvery : new int[] {1, 3}) {
+      TrainingPlan plan = plan("refined", 2, syncEvery, 2, 11);
+      TensorStore rounds = train(plan, null, false, null).params();
+      TensorStore viaBarrier = train(plan, null, false, null, barrier).params();
+      assertTrue(rounds.bitwiseEquals(viaBarrier), "barrier differs from rounds, syncEvery " + syncEvery);
+    }
+    TrainingPlan plan = plan("refined", 2, 1, 2, 11);
+    TensorStore expected = train(plan, null, false, null).params();
+    // A failed barrier task fails the stage; Spark reruns the segment from its checkpoint.
+    assertTrue(expected.bitwiseEquals(train(plan, null, false, "15:1", barrier).params()), "barrier retry");
+    String dir = tmp.resolve("barrier").toUri().toString();
+    assertThrows(Exception.class, () -> train(plan, dir, false, "15:0:always", barrier));
+    assertTrue(expected.bitwiseEquals(train(plan, dir, true, null, barrier).params()), "barrier resume");
   }
 
   @Test

@@ -214,6 +214,7 @@ final class Pipeline {
     DistributedTrainer.Result result;
     try {
       result = new DistributedTrainer(sc, plan, checkpointDir(prefix), hadoopConf)
+          .withBackend(DistributedTrainer.SyncBackend.parse(config.train().syncBackend().configName()))
           .train(shards, data.logQ().toArray(), resume);
     } finally {
       shards.unpersist(false);

@@ -766,6 +766,7 @@ public final class JobConfig implements Serializable {
     private final double epsilon;
     private final int workers;
     private final int syncEvery;
+    private final SyncBackend syncBackend;
     private final long seed;
     private final int checkpointEverySteps;
 
@@ -779,6 +780,7 @@ public final class JobConfig implements Serializable {
       epsilon = r.doubleValue("train.epsilon", 0, false, Double.MAX_VALUE, true);
       workers = r.intValue("train.workers", 1, 100_000);
       syncEvery = r.intValue("train.syncEvery", 1, Integer.MAX_VALUE);
+      syncBackend = r.choice("train.syncBackend", SyncBackend.class);
       seed = r.longValue("train.seed", Long.MIN_VALUE, Long.MAX_VALUE);
       checkpointEverySteps = r.intValue("train.checkpointEverySteps", 0, Integer.MAX_VALUE);
     }
@@ -817,6 +819,10 @@ public final class JobConfig implements Serializable {
 
     public int syncEvery() {
       return syncEvery;
+    }
+
+    public SyncBackend syncBackend() {
+      return syncBackend;
     }
 
     public long seed() {
@@ -1133,6 +1139,22 @@ public final class JobConfig implements Serializable {
     private final String name;
 
     Optimizer(String name) {
+      this.name = name;
+    }
+
+    @Override
+    public String configName() {
+      return name;
+    }
+  }
+
+  /** train.syncBackend: how workers exchange their contributions each round. */
+  public enum SyncBackend implements Named {
+    ROUNDS("rounds"), BARRIER("barrier");
+
+    private final String name;
+
+    SyncBackend(String name) {
       this.name = name;
     }
 

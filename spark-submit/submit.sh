@@ -41,15 +41,31 @@ fi
 submit="spark-submit"
 if [[ -n "${SPARK_HOME:-}" ]]; then submit="$SPARK_HOME/bin/spark-submit"; fi
 
-# In cluster mode the driver runs elsewhere: ship the file and refer to it by name.
+# In cluster mode the driver runs on a cluster node. YARN and Kubernetes put the --files in its
+# working directory, so it refers to the file by name. A standalone master does not (the file only
+# reaches SparkFiles, after the config is read), so there the file's absolute path is passed: it must
+# be readable at that path on every worker (a shared filesystem), or use client mode.
 conf_ref="$conf_file"
-if [[ "$deploy_mode" == "cluster" ]]; then conf_ref="$(basename "$conf_file")"; fi
+cluster_confs=()
+if [[ "$deploy_mode" == "cluster" ]]; then
+  if [[ "$master" == spark://* ]]; then
+    conf_ref="$(cd "$(dirname "$conf_file")" && pwd)/$(basename "$conf_file")"
+    # Return when the driver ends, not when it is submitted. Spark 3.5 still exits 0 when the driver
+    # failed: in this mode the job's exit code is lost, check for _SUCCESS in the output instead.
+    cluster_confs=(--conf spark.standalone.submit.waitAppCompletion=true)
+    echo "logq: standalone cluster mode: spark-submit's exit status does not reflect the job's" \
+      "(use --deploy-mode client for exit codes); the driver reads $conf_ref on its worker" >&2
+  else
+    conf_ref="$(basename "$conf_file")"
+  fi
+fi
 
 cmd=("$submit" --master "$master" --deploy-mode "$deploy_mode" --name logq-spark
   --class dev.logq.job.Main
   --files "$conf_file"
   --conf "spark.driver.extraJavaOptions=$LOGQ_JAVA_OPENS"
   --conf "spark.executor.extraJavaOptions=$LOGQ_JAVA_OPENS"
+  "${cluster_confs[@]}"
   "${spark_confs[@]}"
   "$LOGQ_ASSEMBLY"
   --conf "$conf_ref" "${job_args[@]}")

@@ -1,0 +1,348 @@
+package dev.logq.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.logq.common.model.EmbeddingTable;
+import dev.logq.common.model.TensorStore;
+import dev.logq.job.testutil.ChildProcesses;
+import dev.logq.job.testutil.SparkHome;
+import dev.logq.job.testutil.StandaloneCluster;
+import dev.logq.job.train.ModelFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Issue 4 item 5: local[1], local[2] and a real Spark standalone cluster (a master and two workers,
+ * separate JVMs on loopback, started from the Spark jars of the build) train the same model.
+ *
+ * <p>The assembly jar ({@code mvn package}) is submitted twice: once with
+ * {@code org.apache.spark.deploy.SparkSubmit} in its own JVM, once through {@code spark-submit/submit.sh}
+ * with {@code SPARK_HOME} pointing at the assembled Spark home (whose {@code bin/spark-submit} goes
+ * through Spark's launcher library). Both run in client deploy mode with one executor per worker, and
+ * are compared with the same configuration run in this JVM by {@link Main#run} on local[1] and local[2].
+ * With the same seed, data and {@code train.workers} the trainer is bit-for-bit reproducible whatever
+ * the executors, so the model files must be byte-identical, and the evaluation equal.
+ *
+ * <p>Everything lives in {@code target/standalone-cluster-it} (logs of every JVM, executor stderr,
+ * outputs), kept after the run for inspection and replaced by the next run.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Timeout(value = 12, unit = TimeUnit.MINUTES)
+class StandaloneClusterIT {
+
+  /** Small but real: 300 users, 150 items, ~8.7k training rows, 2 workers x 17 rounds x 3 epochs. */
+  private static final List<String> JOB_ARGS = List.of(
+      "synthetic.users=300", "synthetic.items=150", "train.epochs=3", "train.workers=2", "train.batchSize=256",
+      "train.learningRate=0.03", "model.embeddingDim=32", "model.outputDim=32", "model.temperature=0.1",
+      "eval.k=[10]");
+  private static final Duration JOB_TIMEOUT = Duration.ofMinutes(10);
+  /** Recall@10 over 300 test users moves in steps of 1/300; a different model would differ by more. */
+  private static final double RECALL_TOLERANCE = 0.01;
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private static Path root;
+  private static Path projectRoot;
+  private static Path assembly;
+  private static List<String> javaFlags;
+  private static SparkHome sparkHome;
+  private static StandaloneCluster cluster;
+  private static Path localOne;
+  private static Path localTwo;
+
+  @BeforeAll
+  @Timeout(value = 15, unit = TimeUnit.MINUTES)
+  static void startClusterAndTrainLocally() throws Exception {
+    projectRoot = Path.of(System.getProperty("logq.projectRoot", "..")).toAbsolutePath().normalize();
+    Path target = Path.of("target").toAbsolutePath();
+    assembly = target.resolve("logq-job-assembly.jar");
+    assertTrue(Files.isRegularFile(assembly), assembly + " is missing: run mvn verify (it packages first)");
+    javaFlags = Files.readAllLines(projectRoot.resolve("conf/java17.args")).stream().map(String::trim)
+        .filter(l -> !l.isEmpty()).toList();
+
+    root = target.resolve("standalone-cluster-it");
+    deleteRecursively(root);
+    Files.createDirectories(root);
+    sparkHome = SparkHome.create(root.resolve("spark-home"), target.resolve("local-classpath.txt"),
+        target.resolve("assembly-classpath.txt"));
+
+    // The cluster's JVMs start while the reference runs train in this JVM.
+    cluster = StandaloneCluster.start(sparkHome, root, javaFlags, 2, 1, "1g", Duration.ofMinutes(3));
+
+    String previousUi = System.setProperty("spark.ui.enabled", "false"); // no port 4040 hunting
+    try {
+      localTwo = trainInProcess("local[2]");
+      localOne = trainInProcess("local[1]");
+    } finally {
+      restoreProperty("spark.ui.enabled", previousUi);
+    }
+    cluster.awaitWorkers(2, Duration.ofMinutes(3));
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    if (cluster != null) {
+      cluster.close();
+    }
+    ChildProcesses.killAll();
+  }
+
+  @Test
+  @Order(1)
+  void localOneAndTwoThreadsTrainTheSameModel() throws IOException {
+    assertSameModel(localTwo, localOne, "local[1]");
+    assertSameQuality(localTwo, localOne, "local[1]");
+    assertLearned(localTwo);
+  }
+
+  @Test
+  @Order(2)
+  void sparkSubmitToTheStandaloneClusterTrainsTheSameModelAsLocalMode() throws Exception {
+    Path out = root.resolve("out-spark-submit");
+    Path log = root.resolve("spark-submit.log");
+    List<String> flags = new ArrayList<>(javaFlags);
+    flags.add("-Xmx1g");
+    List<String> args = new ArrayList<>(List.of(
+        "--master", cluster.masterUrl(), "--deploy-mode", "client", "--name", "logq-standalone-it",
+        "--class", "dev.logq.job.Main",
+        "--conf", "spark.executor.extraJavaOptions=" + String.join(" ", javaFlags)));
+    args.addAll(clusterSparkConf());
+    args.add(assembly.toString());
+    args.addAll(JOB_ARGS);
+    args.add("output.path=" + out.toUri());
+    ProcessBuilder pb = new ProcessBuilder(ChildProcesses.java(flags, sparkHome.classPath(),
+        "org.apache.spark.deploy.SparkSubmit", args));
+    pb.environment().putAll(cluster.environment());
+    pb.directory(root.toFile());
+
+    runToSuccess(pb, log, "SparkSubmit (client mode, " + cluster.masterUrl() + ")");
+    assertRanOnBothWorkers(out);
+    assertSameModel(localTwo, out, "standalone cluster via SparkSubmit");
+    assertSameModel(localOne, out, "standalone cluster via SparkSubmit (vs local[1])");
+    assertSameQuality(localTwo, out, "standalone cluster via SparkSubmit");
+    assertSameQuality(localOne, out, "standalone cluster via SparkSubmit (vs local[1])");
+  }
+
+  @Test
+  @Order(3)
+  void submitScriptTrainsOnTheStandaloneCluster() throws Exception {
+    Path out = root.resolve("out-submit-sh");
+    Path log = root.resolve("submit-sh.log");
+    List<String> cmd = new ArrayList<>(List.of("bash", projectRoot.resolve("spark-submit/submit.sh").toString(),
+        cluster.masterUrl()));
+    List<String> sparkConf = clusterSparkConf();
+    for (int i = 0; i < sparkConf.size(); i += 2) {
+      cmd.add("--spark-conf"); // submit.sh's spelling of spark-submit's --conf
+      cmd.add(sparkConf.get(i + 1));
+    }
+    cmd.addAll(JOB_ARGS);
+    cmd.add("output.path=" + out.toUri());
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.environment().putAll(cluster.environment());
+    pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+    pb.directory(root.toFile());
+
+    runToSuccess(pb, log, "spark-submit/submit.sh " + cluster.masterUrl());
+    String submitted = ChildProcesses.read(log);
+    assertTrue(submitted.contains("spark-submit (stand-in):") && submitted.contains(assembly.toString()),
+        "submit.sh did not go through $SPARK_HOME/bin/spark-submit with " + assembly + ":\n"
+            + ChildProcesses.tail(log, 40));
+    assertRanOnBothWorkers(out);
+    assertSameModel(localTwo, out, "standalone cluster via submit.sh");
+    assertSameQuality(localTwo, out, "standalone cluster via submit.sh");
+  }
+
+  /**
+   * Cluster deploy mode: the driver runs on a worker, so the --conf file must reach it. Generate mode
+   * (short) with the output path set only in the file: the data appear where the file says, and
+   * submit.sh returns only once the driver is done.
+   */
+  @Test
+  @Order(4)
+  void submitScriptInClusterDeployModeReadsTheConfigFileOnTheWorker() throws Exception {
+    Path generated = root.resolve("out-cluster-mode-generated");
+    String generatedUri = generated.toUri().toString(); // before it exists (a directory's URI ends in /)
+    Path confFile = root.resolve("cluster-mode.conf");
+    Files.writeString(confFile, "logq {\n  mode = \"generate\"\n  synthetic { users = 200, items = 100 }\n"
+        + "  input.path = \"" + generatedUri + "\"\n}\n");
+    Path log = root.resolve("submit-sh-cluster-mode.log");
+    ProcessBuilder pb = new ProcessBuilder("bash", projectRoot.resolve("spark-submit/submit.sh").toString(),
+        cluster.masterUrl(), "--deploy-mode", "cluster",
+        "--spark-conf", "spark.sql.shuffle.partitions=4",
+        "--spark-conf", "spark.ui.enabled=false",
+        "--spark-conf", "spark.driver.memory=1g",
+        "--conf", confFile.toString());
+    pb.environment().putAll(cluster.environment());
+    pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+    pb.directory(root.toFile());
+
+    runToSuccess(pb, log, "spark-submit/submit.sh --deploy-mode cluster " + cluster.masterUrl());
+    List<Path> driverLogs = new ArrayList<>();
+    for (Path worker : cluster.workerDirs()) {
+      try (Stream<Path> dirs = Files.list(worker)) {
+        dirs.filter(d -> d.getFileName().toString().startsWith("driver-")).forEach(d -> driverLogs.add(d.resolve("stderr")));
+      }
+    }
+    assertEquals(1, driverLogs.size(), "one driver ran on a worker: " + driverLogs);
+    String driverLog = ChildProcesses.read(driverLogs.get(0));
+    assertTrue(Files.isRegularFile(generated.resolve("_SUCCESS")), "no " + generated + "/_SUCCESS once submit.sh"
+        + " returned; driver log " + driverLogs.get(0) + ":\n" + ChildProcesses.tail(driverLogs.get(0), 40));
+    assertTrue(driverLog.contains("synthetic interactions to " + generatedUri), "the driver did not log writing to "
+        + generatedUri + ":\n" + ChildProcesses.tail(driverLogs.get(0), 40));
+  }
+
+  /** Spark settings of both cluster submissions, as --conf key=value pairs. */
+  private static List<String> clusterSparkConf() {
+    return List.of(
+        "--conf", "spark.driver.host=127.0.0.1",
+        "--conf", "spark.driver.bindAddress=127.0.0.1",
+        "--conf", "spark.driver.memory=1g",
+        "--conf", "spark.executor.memory=1g",
+        "--conf", "spark.ui.enabled=false",
+        "--conf", "spark.local.dir=" + root.resolve("driver-local"),
+        // Spark's default of 200 shuffle partitions costs minutes on this data (local runs get 8 from Main).
+        "--conf", "spark.sql.shuffle.partitions=4");
+  }
+
+  private static Path trainInProcess(String master) {
+    Path out = root.resolve("out-" + master.replaceAll("[^a-z0-9]", ""));
+    List<String> args = new ArrayList<>(JOB_ARGS);
+    args.add("spark.master=" + master);
+    args.add("output.path=" + out.toUri());
+    int code = Main.run(args.toArray(new String[0]));
+    assertEquals(0, code, "Main.run on " + master + " exit code");
+    assertTrue(Files.isRegularFile(out.resolve("_SUCCESS")), out + "/_SUCCESS");
+    return out;
+  }
+
+  private static void runToSuccess(ProcessBuilder pb, Path log, String what) throws Exception {
+    Process p = ChildProcesses.start(pb, log);
+    int code = ChildProcesses.await(p, JOB_TIMEOUT, what, log);
+    if (code != 0) {
+      fail(what + " exited with " + code + "; end of " + log + ":\n" + ChildProcesses.tail(log, 80)
+          + "\ncluster logs:\n" + cluster.logTails(30));
+    }
+  }
+
+  /** _SUCCESS, a Spark standalone application, and an executor of it on each worker. */
+  private static void assertRanOnBothWorkers(Path out) throws IOException {
+    assertTrue(Files.isRegularFile(out.resolve("_SUCCESS")), out + "/_SUCCESS is missing");
+    JsonNode versions = metrics(out).path("versions");
+    assertEquals(cluster.masterUrl(), versions.path("spark_master").asText(), "spark_master in metrics.json");
+    String appId = versions.path("spark_application_id").asText();
+    assertTrue(appId.startsWith("app-"), "a standalone application id, got " + appId);
+    for (Path worker : cluster.workerDirs()) {
+      assertTrue(Files.isDirectory(worker.resolve(appId)), "no executor of " + appId + " ran on " + worker);
+    }
+  }
+
+  /** params.bin byte for byte; on a difference, which tensors differ and by how much. */
+  private static void assertSameModel(Path expected, Path actual, String what) throws IOException {
+    byte[] a = Files.readAllBytes(expected.resolve("model/params.bin"));
+    byte[] b = Files.readAllBytes(actual.resolve("model/params.bin"));
+    if (!Arrays.equals(a, b)) {
+      fail(what + ": model/params.bin differs from " + expected + " (" + a.length + " vs " + b.length + " bytes, first"
+          + " difference at byte " + Arrays.mismatch(a, b) + "); " + describeDifference(expected, actual));
+    }
+    assertEquals(-1, Arrays.mismatch(Files.readAllBytes(expected.resolve("model/logq-table.bin")),
+        Files.readAllBytes(actual.resolve("model/logq-table.bin"))), what + ": model/logq-table.bin differs");
+  }
+
+  private static String describeDifference(Path expected, Path actual) {
+    Configuration conf = new Configuration(false);
+    TensorStore x = ModelFiles.read(expected.resolve("model/params.bin").toUri().toString(), conf);
+    TensorStore y = ModelFiles.read(actual.resolve("model/params.bin").toUri().toString(), conf);
+    StringBuilder sb = new StringBuilder();
+    for (String name : x.tableNames()) {
+      sb.append(describe(name, values(x.table(name)), y.hasTable(name) ? values(y.table(name)) : new float[0]));
+    }
+    for (String name : x.denseNames()) {
+      sb.append(describe(name, x.dense(name), y.hasDense(name) ? y.dense(name) : new float[0]));
+    }
+    return sb.toString();
+  }
+
+  private static float[] values(EmbeddingTable table) {
+    float[] all = new float[table.rows() * table.dim()];
+    for (int r = 0; r < table.rows(); r++) {
+      table.readRow(r, all, r * table.dim());
+    }
+    return all;
+  }
+
+  private static String describe(String name, float[] p, float[] q) {
+    if (p.length != q.length) {
+      return name + ": " + p.length + " vs " + q.length + " values; ";
+    }
+    int differing = 0;
+    double max = 0;
+    for (int i = 0; i < p.length; i++) {
+      if (Float.floatToRawIntBits(p[i]) != Float.floatToRawIntBits(q[i])) {
+        differing++;
+        max = Math.max(max, Math.abs((double) p[i] - q[i]));
+      }
+    }
+    return name + ": " + differing + " of " + p.length + " values differ, max |diff| " + max + "; ";
+  }
+
+  private static void assertSameQuality(Path expected, Path actual, String what) throws IOException {
+    JsonNode e = metrics(expected).path("metrics").path("refined");
+    JsonNode a = metrics(actual).path("metrics").path("refined");
+    double recall = e.path("recall@10").asDouble(Double.NaN);
+    assertTrue(Double.isFinite(recall), "recall@10 in " + expected + "/metrics.json");
+    assertEquals(recall, a.path("recall@10").asDouble(Double.NaN), RECALL_TOLERANCE, what + ": Recall@10");
+    assertEquals(e.path("planted_kl").asDouble(Double.NaN), a.path("planted_kl").asDouble(Double.NaN), 0.01,
+        what + ": KL(planted || learned)");
+  }
+
+  /** The mean training loss fell by more than 10% from the first to the last epoch. */
+  private static void assertLearned(Path out) throws IOException {
+    JsonNode curve = metrics(out).path("training_refined").path("curve");
+    assertEquals(3, curve.size(), "epochs in the training curve");
+    double first = curve.get(0).path("meanLoss").asDouble();
+    double last = curve.get(2).path("meanLoss").asDouble();
+    assertTrue(last < 0.9 * first, "mean loss " + first + " -> " + last + " over 3 epochs");
+  }
+
+  private static JsonNode metrics(Path out) throws IOException {
+    return JSON.readTree(out.resolve("metrics.json").toFile());
+  }
+
+  private static void restoreProperty(String key, String previous) {
+    if (previous == null) {
+      System.clearProperty(key);
+    } else {
+      System.setProperty(key, previous);
+    }
+  }
+
+  private static void deleteRecursively(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path p : paths.sorted((x, y) -> y.getNameCount() - x.getNameCount()).toList()) {
+        Files.delete(p); // symbolic links are deleted, never followed
+      }
+    }
+  }
+}

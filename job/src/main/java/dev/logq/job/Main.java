@@ -29,16 +29,18 @@ public final class Main {
   /** Runs the job and returns its exit code instead of exiting (tests call this). */
   public static int run(String[] args) {
     CommandLine cli;
+    JobConfig config;
     try {
       cli = CommandLine.parse(args);
+      if (cli.help()) {
+        System.out.println(CommandLine.usage());
+        return ExitCode.OK.code();
+      }
+      // Inside the try: a missing --conf file or an unknown key is exit 2 with its message, not a crash.
+      config = cli.config();
     } catch (RuntimeException e) {
       return fail(e);
     }
-    if (cli.help()) {
-      System.out.println(CommandLine.usage());
-      return ExitCode.OK.code();
-    }
-    JobConfig config = cli.config();
     boolean ownSession = SparkSession.getActiveSession().isEmpty() && SparkSession.getDefaultSession().isEmpty();
     SparkSession spark = null;
     try {

@@ -482,7 +482,8 @@ final class Pipeline {
 
   /** Checkpoints live beside the output (hidden), so a killed run can --resume; removed on success. */
   private String checkpointDir(String prefix) {
-    return new Path(checkpointRoot(config.output().path()), prefix).toString();
+    Path root = checkpointRoot(config.output().path());
+    return (prefix.isEmpty() ? root : new Path(root, prefix)).toString();
   }
 
   private static Path checkpointRoot(String outputPath) {

@@ -59,7 +59,9 @@ with DAG(
             conf_file=CONF_FILE,
             deploy_mode=DEPLOY_MODE,
             arguments=job_args(CONF_FILE, DEPLOY_MODE, settings),
-            extra_spark_conf={"spark.executor.memory": "8g", "spark.executor.cores": "4"},
+            # Retries are Airflow's: one YARN attempt per task try.
+            extra_spark_conf={"spark.executor.memory": "8g", "spark.executor.cores": "4",
+                              "spark.yarn.maxAppAttempts": "1"},
         ),
     )
 

@@ -149,7 +149,8 @@ class DagTest(unittest.TestCase):
             application=d.APPLICATION, conf_file=d.CONF_FILE, deploy_mode=d.DEPLOY_MODE,
             arguments=lc.job_args(d.CONF_FILE, d.DEPLOY_MODE,
                                   lc.scheduled_run_settings(d.HDFS + d.INPUT_ROOT, d.HDFS + d.OUTPUT_ROOT)),
-            extra_spark_conf={"spark.executor.memory": "8g", "spark.executor.cores": "4"})
+            extra_spark_conf={"spark.executor.memory": "8g", "spark.executor.cores": "4",
+                              "spark.yarn.maxAppAttempts": "1"})
         self.assertEqual({k: v for k, v in train.items() if k in expected}, expected)
         self.assertGreaterEqual(self.dag_module.dag.kwargs["default_args"]["retries"], 1)
         self.assertEqual([t.kwargs["task_id"] for t in self.tasks["train_two_tower"].downstream], ["embeddings_ready"])

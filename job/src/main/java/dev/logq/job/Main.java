@@ -23,7 +23,13 @@ public final class Main {
 
   public static void main(String[] args) {
     int code = run(args);
-    System.exit(code);
+    // In YARN cluster mode the driver runs inside the ApplicationMaster, which reports any System.exit
+    // before main returns as a failure (EXIT_EARLY) and lets YARN start another attempt: a successful
+    // run must return normally there. Everywhere else the exit status carries the code.
+    boolean insideYarnApplicationMaster = System.getProperty("spark.yarn.app.id") != null;
+    if (code != ExitCode.OK.code() || !insideYarnApplicationMaster) {
+      System.exit(code);
+    }
   }
 
   /** Runs the job and returns its exit code instead of exiting (tests call this). */

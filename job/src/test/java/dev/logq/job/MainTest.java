@@ -151,6 +151,25 @@ class MainTest {
     assertTrue(bad.userMessage().contains("Invalid value for --mode: 'serve'"), bad.userMessage());
   }
 
+  /** The exit status of a real JVM running Main, as spark-submit and Airflow see it. */
+  @Test
+  void processExitStatus() throws Exception {
+    assertEquals(0, javaMain("--help"));
+    assertEquals(2, javaMain("train.epoch=3"));
+    assertEquals(2, javaMain("--conf", tmp.resolve("absent.conf").toString()));
+  }
+
+  private static int javaMain(String... args) throws Exception {
+    List<String> command = new java.util.ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+    command.addAll(List.of(args));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), output);
+    return p.exitValue();
+  }
+
   /** One row per index, distinct original ids, all of them ids the generator can produce. */
   private static void checkEmbeddings(Path dir, int expectedRows, int idBound) {
     List<Row> rows = spark.read().parquet(dir.toString()).collectAsList();

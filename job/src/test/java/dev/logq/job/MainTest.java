@@ -94,8 +94,18 @@ class MainTest {
         changed.userMessage());
     assertEquals(success, Files.readString(out.resolve("_SUCCESS")));
 
+    // Checkpoints of another configuration, as a changed rerun would find them: --resume must not load
+    // them (their parameters are garbage here, so loading them would fail the run).
+    Path stale = tmp.resolve("runs/_logq-2024-05-01.checkpoints");
+    Files.createDirectories(stale.resolve("round-000000000005"));
+    Files.writeString(stale.resolve("round-000000000005/params.bin"), "not a model");
+    Files.writeString(stale.resolve("round-000000000005/_COMPLETE"), "");
+    Files.writeString(stale.resolve("_config.conf"),
+        dev.logq.common.config.JobConfig.parse("", "test", List.of("train.epochs=9")).toHocon());
+
     // --overwrite replaces it (another loss, so the content shows which run wrote it).
-    JobRun replaced = JobRun.tiny("output.path=" + template, "run.ds=2024-05-01", "loss.type=none", "--overwrite");
+    JobRun replaced = JobRun.tiny("output.path=" + template, "run.ds=2024-05-01", "loss.type=none", "--overwrite",
+        "--resume", "output.report=false");
     assertEquals(0, replaced.exitCode(), replaced.userMessage());
     assertNotEquals(success, Files.readString(out.resolve("_SUCCESS")));
     JsonNode metrics2 = JobRun.json(out.resolve("metrics.json"));

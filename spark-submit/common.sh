@@ -4,7 +4,8 @@ LOGQ_HOME="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LOGQ_JAR="$LOGQ_HOME/job/target/logq-job.jar"
 LOGQ_ASSEMBLY="$LOGQ_HOME/job/target/logq-job-assembly.jar"
 LOGQ_CLASSPATH_FILE="$LOGQ_HOME/job/target/local-classpath.txt"
-LOGQ_JAVA_OPENS="$(grep -v '^[[:space:]]*$' "$LOGQ_HOME/conf/java17.args" | tr '\n' ' ')"
+# One line, single spaces, no trailing space (airflow/logq_command.py builds the same string).
+LOGQ_JAVA_OPENS="$(grep -v '^[[:space:]]*$' "$LOGQ_HOME/conf/java17.args" | paste -sd' ' -)"
 
 # Builds the jars when they are missing or older than the sources (quietly, without tests).
 logq_build_if_needed() {

@@ -5,14 +5,15 @@
 #
 # Without arguments it trains on the embedded synthetic data set with conf/logq.conf and writes to
 # output/logq-run (add --overwrite to replace an earlier run). Extra JVM options: LOGQ_JAVA_OPTS
-# (default -Xmx4g). Exit codes: see README.md.
+# (default -Xmx4g). The exit status is the job's: 0 success, 1 runtime failure, 2 bad configuration,
+# 3 bad input data, 4 output exists (README.md, "Exit codes").
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 logq_build_if_needed
 
 args=("$@")
 has_conf=0
-for a in "${args[@]}"; do [[ "$a" == "--conf" ]] && has_conf=1; done
+for a in "${args[@]+"${args[@]}"}"; do [[ "$a" == "--conf" || "$a" == --conf=* ]] && has_conf=1; done
 if [[ $has_conf == 0 ]]; then
   args=(--conf "$LOGQ_HOME/conf/logq.conf" "${args[@]}")
 fi

@@ -27,6 +27,7 @@ while [[ $# -gt 0 ]]; do
     --deploy-mode) deploy_mode="$2"; shift 2 ;;
     --spark-conf) spark_confs+=(--conf "$2"); shift 2 ;;
     --conf) conf_file="$2"; shift 2 ;;
+    --conf=*) conf_file="${1#--conf=}"; shift ;;
     *) job_args+=("$1"); shift ;;
   esac
 done
@@ -60,13 +61,18 @@ if [[ "$deploy_mode" == "cluster" ]]; then
   fi
 fi
 
-cmd=("$submit" --master "$master" --deploy-mode "$deploy_mode" --name logq-spark
-  --class dev.logq.job.Main
-  --files "$conf_file"
+# The order of Airflow's SparkSubmitHook (master, --conf..., --files, --name, --class, --deploy-mode,
+# application, arguments), so that airflow/logq_command.py and this script give the same argv;
+# airflow/test_logq_command.py compares them.
+cmd=("$submit" --master "$master"
   --conf "spark.driver.extraJavaOptions=$LOGQ_JAVA_OPENS"
   --conf "spark.executor.extraJavaOptions=$LOGQ_JAVA_OPENS"
   "${cluster_confs[@]}"
   "${spark_confs[@]}"
+  --files "$conf_file"
+  --name logq-spark
+  --class dev.logq.job.Main
+  --deploy-mode "$deploy_mode"
   "$LOGQ_ASSEMBLY"
   --conf "$conf_ref" "${job_args[@]}")
 

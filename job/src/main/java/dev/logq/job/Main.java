@@ -23,22 +23,30 @@ public final class Main {
 
   public static void main(String[] args) {
     int code = run(args);
-    System.exit(code);
+    // In YARN cluster mode the driver runs inside the ApplicationMaster, which reports any System.exit
+    // before main returns as a failure (EXIT_EARLY) and lets YARN start another attempt: a successful
+    // run must return normally there. Everywhere else the exit status carries the code.
+    boolean insideYarnApplicationMaster = System.getProperty("spark.yarn.app.id") != null;
+    if (code != ExitCode.OK.code() || !insideYarnApplicationMaster) {
+      System.exit(code);
+    }
   }
 
   /** Runs the job and returns its exit code instead of exiting (tests call this). */
   public static int run(String[] args) {
     CommandLine cli;
+    JobConfig config;
     try {
       cli = CommandLine.parse(args);
+      if (cli.help()) {
+        System.out.println(CommandLine.usage());
+        return ExitCode.OK.code();
+      }
+      // Inside the try: a missing --conf file or an unknown key is exit 2 with its message, not a crash.
+      config = cli.config();
     } catch (RuntimeException e) {
       return fail(e);
     }
-    if (cli.help()) {
-      System.out.println(CommandLine.usage());
-      return ExitCode.OK.code();
-    }
-    JobConfig config = cli.config();
     boolean ownSession = SparkSession.getActiveSession().isEmpty() && SparkSession.getDefaultSession().isEmpty();
     SparkSession spark = null;
     try {

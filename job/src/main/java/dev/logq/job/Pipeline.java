@@ -19,6 +19,7 @@ import dev.logq.job.ingest.IngestResult;
 import dev.logq.job.ingest.InteractionReader;
 import dev.logq.job.ingest.SyntheticData;
 import dev.logq.job.output.AtomicOutput;
+import dev.logq.job.output.CompletedOutput;
 import dev.logq.job.output.EmbeddingWriter;
 import dev.logq.job.output.JsonOutput;
 import dev.logq.job.output.MetricsDocument;
@@ -66,6 +67,8 @@ final class Pipeline {
   static final int FULL_SOFTMAX_MAX_ITEMS = 20_000;
   static final String USER_IDX = FullCatalogEvaluator.USER_IDX;
   static final String ITEM_IDX = FullCatalogEvaluator.ITEM_IDX;
+  /** The configuration the checkpoints were written with, in the checkpoint directory. */
+  static final String CHECKPOINT_CONFIG = "_config.conf";
 
   private final SparkSession spark;
   private final JavaSparkContext sc;
@@ -93,6 +96,14 @@ final class Pipeline {
 
   void run() throws IOException {
     String outputPath = config.output().path();
+    if (config.output().skipIfComplete() && !config.output().overwrite()
+        && CompletedOutput.sameRunComplete(hadoopConf, outputPath, config)) {
+      // A retry of a run that committed (e.g. the scheduler lost its exit status): nothing to do.
+      LOG.info("{} already holds a complete run with this configuration (output.skipIfComplete = true); nothing to do",
+          outputPath);
+      deleteCheckpoints(outputPath);
+      return;
+    }
     // Fail before any work when the output exists (exit 4), not after an hour of training.
     AtomicOutput.checkWritable(hadoopConf, outputPath, config.output().overwrite());
     metrics.run(config.run().id(), config.run().ds(), config.mode().configName(), outputPath)
@@ -107,12 +118,18 @@ final class Pipeline {
       try (OutputStream s = out.create("model/logq-table.bin")) {
         data.logQ().writeTo(s);
       }
-      out.writeString("model/config.conf", config.toHocon());
+      out.writeString(CompletedOutput.RECORDED_CONFIG, config.toHocon());
 
+      prepareCheckpoints();
       List<Trained> runs = new ArrayList<>();
-      for (LossType loss : losses) {
-        String prefix = losses.size() == 1 ? "" : "runs/" + loss.configName() + "/";
-        runs.add(trainAndEvaluate(data, loss, out, prefix));
+      try {
+        for (LossType loss : losses) {
+          String prefix = losses.size() == 1 ? "" : "runs/" + loss.configName() + "/";
+          runs.add(trainAndEvaluate(data, loss, out, prefix));
+        }
+      } catch (IOException | RuntimeException e) {
+        removeCheckpointsWithoutRounds();
+        throw e;
       }
       writeSummary(out, data, runs);
       out.commit();
@@ -181,6 +198,7 @@ final class Pipeline {
     IdIndex users = IdIndex.build(historyTower ? split.train().select(Interactions.USER)
         .union(split.test().select(Interactions.USER)) : split.train(), Interactions.USER);
     IdIndex items = IdIndex.build(split.train(), Interactions.ITEM);
+    requireEnoughToRank(users, items);
     Dataset<Row> train = index(split.train(), users, items).persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> test = index(split.test(), users, items).persist(StorageLevel.MEMORY_AND_DISK());
     long testPairs = test.count();
@@ -190,10 +208,40 @@ final class Pipeline {
     sc.setJobGroup("logq-freq", "Counting item frequencies (log Q)", false);
     LogQTable logQ = FrequencyTableBuilder.build(train, ITEM_IDX, items.size(),
         config.input().hasWeightColumn() && !config.input().isSynthetic() ? Interactions.WEIGHT : null);
-    metrics.counts("catalog", Map.of("users", users.size(), "items", items.size(), "train_pairs", train.count(),
+    long trainPairs = train.count();
+    metrics.counts("catalog", Map.of("users", users.size(), "items", items.size(), "train_pairs", trainPairs,
         "test_pairs", testPairs));
+    long perWorker = (trainPairs + config.train().workers() - 1) / config.train().workers();
+    if (config.train().batchSize() > perWorker) {
+      LOG.warn("train.batchSize = {} is larger than a worker's share of the training data (about {} of {} interactions"
+          + " over {} workers): each worker takes its whole shard as one batch, so an epoch is one synchronised step",
+          config.train().batchSize(), perWorker, trainPairs, config.train().workers());
+    }
     metrics.timing("prepare", seconds(t0));
     return new Prepared(train, test, users, items, logQ, planted);
+  }
+
+  /**
+   * One user or one item leaves nothing to learn or rank: in-batch negatives are the other rows' items,
+   * which for a single user are all that user's own positives, and a one-item catalog ranks trivially.
+   */
+  private void requireEnoughToRank(IdIndex users, IdIndex items) {
+    String where = config.input().isSynthetic() ? null : config.input().path();
+    if (items.size() < 2) {
+      throw new DataException(where, "the training data has " + describeIds(items, "item") + "; ranking needs at least"
+          + " 2 distinct items (after split.minItemCount and the split)");
+    }
+    if (users.size() < 2) {
+      throw new DataException(where, "the training data has " + describeIds(users, "user") + "; training needs at least"
+          + " 2 distinct users (with one user every in-batch negative is one of that user's own positives)");
+    }
+  }
+
+  private static String describeIds(IdIndex index, String what) {
+    if (index.size() == 0) {
+      return "no " + what;
+    }
+    return "only 1 " + what + " ('" + index.toArray()[0] + "')";
   }
 
   /** Adds user_idx and item_idx (ints) and the time column ts; rows whose ids are unknown are dropped. */
@@ -358,7 +406,8 @@ final class Pipeline {
     metrics.timing("total", seconds(started));
     metrics.finishedNow();
     metrics.write(out);
-    ComparisonTable table = new ComparisonTable();
+    List<Integer> tableKs = tableKs();
+    ComparisonTable table = new ComparisonTable(tableKs);
     String rendered = table.render(summaries);
     LOG.info("Results:\n{}", rendered);
     if (config.output().report()) {
@@ -371,7 +420,7 @@ final class Pipeline {
       info.put("epochs", String.valueOf(config.train().epochs()));
       try {
         ReportWriter.write(out, "report", "logq-spark: " + config.mode().configName(), info, summaries,
-            evalSettings().ks(), table, 10);
+            evalSettings().ks(), table, tableKs.get(0));
       } catch (RuntimeException | Error e) {
         // Charts need AWT fonts on the driver; a missing font must not cost the trained model.
         LOG.warn("Could not draw the report ({}); writing the table only", e.toString());
@@ -380,6 +429,25 @@ final class Pipeline {
     } else {
       out.writeString("report/comparison.txt", rendered);
     }
+  }
+
+  /** The table's two cut-offs: 10 and 20 when evaluated, else the largest of eval.k (no empty columns). */
+  private List<Integer> tableKs() {
+    List<Integer> evaluated = evalSettings().ks();
+    List<Integer> ks = new ArrayList<>();
+    for (int k : ComparisonTable.DEFAULT_KS) {
+      if (evaluated.contains(k)) {
+        ks.add(k);
+      }
+    }
+    List<Integer> sorted = new ArrayList<>(new java.util.TreeSet<>(evaluated));
+    for (int i = sorted.size() - 1; i >= 0 && ks.size() < 2; i--) {
+      if (!ks.contains(sorted.get(i))) {
+        ks.add(sorted.get(i));
+      }
+    }
+    java.util.Collections.sort(ks);
+    return ks;
   }
 
   private static List<CurvePoint> curve(TrainerState state) {
@@ -415,13 +483,75 @@ final class Pipeline {
 
   /** Checkpoints live beside the output (hidden), so a killed run can --resume; removed on success. */
   private String checkpointDir(String prefix) {
-    Path out = new Path(config.output().path());
-    return new Path(out.getParent(), "_" + out.getName() + ".checkpoints/" + prefix).toString();
+    Path root = checkpointRoot(config.output().path());
+    return (prefix.isEmpty() ? root : new Path(root, prefix)).toString();
+  }
+
+  private static Path checkpointRoot(String outputPath) {
+    Path out = new Path(outputPath);
+    return new Path(out.getParent(), "_" + out.getName() + ".checkpoints");
+  }
+
+  /**
+   * Checkpoints belong to one configuration, recorded beside them. Without --resume an earlier attempt's
+   * checkpoints go (a fresh run must not leave them for a later --resume to mix with its own); with
+   * --resume, checkpoints recorded under a different configuration are discarded with a warning and
+   * training starts from the beginning: resuming them would continue a different model.
+   */
+  private void prepareCheckpoints() throws IOException {
+    Path root = checkpointRoot(config.output().path());
+    FileSystem fs = root.getFileSystem(hadoopConf);
+    Path recorded = new Path(root, CHECKPOINT_CONFIG);
+    if (fs.exists(root)) {
+      String discard = null;
+      if (!resume) {
+        discard = "they are an earlier attempt's and this run was started without --resume";
+      } else if (fs.exists(recorded)) {
+        List<String> differences;
+        try {
+          differences = CompletedOutput.differences(CompletedOutput.readRecorded(hadoopConf, recorded), config);
+        } catch (IOException | RuntimeException e) {
+          differences = List.of("unreadable recorded configuration: " + e.getMessage());
+        }
+        if (!differences.isEmpty()) {
+          discard = "--resume was given but they were written with another configuration ("
+              + CompletedOutput.describe(differences) + "); training starts from the beginning";
+        }
+      }
+      if (discard != null) {
+        LOG.warn("Deleting the checkpoints in {}: {}", root, discard);
+        fs.delete(root, true);
+      }
+    }
+    fs.mkdirs(root);
+    try (OutputStream s = fs.create(recorded, true)) {
+      s.write(config.toHocon().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+  }
+
+  /** After a failure: checkpoints are kept for --resume, but a directory holding none is only clutter. */
+  private void removeCheckpointsWithoutRounds() {
+    Path root = checkpointRoot(config.output().path());
+    try {
+      FileSystem fs = root.getFileSystem(hadoopConf);
+      if (!fs.exists(root)) {
+        return;
+      }
+      org.apache.hadoop.fs.RemoteIterator<org.apache.hadoop.fs.LocatedFileStatus> files = fs.listFiles(root, true);
+      while (files.hasNext()) {
+        if (files.next().getPath().getParent().getName().startsWith("round-")) {
+          LOG.info("Keeping the checkpoints in {} for --resume", root);
+          return;
+        }
+      }
+      fs.delete(root, true);
+    } catch (IOException e) {
+      LOG.warn("Could not inspect the checkpoints in {}: {}", root, e.getMessage());
+    }
   }
 
   private void deleteCheckpoints(String outputPath) {
-    Path out = new Path(outputPath);
-    Path dir = new Path(out.getParent(), "_" + out.getName() + ".checkpoints");
+    Path dir = checkpointRoot(outputPath);
     try {
       FileSystem fs = dir.getFileSystem(hadoopConf);
       fs.delete(dir, true);

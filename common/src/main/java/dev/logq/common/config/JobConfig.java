@@ -895,6 +895,7 @@ public final class JobConfig implements Serializable {
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{([^}]*)}");
     private final String pathTemplate;
     private final boolean overwrite;
+    private final boolean skipIfComplete;
     private final boolean writeEmbeddings;
     private final boolean report;
     private final String path;
@@ -902,6 +903,7 @@ public final class JobConfig implements Serializable {
     private Output(Reader r, Run run) {
       pathTemplate = r.nonEmptyString("output.path").trim();
       overwrite = r.bool("output.overwrite");
+      skipIfComplete = r.bool("output.skipIfComplete");
       writeEmbeddings = r.bool("output.writeEmbeddings");
       report = r.bool("output.report");
       path = resolve(r, run);
@@ -944,6 +946,11 @@ public final class JobConfig implements Serializable {
 
     public boolean overwrite() {
       return overwrite;
+    }
+
+    /** A complete output of the same configuration makes the run a no-op (exit 0); see reference.conf. */
+    public boolean skipIfComplete() {
+      return skipIfComplete;
     }
 
     public boolean writeEmbeddings() {

@@ -173,6 +173,18 @@ public final class InteractionReader {
     if (LogqException.find(e) != null) {
       return e;
     }
+    // The innermost cause says it best: "file:/data/u.csv is not a Parquet file. Expected magic number ..."
+    String notParquet = null;
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      String firstLine = String.valueOf(t.getMessage()).split("\n")[0];
+      if (firstLine.contains("is not a Parquet file")) {
+        notParquet = firstLine.split("\\. Expected")[0];
+      }
+    }
+    if (notParquet != null) {
+      return new DataException(path, notParquet + "; input.format is parquet (the default): for text input set"
+          + " input.format = csv, tsv or gowalla", e);
+    }
     for (Throwable t = e; t != null; t = t.getCause()) {
       String name = t.getClass().getName();
       String message = String.valueOf(t.getMessage());

@@ -47,7 +47,13 @@ final class ParquetInput {
       df = spark.read().parquet(path);
     } catch (Exception e) {
       if (e instanceof AnalysisException) {
-        throw new DataException(path, "cannot read Parquet input: " + ((AnalysisException) e).getSimpleMessage(), e);
+        AnalysisException a = (AnalysisException) e;
+        if ("UNABLE_TO_INFER_SCHEMA".equals(a.getErrorClass())) {
+          // Spark's own words ("Unable to infer schema ... specified manually") point the wrong way.
+          throw new DataException(path, "no Parquet data files under this path (an empty directory, or only hidden"
+              + " files such as _SUCCESS); check input.path, and set input.format (csv, tsv, gowalla) for text input", e);
+        }
+        throw new DataException(path, "cannot read Parquet input: " + a.getSimpleMessage(), e);
       }
       throw e;
     }

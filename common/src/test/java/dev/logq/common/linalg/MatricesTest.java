@@ -1,5 +1,6 @@
 package dev.logq.common.linalg;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -128,6 +129,65 @@ class MatricesTest {
         }
         assertClose(sum, scores[i * rows + j], d, 3, "scores (" + i + "," + j + ")");
       }
+    }
+  }
+
+  /**
+   * Both kernels of multiplyAdd and transposeMultiplyAdd (by rows for wide results, by columns for tall ones)
+   * must give the same bits as one scalar loop that sums the same terms in the same grouping: eight products
+   * per group, added left to right, each group added to the running value, then the remainder one by one.
+   */
+  @Test
+  void rowAndColumnKernelsGiveTheBitsOfTheirScalarDefinition() {
+    Random random = new Random(6);
+    for (int trial = 0; trial < 200; trial++) {
+      int m = 1 + random.nextInt(40);
+      int n = 1 + random.nextInt(40);
+      int k = 1 + random.nextInt(40);
+      float[] a = random(random, m * k);
+      float[] b = random(random, k * n);
+      float[] out = random(random, m * n);
+      float[] expected = out.clone();
+      for (int i = 0; i < m; i++) {
+        for (int j = 0; j < n; j++) {
+          int ij = i * n + j;
+          int p = 0;
+          for (; p + 7 < k; p += 8) {
+            float group = a[i * k + p] * b[p * n + j];
+            for (int t = 1; t < 8; t++) {
+              group += a[i * k + p + t] * b[(p + t) * n + j];
+            }
+            expected[ij] += group;
+          }
+          for (; p < k; p++) {
+            expected[ij] += a[i * k + p] * b[p * n + j];
+          }
+        }
+      }
+      Matrices.multiplyAdd(a, b, out, m, n, k);
+      assertArrayEquals(expected, out, "multiplyAdd m=" + m + " n=" + n + " k=" + k);
+
+      float[] c = random(random, m * n);
+      float[] outT = random(random, k * n);
+      float[] expectedT = outT.clone();
+      for (int p = 0; p < k; p++) {
+        for (int j = 0; j < n; j++) {
+          int pj = p * n + j;
+          int i = 0;
+          for (; i + 7 < m; i += 8) {
+            float group = a[i * k + p] * c[i * n + j];
+            for (int t = 1; t < 8; t++) {
+              group += a[(i + t) * k + p] * c[(i + t) * n + j];
+            }
+            expectedT[pj] += group;
+          }
+          for (; i < m; i++) {
+            expectedT[pj] += a[i * k + p] * c[i * n + j];
+          }
+        }
+      }
+      Matrices.transposeMultiplyAdd(a, c, outT, m, n, k);
+      assertArrayEquals(expectedT, outT, "transposeMultiplyAdd m=" + m + " n=" + n + " k=" + k);
     }
   }
 

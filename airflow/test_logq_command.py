@@ -65,11 +65,12 @@ class CommandTest(unittest.TestCase):
 
     def test_same_argv_as_submit_script(self):
         conf_file = os.path.join(ROOT, "conf", "logq.conf")
-        jar = os.path.join(ROOT, "job", "target", "logq-job-assembly.jar")
+        jar = "hdfs://nn:8020/apps/logq/logq-job-assembly.jar"
         settings = lc.scheduled_run_settings("hdfs://nn:8020/data/interactions", "hdfs://nn:8020/models/logq",
                                              ds=DS, run_id=RUN_ID)
         env = {k: v for k, v in os.environ.items() if k != "SPARK_HOME"}
         env["LOGQ_PRINT_ONLY"] = "1"
+        env["LOGQ_ASSEMBLY"] = jar
         cases = [("yarn", "cluster", settings),
                  ("spark://master:7077", "client", settings + [("--overwrite", None), ("train.epochs", "3")])]
         for master, deploy_mode, job_settings in cases:

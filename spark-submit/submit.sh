@@ -9,7 +9,9 @@
 #   everything else    passed to the job (see README.md for the keys)
 #
 # The config file is shipped with --files, so cluster deploy mode works with a local file.
-# LOGQ_PRINT_ONLY=1 prints the command instead of running it (used by tests and the Airflow DAG).
+# LOGQ_PRINT_ONLY=1 prints the command instead of running it (airflow/test_logq_command.py compares
+# it with the Airflow DAG's). LOGQ_ASSEMBLY=PATH submits that jar (e.g. hdfs:///apps/logq/...jar)
+# instead of the one built in job/target. The exit status is the job's in client deploy mode.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -38,6 +40,8 @@ fi
 
 if [[ -z "${LOGQ_PRINT_ONLY:-}" ]]; then
   logq_build_if_needed
+elif [[ -z "$LOGQ_ASSEMBLY" ]]; then
+  LOGQ_ASSEMBLY="$LOGQ_HOME/job/target/logq-job-VERSION-assembly.jar"  # not built yet
 fi
 submit="spark-submit"
 if [[ -n "${SPARK_HOME:-}" ]]; then submit="$SPARK_HOME/bin/spark-submit"; fi

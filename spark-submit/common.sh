@@ -7,10 +7,11 @@ LOGQ_CLASSPATH_FILE="$LOGQ_HOME/job/target/local-classpath.txt"
 LOGQ_JAVA_OPENS="$(grep -v '^[[:space:]]*$' "$LOGQ_HOME/conf/java17.args" | paste -sd' ' -)"
 
 # The jar spark-submit takes: $LOGQ_ASSEMBLY when set (e.g. a copy on HDFS, never rebuilt), else the
-# newest job/target/logq-job-<version>-assembly.jar that Maven built.
+# job/target/logq-job-assembly.jar that Maven builds (the shade plugin's fixed name in job/pom.xml).
 LOGQ_ASSEMBLY_GIVEN="${LOGQ_ASSEMBLY:-}"
 logq_find_assembly() {
-  ls -t "$LOGQ_HOME"/job/target/logq-job-*-assembly.jar 2>/dev/null | head -n 1 || true
+  local jar="$LOGQ_HOME/job/target/logq-job-assembly.jar"
+  if [[ -f "$jar" ]]; then echo "$jar"; fi
 }
 if [[ -z "$LOGQ_ASSEMBLY_GIVEN" ]]; then
   LOGQ_ASSEMBLY="$(logq_find_assembly)"

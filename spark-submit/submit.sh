@@ -41,7 +41,7 @@ fi
 if [[ -z "${LOGQ_PRINT_ONLY:-}" ]]; then
   logq_build_if_needed
 elif [[ -z "$LOGQ_ASSEMBLY" ]]; then
-  LOGQ_ASSEMBLY="$LOGQ_HOME/job/target/logq-job-VERSION-assembly.jar"  # not built yet
+  LOGQ_ASSEMBLY="$LOGQ_HOME/job/target/logq-job-assembly.jar"  # not built yet
 fi
 submit="spark-submit"
 if [[ -n "${SPARK_HOME:-}" ]]; then submit="$SPARK_HOME/bin/spark-submit"; fi

@@ -6,6 +6,7 @@
  * neither the output directory nor the marker. {@link dev.logq.job.output.OutputPaths} resolves the
  * run-scoped {@code {ds}} / {@code {runId}} placeholders. The writers put embeddings (Parquet, with the
  * original ids), metrics.json (metrics plus provenance) and the training curve (CSV and JSON) into a
- * staging directory.
+ * staging directory. {@link dev.logq.job.output.CompletedOutput} tells a rerun whether an existing
+ * output (or a set of checkpoints) was written with its configuration (output.skipIfComplete, --resume).
  */
 package dev.logq.job.output;

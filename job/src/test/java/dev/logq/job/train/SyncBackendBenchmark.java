@@ -25,6 +25,7 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
+import org.deeplearning4j.config.DL4JSystemProperties;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.EmbeddingLayer;
@@ -40,7 +41,6 @@ import org.deeplearning4j.spark.impl.paramavg.stats.ParameterAveragingTrainingWo
 import org.deeplearning4j.spark.parameterserver.training.SharedTrainingMaster;
 import org.deeplearning4j.spark.stats.EventStats;
 import org.deeplearning4j.spark.time.SystemClockTimeSource;
-import org.deeplearning4j.spark.time.TimeSourceProvider;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -117,7 +117,7 @@ class SyncBackendBenchmark {
   static void start() {
     // DL4J's training statistics default to an NTP time source that queries pool.ntp.org: no network here,
     // and one JVM needs no clock alignment.
-    System.setProperty(TimeSourceProvider.TIMESOURCE_CLASSNAME_PROPERTY, SystemClockTimeSource.class.getName());
+    System.setProperty(DL4JSystemProperties.TIMESOURCE_CLASSNAME_PROPERTY, SystemClockTimeSource.class.getName());
     spark = SparkTestSession.start("SyncBackendBenchmark", "local[2]");
     sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     // One native thread per task: two concurrent workers on two cores, as our (single-threaded) workers.

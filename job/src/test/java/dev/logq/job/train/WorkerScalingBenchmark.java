@@ -45,7 +45,7 @@ class WorkerScalingBenchmark {
 
   private record Run(int workers, int syncEvery, double examplesPerSecond, double roundMillis,
                      double computeMillis, double overheadMillis, double driverMillis, double meanLoss,
-                     double load) {}
+                     double load, double epochMillisPerRound) {}
 
   @Test
   void oneVersusTwoWorkers() throws Exception {
@@ -103,7 +103,8 @@ class WorkerScalingBenchmark {
         assertEquals(DATA.train.size(), last.examples());
         DistributedTrainer.SyncStats s = result.sync();
         return new Run(workers, syncEvery, last.examplesPerSecond(), s.meanRoundMillis(),
-            s.meanWorkerComputeMillis(), s.meanOverheadMillis(), s.meanDriverUpdateMillis(), last.meanLoss(), load);
+            s.meanWorkerComputeMillis(), s.meanOverheadMillis(), s.meanDriverUpdateMillis(), last.meanLoss(), load,
+            1000 * last.seconds() / last.rounds());
       } finally {
         shards.unpersist(true);
       }
@@ -141,14 +142,18 @@ class WorkerScalingBenchmark {
       sb.append(String.format(Locale.ROOT, "| %d | **median** | **%.0f** | **%.0f** | **%.2f** | |%n", SYNC_EVERY[s],
           median(one), median(two), median(speedUp)));
     }
-    sb.append("\nPer synchronisation round (means over both epochs of a run, ms; medians over the runs):\n\n");
-    sb.append("| syncEvery | workers | round (Spark job) | worker compute (slowest) | Spark overhead | driver update "
-        + "| last-epoch loss |\n|---|---|---|---|---|---|---|\n");
+    sb.append("\nPer synchronisation round, ms, medians over the runs. Last epoch: its wall time / its rounds. The other"
+        + " columns are means over both epochs: the Spark job (worker compute of the slowest worker + Spark"
+        + " overhead) and the driver's update; the rest of a round is the driver's patch serialisation and"
+        + " broadcast and the next task's set-up.\n\n");
+    sb.append("| syncEvery | workers | last epoch | Spark job | worker compute (slowest) | Spark overhead "
+        + "| driver update | last-epoch loss |\n|---|---|---|---|---|---|---|---|\n");
     for (int s = 0; s < SYNC_EVERY.length; s++) {
       List<Run[]> rounds = results.get(s);
       for (int w = 0; w < 2; w++) {
         final int idx = w;
-        sb.append(String.format(Locale.ROOT, "| %d | %d | %.1f | %.1f | %.1f | %.1f | %.4f |%n", SYNC_EVERY[s], w + 1,
+        sb.append(String.format(Locale.ROOT, "| %d | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.4f |%n", SYNC_EVERY[s],
+            w + 1, median(rounds.stream().mapToDouble(x -> x[idx].epochMillisPerRound).toArray()),
             median(rounds.stream().mapToDouble(x -> x[idx].roundMillis).toArray()),
             median(rounds.stream().mapToDouble(x -> x[idx].computeMillis).toArray()),
             median(rounds.stream().mapToDouble(x -> x[idx].overheadMillis).toArray()),

@@ -102,6 +102,7 @@ class TrainingThroughputBenchmark {
     List<double[]> rows = new ArrayList<>();
     List<String> javaDetails = new ArrayList<>();
     for (int r = 0; r < REPEATS; r++) {
+      double load = loadAverage();
       // Alternate the order so that neither side always runs right after the other.
       boolean javaFirst = r % 2 == 0;
       Rate java = null;
@@ -113,7 +114,7 @@ class TrainingThroughputBenchmark {
       if (!javaFirst) {
         java = runJava(work, javaDetails);
       }
-      rows.add(new double[] {java.wall, java.cpu, sparse.wall, sparse.cpu, dense.wall, dense.cpu});
+      rows.add(new double[] {java.wall, java.cpu, sparse.wall, sparse.cpu, dense.wall, dense.cpu, load});
       System.out.printf(Locale.ROOT, "round %d (examples/s wall, per CPU-second): java %.0f %.0f, torch sparse %.0f %.0f,"
           + " torch dense %.0f %.0f%n", r + 1, java.wall, java.cpu, sparse.wall, sparse.cpu, dense.wall, dense.cpu);
     }
@@ -405,13 +406,14 @@ class TrainingThroughputBenchmark {
         + "%d warm-up + %d timed steps per run%n", BATCH, DIM, USERS, ITEMS, WARMUP, STEPS));
     sb.append("PyTorch: ").append(lastLineWith(torchInfo, "torch=").replaceAll(" steps=.*", "")).append('\n');
     sb.append("check (PyTorch loss vs Java loss): ").append(String.join("; ", checks)).append("\n\n");
-    sb.append("Examples per second of wall-clock time / per CPU-second of the process:\n\n");
-    sb.append("| round | Java | PyTorch sparse | PyTorch dense | Java / PyTorch sparse |\n");
-    sb.append("|---|---|---|---|---|\n");
+    sb.append("Examples per second of wall-clock time / per CPU-second of the process; load: the machine's 1-minute"
+        + " load average when the round started (2 cores):\n\n");
+    sb.append("| round | load | Java | PyTorch sparse | PyTorch dense | Java / PyTorch sparse |\n");
+    sb.append("|---|---|---|---|---|---|\n");
     for (int r = 0; r < rows.size(); r++) {
       double[] x = rows.get(r);
-      sb.append(String.format(Locale.ROOT, "| %d | %.0f / %.0f | %.0f / %.0f | %.0f / %.0f | %.2f / %.2f |%n", r + 1,
-          x[0], x[1], x[2], x[3], x[4], x[5], x[0] / x[2], x[1] / x[3]));
+      sb.append(String.format(Locale.ROOT, "| %d | %.1f | %.0f / %.0f | %.0f / %.0f | %.0f / %.0f | %.2f / %.2f |%n",
+          r + 1, x[6], x[0], x[1], x[2], x[3], x[4], x[5], x[0] / x[2], x[1] / x[3]));
     }
     double[] wallRatio = new double[rows.size()];
     double[] cpuRatio = new double[rows.size()];
@@ -420,11 +422,20 @@ class TrainingThroughputBenchmark {
       cpuRatio[r] = rows.get(r)[1] / rows.get(r)[3];
     }
     sb.append(String.format(Locale.ROOT,
-        "| **median** | **%.0f / %.0f** | **%.0f / %.0f** | **%.0f / %.0f** | **%.2f / %.2f** |%n",
-        median(column(rows, 0)), median(column(rows, 1)), median(column(rows, 2)), median(column(rows, 3)),
+        "| **median** | %.1f | **%.0f / %.0f** | **%.0f / %.0f** | **%.0f / %.0f** | **%.2f / %.2f** |%n",
+        median(column(rows, 6)), median(column(rows, 0)), median(column(rows, 1)), median(column(rows, 2)), median(column(rows, 3)),
         median(column(rows, 4)), median(column(rows, 5)), median(wallRatio), median(cpuRatio)));
     sb.append("\nJava runs: ").append(String.join("; ", javaDetails)).append('\n');
     return sb.toString();
+  }
+
+  /** The 1-minute load average (Linux /proc/loadavg), NaN where unavailable. */
+  static double loadAverage() {
+    try {
+      return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+")[0]);
+    } catch (IOException | RuntimeException e) {
+      return Double.NaN;
+    }
   }
 
   private static double[] column(List<double[]> rows, int c) {

@@ -86,9 +86,12 @@ final class Pipeline {
     this.hadoopConf = spark.sparkContext().hadoopConfiguration();
   }
 
-  /** The indexed data every loss trains and is evaluated on. */
-  private record Prepared(Dataset<Row> train, Dataset<Row> test, IdIndex users, IdIndex items, LogQTable logQ,
-                          SyntheticModel planted) {}
+  /**
+   * The indexed data every loss trains and is evaluated on: train and test hold user_idx, item_idx,
+   * ts and weight. Package-visible so a baseline trained outside the pipeline (bench) sees the same split.
+   */
+  record Prepared(Dataset<Row> train, Dataset<Row> test, IdIndex users, IdIndex items, LogQTable logQ,
+                  SyntheticModel planted) {}
 
   /** One trained and evaluated model. */
   private record Trained(String loss, EvalResult eval, Map<String, Double> planted, TrainerState state,
@@ -149,7 +152,8 @@ final class Pipeline {
     return losses;
   }
 
-  private Prepared prepare() {
+  /** Reads, splits, indexes and counts; every run of the same configuration gives the same result. */
+  Prepared prepare() {
     long t0 = System.nanoTime();
     sc.setJobGroup("logq-ingest", "Reading and validating input", false);
     Dataset<Row> interactions;
@@ -286,8 +290,7 @@ final class Pipeline {
         EmbeddingWriter.write(itemEmb, ITEM_IDX, data.items().mapping(), out.stagingUri(prefix + "embeddings/items"));
       }
       sc.setJobGroup("logq-eval", "Full-catalog evaluation (" + loss.configName() + ")", false);
-      EvalResult eval = new FullCatalogEvaluator(evalSettings()).evaluate(userEmb, itemEmb,
-          data.test().select(USER_IDX, ITEM_IDX), data.train().select(USER_IDX, ITEM_IDX), itemCounts(data.logQ()));
+      EvalResult eval = evaluate(data, userEmb, itemEmb);
       Map<String, Double> planted = data.planted() == null ? Map.of() : plantedDistance(data, userEmb, itemEmb, plan);
       logMetrics(loss, eval, planted);
       return new Trained(loss.configName(), eval, planted, result.state(), result.sync(), trainSeconds);
@@ -295,6 +298,15 @@ final class Pipeline {
       userEmb.unpersist();
       itemEmb.unpersist();
     }
+  }
+
+  /**
+   * Full-catalog evaluation of embeddings ({@code user_idx|item_idx, embedding}) on the prepared test
+   * split with the configured eval.* settings; the same call for every loss and for baselines.
+   */
+  EvalResult evaluate(Prepared data, Dataset<Row> userEmbeddings, Dataset<Row> itemEmbeddings) {
+    return new FullCatalogEvaluator(evalSettings()).evaluate(userEmbeddings, itemEmbeddings,
+        data.test().select(USER_IDX, ITEM_IDX), data.train().select(USER_IDX, ITEM_IDX), itemCounts(data.logQ()));
   }
 
   private TrainingPlan plan(LossType loss, Prepared data) {

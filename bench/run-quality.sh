@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Quality benchmark: Recall@10/20 and nDCG@10/20 of none / standard / refined / full and of Spark
+# MLlib ALS (implicit) on MovieLens-1M (leave-last-out by time) and Gowalla (the LightGCN split),
+# full-catalog evaluation with seen items filtered. Results: docs/benchmarks.md, section
+# "Quality: MovieLens-1M and Gowalla". Not part of `mvn test`.
+#
+#   bench/run-quality.sh                 # the documented run (both data sets, test phase)
+#   bench/run-quality.sh [options] [key=value ...]
+#
+# Options (passed to dev.logq.job.QualityBenchmark, job/src/test/java):
+#   --datasets ml-1m,gowalla   which data sets
+#   --phase test|valid         valid: tune without touching the test interactions (ML-1M: every
+#                              user's last interaction is dropped first; Gowalla: train.txt vs valid.txt)
+#   --seeds 1,2                train.seed values; the first runs --mode compare, the others repeat
+#                              the seed losses with --mode train ("" for none: ALS only)
+#   --seed-losses none,standard,refined   the losses repeated with the further seeds
+#   --losses standard,refined  only these losses (--mode train each), e.g. for tuning
+#   --als-rank 64 --als-iter 15 --als-reg 0.1 --als-alpha 10   ALS settings; comma lists make a grid
+#   --no-baselines             skip the baselines (most popular, ALS)
+#   --tag NAME                 names this run's results: <dataset>-<phase>-<tag>
+#   --work DIR                 scratch and results (default target/quality-bench; data extracted there)
+#   key=value                  job configuration overrides for every two-tower run (see README.md)
+#
+# The data sets are read from $LOGQ_SHARED_DATA (default: ../shared/data next to the project root);
+# they are extracted under the work directory, never into the repository's tracked files.
+# Results: <work>/results/<dataset>-<phase>[-<tag>].{json,md}; every job run's full output under <work>/runs.
+# JVM options: LOGQ_BENCH_JAVA_OPTS (default -Xmx5g).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+SHARED="${LOGQ_SHARED_DATA:-$ROOT/../shared/data}"
+CP_FILE="$ROOT/job/target/test-classpath.txt"  # written by the build below
+
+echo "quality-bench: compiling (mvn -o test-compile) ..." >&2
+# One reactor build: the job module sees this checkout's common classes, not whatever logq-common
+# happens to be installed in ~/.m2.
+mvn -B -q -o test-compile dependency:build-classpath -Dmdep.includeScope=test \
+  -Dmdep.outputFile=target/test-classpath.txt >&2
+
+# Defaults of the documented run (docs/benchmarks.md); arguments given on the command line come later and win.
+DEFAULTS=(
+  --seeds 1,2
+  model.embeddingDim=64 model.outputDim=64
+)
+JAVA_OPENS="$(grep -v '^[[:space:]]*$' "$ROOT/conf/java17.args" | tr '\n' ' ')"
+# A run takes tens of minutes: run from a copy of the compiled classes, so rebuilding the checkout
+# meanwhile cannot change classes the running JVM has not loaded yet.
+SNAP="$(mktemp -d "$ROOT/job/target/quality-bench-classes.XXXXXX")"
+trap 'rm -rf "$SNAP"' EXIT
+cp -r "$ROOT/common/target/classes" "$SNAP/common"
+cp -r "$ROOT/job/target/classes" "$SNAP/job"
+cp -r "$ROOT/job/target/test-classes" "$SNAP/job-test"
+DEPS="$(tr ':' '\n' < "$CP_FILE" | grep -v -x "$ROOT/common/target/classes" | paste -sd: -)"
+# shellcheck disable=SC2086
+java $JAVA_OPENS ${LOGQ_BENCH_JAVA_OPTS:--Xmx5g} -XX:+UseParallelGC \
+  -Dlogq.sharedData="$SHARED" \
+  -Dlog4j2.configurationFile="$ROOT/bench/log4j2-quality.properties" \
+  -cp "$SNAP/job-test:$SNAP/job:$SNAP/common:$DEPS" \
+  dev.logq.job.QualityBenchmark "${DEFAULTS[@]}" "$@"

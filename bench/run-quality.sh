@@ -13,9 +13,12 @@
 #                              user's last interaction is dropped first; Gowalla: train.txt vs valid.txt)
 #   --seeds 1,2                train.seed values; the first runs --mode compare, the others repeat
 #                              the seed losses with --mode train ("" for none: ALS only)
-#   --seed-losses none,standard,refined   the losses repeated with the further seeds
+#   --seed-losses standard,refined   the losses repeated with the further seeds
 #   --losses standard,refined  only these losses (--mode train each), e.g. for tuning
 #   --als-rank 64 --als-iter 15 --als-reg 0.1 --als-alpha 10   ALS settings; comma lists make a grid
+#                              (default: the validation-tuned settings per data set, see docs/benchmarks.md)
+#   --no-large-full            do not run the full softmax on catalogs above 20k items (Gowalla),
+#                              which compare mode skips and this benchmark otherwise runs last, on its own
 #   --no-baselines             skip the baselines (most popular, ALS)
 #   --tag NAME                 names this run's results: <dataset>-<phase>-<tag>
 #   --work DIR                 scratch and results (default target/quality-bench; data extracted there)
@@ -26,34 +29,43 @@
 # Results: <work>/results/<dataset>-<phase>[-<tag>].{json,md}; every job run's full output under <work>/runs.
 # JVM options: LOGQ_BENCH_JAVA_OPTS (default -Xmx5g).
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
-SHARED="${LOGQ_SHARED_DATA:-$ROOT/../shared/data}"
-CP_FILE="$ROOT/job/target/test-classpath.txt"  # written by the build below
 
-echo "quality-bench: compiling (mvn -o test-compile) ..." >&2
-# One reactor build: the job module sees this checkout's common classes, not whatever logq-common
-# happens to be installed in ~/.m2.
-mvn -B -q -o test-compile dependency:build-classpath -Dmdep.includeScope=test \
-  -Dmdep.outputFile=target/test-classpath.txt >&2
+# All in one function, read completely before it runs: editing this file during a run is safe.
+main() {
+  ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+  cd "$ROOT"
+  SHARED="${LOGQ_SHARED_DATA:-$ROOT/../shared/data}"
+  CP_FILE="$ROOT/job/target/test-classpath.txt"  # written by the build below
 
-# Defaults of the documented run (docs/benchmarks.md); arguments given on the command line come later and win.
-DEFAULTS=(
-  --seeds 1,2
-  model.embeddingDim=64 model.outputDim=64
-)
-JAVA_OPENS="$(grep -v '^[[:space:]]*$' "$ROOT/conf/java17.args" | tr '\n' ' ')"
-# A run takes tens of minutes: run from a copy of the compiled classes, so rebuilding the checkout
-# meanwhile cannot change classes the running JVM has not loaded yet.
-SNAP="$(mktemp -d "$ROOT/job/target/quality-bench-classes.XXXXXX")"
-trap 'rm -rf "$SNAP"' EXIT
-cp -r "$ROOT/common/target/classes" "$SNAP/common"
-cp -r "$ROOT/job/target/classes" "$SNAP/job"
-cp -r "$ROOT/job/target/test-classes" "$SNAP/job-test"
-DEPS="$(tr ':' '\n' < "$CP_FILE" | grep -v -x "$ROOT/common/target/classes" | paste -sd: -)"
-# shellcheck disable=SC2086
-java $JAVA_OPENS ${LOGQ_BENCH_JAVA_OPTS:--Xmx5g} -XX:+UseParallelGC \
-  -Dlogq.sharedData="$SHARED" \
-  -Dlog4j2.configurationFile="$ROOT/bench/log4j2-quality.properties" \
-  -cp "$SNAP/job-test:$SNAP/job:$SNAP/common:$DEPS" \
-  dev.logq.job.QualityBenchmark "${DEFAULTS[@]}" "$@"
+  echo "quality-bench: compiling (mvn -o test-compile) ..." >&2
+  # One reactor build: the job module sees this checkout's common classes, not whatever logq-common
+  # happens to be installed in ~/.m2.
+  mvn -B -q -o test-compile dependency:build-classpath -Dmdep.includeScope=test \
+    -Dmdep.outputFile=target/test-classpath.txt >&2
+
+  # Defaults of the documented run (docs/benchmarks.md); arguments given on the command line come later and win.
+  # Chosen on the validation phase (docs/benchmarks.md), once for every loss and both data sets.
+  DEFAULTS=(
+    --seeds 1,2 --seed-losses standard,refined
+    model.userTower=id model.embeddingDim=64 model.outputDim=64 model.l2Normalize=true model.temperature=0.1
+    train.optimizer=adam train.learningRate=0.02 train.batchSize=512 train.workers=2 train.syncEvery=1 train.epochs=3
+    loss.standardCorrectPositive=true
+  )
+  JAVA_OPENS="$(grep -v '^[[:space:]]*$' "$ROOT/conf/java17.args" | tr '\n' ' ')"
+  # A run takes tens of minutes: run from a copy of the compiled classes, so rebuilding the checkout
+  # meanwhile cannot change classes the running JVM has not loaded yet.
+  SNAP="$(mktemp -d "$ROOT/job/target/quality-bench-classes.XXXXXX")"
+  trap 'rm -rf "$SNAP"' EXIT
+  cp -r "$ROOT/common/target/classes" "$SNAP/common"
+  cp -r "$ROOT/job/target/classes" "$SNAP/job"
+  cp -r "$ROOT/job/target/test-classes" "$SNAP/job-test"
+  DEPS="$(tr ':' '\n' < "$CP_FILE" | grep -v -x "$ROOT/common/target/classes" | paste -sd: -)"
+  # shellcheck disable=SC2086
+  java $JAVA_OPENS ${LOGQ_BENCH_JAVA_OPTS:--Xmx5g} -XX:+UseParallelGC \
+    -Dlogq.sharedData="$SHARED" \
+    -Dlog4j2.configurationFile="$ROOT/bench/log4j2-quality.properties" \
+    -cp "$SNAP/job-test:$SNAP/job:$SNAP/common:$DEPS" \
+    dev.logq.job.QualityBenchmark "${DEFAULTS[@]}" "$@"
+}
+
+main "$@"

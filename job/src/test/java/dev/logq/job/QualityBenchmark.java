@@ -35,9 +35,10 @@ import org.slf4j.LoggerFactory;
  * {@code bench/run-quality.sh}, which documents the options.
  *
  * <p>Per data set it runs the job itself ({@link Main#run}, {@code --mode compare}: none, standard,
- * refined and, below 20k items, full, on one split), repeats the in-batch losses with further
- * training seeds ({@code --mode train}), and trains Spark MLlib ALS (implicit) on the same prepared
- * training split ({@link Pipeline#prepare}), evaluated by the same evaluator ({@link Pipeline#evaluate}).
+ * refined and, below 20k items, full, on one split), repeats the logQ losses (or any others) with
+ * further training seeds ({@code --mode train}), then scores the most-popular ranking and Spark MLlib
+ * ALS (implicit) trained on the same prepared split ({@link Pipeline#prepare}), evaluated by the same
+ * evaluator ({@link Pipeline#evaluate}).
  * Every two-tower run gets the same configuration; only train.seed changes between seeds.
  *
  * <p>Phases: {@code test} evaluates on the test split (ML-1M: each user's last interaction; Gowalla:
@@ -48,7 +49,7 @@ import org.slf4j.LoggerFactory;
 public final class QualityBenchmark {
 
   private static final Logger LOG = LoggerFactory.getLogger(QualityBenchmark.class);
-  private static final List<String> IN_BATCH = List.of("none", "standard", "refined");
+  private static final List<String> LOGQ_LOSSES = List.of("standard", "refined");
 
   private final SparkSession spark;
   private final Path work;
@@ -59,6 +60,7 @@ public final class QualityBenchmark {
   private final List<String> onlyLosses;
   private final List<AlsBaseline.Settings> alsGrid;
   private final boolean baselines;
+  private final boolean fullAlways;
   private final List<String> trainOverrides;
   private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -72,6 +74,7 @@ public final class QualityBenchmark {
     this.onlyLosses = o.onlyLosses;
     this.alsGrid = o.alsGrid;
     this.baselines = o.baselines;
+    this.fullAlways = o.fullAlways;
     this.trainOverrides = o.overrides;
   }
 
@@ -129,24 +132,54 @@ public final class QualityBenchmark {
           List<String> one = new ArrayList<>(withSeed);
           one.add("loss.type=" + loss);
           failures += runJob(one, "train", out.resolve(loss + "-seed" + seed), seed, rows);
+          writeResults(name, results, rows, started);
         }
       }
+      writeResults(name, results, rows, started);
     }
 
     if (baselines) {
-      rows.addAll(runBaselines(common));
+      rows.addAll(runBaselines(common, alsGrid.isEmpty() ? tunedAls(name) : alsGrid));
+      writeResults(name, results, rows, started);
     }
+    // compare mode leaves the full softmax out on large catalogs (O(catalog) per step); the
+    // benchmark still wants it, so it runs last, on its own, with the first seed.
+    boolean hasFull = rows.stream().anyMatch(r -> "full".equals(r.get("method")));
+    if (!hasFull && onlyLosses.isEmpty() && !seeds.isEmpty() && fullAlways) {
+      List<String> one = new ArrayList<>(common);
+      one.add("train.seed=" + seeds.get(0));
+      one.add("loss.type=full");
+      failures += runJob(one, "train", out.resolve("full-seed" + seeds.get(0)), seeds.get(0), rows);
+    }
+    Path resultFile = writeResults(name, results, rows, started);
+    LOG.info("{} ({}) done in {} s; results in {}\n{}", name, phase,
+        String.format(Locale.ROOT, "%.0f", (System.nanoTime() - started) / 1e9), resultFile, markdown(name, rows));
+    return failures;
+  }
+
+  /** Writes what is measured so far: a long run that is stopped keeps its finished rows. */
+  private Path writeResults(String name, Map<String, Object> results, List<Map<String, Object>> rows, long started)
+      throws IOException {
     results.put("rows", rows);
     results.put("seconds", (System.nanoTime() - started) / 1e9);
     results.put("finishedAt", Instant.now().toString());
     Path resultFile = work.resolve("results").resolve(name + "-" + tag + ".json");
     Files.createDirectories(resultFile.getParent());
     json.writeValue(resultFile.toFile(), results);
-    String table = markdown(name, rows);
-    Files.writeString(work.resolve("results").resolve(name + "-" + tag + ".md"), table);
-    LOG.info("{} ({}) done in {} s; results in {}\n{}", name, phase,
-        String.format(Locale.ROOT, "%.0f", (System.nanoTime() - started) / 1e9), resultFile, table);
-    return failures;
+    Files.writeString(work.resolve("results").resolve(name + "-" + tag + ".md"), markdown(name, rows));
+    return resultFile;
+  }
+
+  /**
+   * ALS settings chosen on each data set's validation phase (grid over regParam 0.01/0.1/1 and
+   * alpha 1/10/40 at rank 64, 15 iterations; docs/benchmarks.md): used when no --als-* option is given.
+   */
+  private static List<AlsBaseline.Settings> tunedAls(String dataset) {
+    return switch (dataset) {
+      case "ml-1m" -> List.of(new AlsBaseline.Settings(64, 15, 0.1, 1.0, 10, 1L));
+      case "gowalla" -> List.of(new AlsBaseline.Settings(64, 15, 1.0, 40.0, 10, 1L));
+      default -> List.of(new AlsBaseline.Settings(64, 15, 0.1, 10.0, 10, 1L));
+    };
   }
 
   private int runJob(List<String> overrides, String mode, Path output, long seed, List<Map<String, Object>> rows)
@@ -189,7 +222,7 @@ public final class QualityBenchmark {
    * user gets the training counts' ranking, via one-dimensional embeddings user = 1, item = log count)
    * and ALS, one row per grid point.
    */
-  private List<Map<String, Object>> runBaselines(List<String> overrides) {
+  private List<Map<String, Object>> runBaselines(List<String> overrides, List<AlsBaseline.Settings> grid) {
     List<String> args = new ArrayList<>(overrides);
     args.add("mode=train");
     JobConfig config = JobConfig.load(null, args);
@@ -199,7 +232,7 @@ public final class QualityBenchmark {
     LOG.info("Baselines: data prepared in {} s", String.format(Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9));
     List<Map<String, Object>> rows = new ArrayList<>();
     rows.add(popularity(pipeline, prepared));
-    for (AlsBaseline.Settings s : alsGrid) {
+    for (AlsBaseline.Settings s : grid) {
       AlsBaseline.Factors f = AlsBaseline.fit(prepared.train(), s);
       try {
         EvalResult eval = pipeline.evaluate(prepared, f.users(), f.items());
@@ -394,10 +427,11 @@ public final class QualityBenchmark {
     String tag = "";
     List<String> datasets = List.of("ml-1m", "gowalla");
     List<Long> seeds = List.of(1L);
-    List<String> seedLosses = IN_BATCH;
+    List<String> seedLosses = LOGQ_LOSSES;
     List<String> onlyLosses = List.of();
     List<AlsBaseline.Settings> alsGrid = new ArrayList<>();
     boolean baselines = true;
+    boolean fullAlways = true;
     List<String> overrides = new ArrayList<>();
 
     static Options parse(String[] args) {
@@ -406,6 +440,7 @@ public final class QualityBenchmark {
       List<Integer> iters = List.of(15);
       List<Double> regs = List.of(0.1);
       List<Double> alphas = List.of(10.0);
+      boolean alsGiven = false;
       for (int i = 0; i < args.length; i++) {
         String a = args[i];
         String v = i + 1 < args.length ? args[i + 1] : null;
@@ -418,11 +453,12 @@ public final class QualityBenchmark {
           case "--seeds" -> { o.seeds = v.isEmpty() ? List.of() : Arrays.stream(v.split(",")).map(Long::parseLong).toList(); i++; }
           case "--seed-losses" -> { o.seedLosses = List.of(v.split(",")); i++; }
           case "--losses" -> { o.onlyLosses = v.isEmpty() ? List.of() : List.of(v.split(",")); i++; }
-          case "--als-rank" -> { ranks = Arrays.stream(v.split(",")).map(Integer::parseInt).toList(); i++; }
-          case "--als-iter" -> { iters = Arrays.stream(v.split(",")).map(Integer::parseInt).toList(); i++; }
-          case "--als-reg" -> { regs = Arrays.stream(v.split(",")).map(Double::parseDouble).toList(); i++; }
-          case "--als-alpha" -> { alphas = Arrays.stream(v.split(",")).map(Double::parseDouble).toList(); i++; }
+          case "--als-rank" -> { alsGiven = true; ranks = Arrays.stream(v.split(",")).map(Integer::parseInt).toList(); i++; }
+          case "--als-iter" -> { alsGiven = true; iters = Arrays.stream(v.split(",")).map(Integer::parseInt).toList(); i++; }
+          case "--als-reg" -> { alsGiven = true; regs = Arrays.stream(v.split(",")).map(Double::parseDouble).toList(); i++; }
+          case "--als-alpha" -> { alsGiven = true; alphas = Arrays.stream(v.split(",")).map(Double::parseDouble).toList(); i++; }
           case "--no-baselines", "--no-als" -> o.baselines = false;
+          case "--no-large-full" -> o.fullAlways = false;
           default -> {
             if (!a.contains("=") || a.startsWith("--")) {
               throw new IllegalArgumentException("unknown option " + a);
@@ -434,7 +470,7 @@ public final class QualityBenchmark {
       if (!o.phase.equals("test") && !o.phase.equals("valid")) {
         throw new IllegalArgumentException("--phase must be test or valid, got " + o.phase);
       }
-      if (o.baselines) {
+      if (o.baselines && alsGiven) {
         for (int r : ranks) {
           for (int it : iters) {
             for (double reg : regs) {

@@ -15,6 +15,15 @@ package dev.logq.common.loss;
  * </ul>
  * A column whose item equals the row's positive item, other than the positive column itself, is an
  * accidental hit: losses mask it (its logit is treated as -inf).
+ *
+ * <p><b>Column counts.</b> In-batch positives repeat under a skewed Q (at B = 1024 and Zipf(1) popularity
+ * about half the columns name an item that another column already names). Two columns naming one item have
+ * identical logits in every row, so the model may list each in-batch item once and say how many of the
+ * batch's positives name it: {@code columnCount[j]}. A loss then counts column j's negative term
+ * {@code columnCount[j]} times (and its gradient is the sum of the copies' gradients). The positive's own
+ * term counts once: the other copies of its item are accidental hits. This is the same loss, computed on
+ * fewer columns; {@code null} means every column counts once. Counts are only allowed when every column is
+ * an in-batch column (no uniform extra negatives).
  */
 public final class Logits {
 
@@ -36,9 +45,17 @@ public final class Logits {
   public final double[] itemLogQ;
   /** Number of items in the catalog (the support of the uniform proposal). */
   public final int catalogSize;
+  /** How many in-batch draws column j stands for (SHARED, in-batch columns only), or null: once each. */
+  public final int[] columnCount;
 
   public Logits(Layout layout, int rows, int cols, float[] scores, int[] positiveColumn, int[] columnItem,
                 int inBatchColumns, double[] itemLogQ, int catalogSize) {
+    this(layout, rows, cols, scores, positiveColumn, columnItem, inBatchColumns, itemLogQ, catalogSize, null);
+  }
+
+  /** As above, with column counts (see the class comment); {@code columnCount} may be null. */
+  public Logits(Layout layout, int rows, int cols, float[] scores, int[] positiveColumn, int[] columnItem,
+                int inBatchColumns, double[] itemLogQ, int catalogSize, int[] columnCount) {
     if (scores.length < (long) rows * cols) {
       throw new IllegalArgumentException("scores has " + scores.length + " entries, need " + rows * cols);
     }
@@ -52,6 +69,20 @@ public final class Logits {
     if (inBatchColumns < 0 || inBatchColumns > cols) {
       throw new IllegalArgumentException("inBatchColumns " + inBatchColumns + " outside [0, " + cols + "]");
     }
+    if (columnCount != null) {
+      if (layout != Layout.SHARED || inBatchColumns != cols) {
+        throw new IllegalArgumentException("column counts need the SHARED layout with only in-batch columns, got "
+            + layout + " with " + inBatchColumns + " in-batch of " + cols + " columns");
+      }
+      if (columnCount.length < cols) {
+        throw new IllegalArgumentException("columnCount has " + columnCount.length + " entries, need " + cols);
+      }
+      for (int j = 0; j < cols; j++) {
+        if (columnCount[j] < 1) {
+          throw new IllegalArgumentException("columnCount[" + j + "] = " + columnCount[j] + ", must be >= 1");
+        }
+      }
+    }
     this.layout = layout;
     this.rows = rows;
     this.cols = cols;
@@ -61,6 +92,12 @@ public final class Logits {
     this.inBatchColumns = inBatchColumns;
     this.itemLogQ = itemLogQ;
     this.catalogSize = catalogSize;
+    this.columnCount = columnCount;
+  }
+
+  /** How many in-batch draws column j stands for (1 without column counts). */
+  public int count(int j) {
+    return columnCount == null ? 1 : columnCount[j];
   }
 
   /** Item index of column j as seen by row b. */

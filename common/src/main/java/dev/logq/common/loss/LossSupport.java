@@ -95,6 +95,15 @@ final class LossSupport {
     return logQ;
   }
 
+  /** Each column's count (Logits.columnCount) as a double multiplier: 1 everywhere without counts. */
+  static double[] columnCounts(Logits logits) {
+    double[] count = new double[logits.cols];
+    for (int j = 0; j < logits.cols; j++) {
+      count[j] = logits.count(j);
+    }
+    return count;
+  }
+
   static IllegalArgumentException nonFiniteScores(Loss loss, int row) {
     return new IllegalArgumentException("loss '" + loss.name() + "': row " + row
         + " has a NaN or infinite score (training diverged? lower the learning rate or raise the temperature)");
@@ -103,7 +112,8 @@ final class LossSupport {
   /**
    * Softmax cross-entropy over the positive and the unmasked columns of each SHARED row, with an additive
    * per-column correction: logit_j = s_j - offset[j] (the positive's own column only when
-   * {@code offsetPositive}). Accidental hits (columns naming the positive's item) are dropped. Writes
+   * {@code offsetPositive}). Accidental hits (columns naming the positive's item) are dropped; a negative
+   * column's term counts {@code Logits.count(j)} times (column counts). Writes
    * d(mean_b l_b)/d s into {@code grad} and returns mean_b l_b.
    */
   static double softmaxCrossEntropy(Loss loss, Logits logits, double[] offset, boolean offsetPositive,
@@ -112,6 +122,7 @@ final class LossSupport {
     final int cols = logits.cols;
     final float[] s = logits.scores;
     final int[] items = logits.columnItem;
+    final double[] count = columnCounts(logits);
     final double invRows = 1.0 / rows;
     final double[] e = new double[cols];
     double total = 0.0;
@@ -134,7 +145,7 @@ final class LossSupport {
       for (int j = 0; j < cols; j++) {
         double v = 0.0;
         if (items[j] != positiveItem) {
-          v = Math.exp(s[base + j] - offset[j] - max);
+          v = count[j] * Math.exp(s[base + j] - offset[j] - max);
         }
         e[j] = v;
         sumNegatives += v;

@@ -71,6 +71,7 @@ public final class RefinedLogQ implements Loss {
     final float[] s = logits.scores;
     final int[] items = logits.columnItem;
     final double[] logQ = LossSupport.columnLogQ(this, logits);
+    final double[] count = LossSupport.columnCounts(logits);
     final double[] q = mixed ? exp(logQ) : null;
     final double uniformDensity = mixed ? 1.0 / (logits.catalogSize - 1.0) : 0.0;
     final double invRows = 1.0 / rows;
@@ -84,13 +85,13 @@ public final class RefinedLogQ implements Loss {
       final double sp = s[base + pc];
 
       // Pass 1: the largest z (log-domain path) or score (mixed path) over the unmasked negatives, and how
-      // many negatives of each kind survive the mask. The positive's own column counts as a hit here.
+      // many negatives of each kind survive the mask (column counts included). The positive's own column is
+      // masked here like its accidental hits.
       double max = Double.NEGATIVE_INFINITY;
-      int hitsInBatch = 0;
+      int kIn = 0;
       for (int j = 0; j < inBatch; j++) {
-        if (items[j] == positiveItem) {
-          hitsInBatch++;
-        } else {
+        if (items[j] != positiveItem) {
+          kIn += logits.count(j);
           double z = mixed ? s[base + j] : s[base + j] - logQ[j];
           if (z > max) {
             max = z;
@@ -105,7 +106,6 @@ public final class RefinedLogQ implements Loss {
           max = s[base + j];
         }
       }
-      final int kIn = inBatch - hitsInBatch;
       final int kUniform = cols - inBatch - hitsUniform;
       final int k = kIn + kUniform;
       if (k == 0) {
@@ -118,14 +118,15 @@ public final class RefinedLogQ implements Loss {
       }
       final double logOneMinusQp = kIn > 0 ? logOneMinusQ(logQ, items, inBatch, pc, positiveItem) : 0.0;
 
-      // Pass 2: the terms e^{z_j - max'} of the negatives' log-sum-exp, kept for the gradient.
+      // Pass 2: the terms e^{z_j - max'} of the negatives' log-sum-exp (times the column's count), kept for
+      // the gradient.
       double sum = 0.0;
       double logSumExpZ;
       if (!mixed) {
         for (int j = 0; j < cols; j++) {
           double v = 0.0;
           if (items[j] != positiveItem) {
-            v = Math.exp(s[base + j] - logQ[j] - max);
+            v = count[j] * Math.exp(s[base + j] - logQ[j] - max);
           }
           e[j] = v;
           sum += v;
@@ -137,7 +138,7 @@ public final class RefinedLogQ implements Loss {
         for (int j = 0; j < cols; j++) {
           double v = 0.0;
           if (items[j] != positiveItem) {
-            v = Math.exp(s[base + j] - max) / (weightQ * q[j] + weightUniform);
+            v = count[j] * Math.exp(s[base + j] - max) / (weightQ * q[j] + weightUniform);
           }
           e[j] = v;
           sum += v;

@@ -144,9 +144,12 @@ public final class TwoTowerModel implements Serializable {
    *
    * <p>Columns of the logits, by the loss's layout:
    * <ul>
-   *   <li>SHARED (in-batch): columns 0..n-1 are the batch's positives (row b's positive is column b),
-   *       then {@code uniformNegatives} items drawn uniformly from the catalog with {@code rng};
-   *       {@code inBatchColumns = n}.</li>
+   *   <li>SHARED (in-batch) without uniform negatives: one column per distinct positive item, in order of
+   *       first appearance, with {@link Logits#columnCount} saying how many rows name it; row b's positive
+   *       column is its item's column.</li>
+   *   <li>SHARED (in-batch) with uniform negatives: columns 0..n-1 are the batch's positives (row b's
+   *       positive is column b), then {@code uniformNegatives} items drawn uniformly from the catalog with
+   *       {@code rng}; {@code inBatchColumns = n}.</li>
    *   <li>SHARED with the full softmax (loss name {@value #FULL_SOFTMAX_LOSS}): the columns are the whole
    *       catalog, column i = item i, row b's positive column is its item; {@code uniformNegatives} is
    *       ignored and {@code inBatchColumns = 0}.</li>
@@ -190,6 +193,7 @@ public final class TwoTowerModel implements Serializable {
     int cols;
     int[] columnItem;
     int[] positiveColumn = new int[n];
+    int[] columnCount = null;
     int inBatchColumns;
     if (full) {
       cols = numItems;
@@ -199,6 +203,14 @@ public final class TwoTowerModel implements Serializable {
       }
       System.arraycopy(items, 0, positiveColumn, 0, n);
       inBatchColumns = 0;
+    } else if (layout == Logits.Layout.SHARED && extra == 0) {
+      // Each distinct in-batch item once, with its count: the same loss on fewer columns (Logits, "Column
+      // counts"). Under Zipf-like popularity this halves the step's products and exps at B = 1024.
+      columnCount = new int[n];
+      columnItem = distinctItems(items, n, positiveColumn, columnCount);
+      cols = columnItem.length;
+      columnCount = java.util.Arrays.copyOf(columnCount, cols);
+      inBatchColumns = cols;
     } else if (layout == Logits.Layout.SHARED) {
       cols = n + extra;
       columnItem = new int[cols];
@@ -244,7 +256,7 @@ public final class TwoTowerModel implements Serializable {
       }
     }
     Logits logits = new Logits(layout, n, cols, scores, positiveColumn, columnItem, inBatchColumns, itemLogQ,
-        numItems);
+        numItems, columnCount);
     float[] gradScores = new float[n * cols];
     double value = loss.lossAndGradient(logits, gradScores);
 
@@ -277,6 +289,36 @@ public final class TwoTowerModel implements Serializable {
     itemBackward(params, item, gradV, columnItem, itemRows, gradOut);
     userBackward(params, user, gradU, batch, n, gradOut);
     return value;
+  }
+
+  /**
+   * The distinct items of {@code items[0..n)} in order of first appearance; {@code positiveColumn[b]} becomes
+   * the position of items[b] among them and {@code count[c]} the number of rows naming distinct item c.
+   */
+  static int[] distinctItems(int[] items, int n, int[] positiveColumn, int[] count) {
+    int capacity = Integer.highestOneBit(Math.max(2, n) * 2 - 1) << 1;
+    int mask = capacity - 1;
+    int[] keys = new int[capacity];
+    int[] slots = new int[capacity];
+    java.util.Arrays.fill(keys, -1);
+    int[] distinct = new int[n];
+    int m = 0;
+    for (int b = 0; b < n; b++) {
+      int item = items[b];
+      int h = (item * 0x9E3779B9) >>> 7 & mask;
+      while (keys[h] != -1 && keys[h] != item) {
+        h = (h + 1) & mask;
+      }
+      if (keys[h] == -1) {
+        keys[h] = item;
+        slots[h] = m;
+        distinct[m++] = item;
+      }
+      int column = slots[h];
+      positiveColumn[b] = column;
+      count[column]++;
+    }
+    return java.util.Arrays.copyOf(distinct, m);
   }
 
   private static float dot(float[] a, int aOff, float[] b, int bOff, int len) {

@@ -165,23 +165,30 @@ final class ReferenceTwoTower {
       double[] u = user(p, batch, b);
       int positive = columns.item(b, columns.positiveColumn[b]);
       if (columns.layout == Logits.Layout.SHARED) {
-        double[] s = new double[columns.cols];
+        // Columns with counts stand for the batch's positives, one column per row: the reference uses those
+        // columns themselves, so it checks the model's deduplication instead of repeating it.
+        boolean expand = columns.columnCount != null;
+        int cols = expand ? n : columns.cols;
+        int positiveColumn = expand ? b : columns.positiveColumn[b];
+        double[] s = new double[cols];
+        int[] colItem = new int[cols];
         double max = Double.NEGATIVE_INFINITY;
-        for (int j = 0; j < columns.cols; j++) {
-          s[j] = score(u, item(p, columns.item(b, j)));
-          boolean masked = j != columns.positiveColumn[b] && columns.item(b, j) == positive;
+        for (int j = 0; j < cols; j++) {
+          colItem[j] = expand ? batch.items[j] : columns.item(b, j);
+          s[j] = score(u, item(p, colItem[j]));
+          boolean masked = j != positiveColumn && colItem[j] == positive;
           if (!masked) {
             max = Math.max(max, s[j]);
           }
         }
         double sum = 0.0;
-        for (int j = 0; j < columns.cols; j++) {
-          boolean masked = j != columns.positiveColumn[b] && columns.item(b, j) == positive;
+        for (int j = 0; j < cols; j++) {
+          boolean masked = j != positiveColumn && colItem[j] == positive;
           if (!masked) {
             sum += Math.exp(s[j] - max);
           }
         }
-        total += -(s[columns.positiveColumn[b]] - max) + Math.log(sum);
+        total += -(s[positiveColumn] - max) + Math.log(sum);
       } else {
         for (int j = 0; j < columns.cols; j++) {
           double s = score(u, item(p, columns.item(b, j)));

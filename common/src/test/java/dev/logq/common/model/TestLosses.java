@@ -13,7 +13,10 @@ final class TestLosses {
 
   private TestLosses() {}
 
-  /** l_b = -s_pb + log sum_{j not masked} e^{s_j}; its name decides the model's column choice. */
+  /**
+   * l_b = -s_pb + log sum_{j not masked} e^{s_j}, a negative column counted {@code count(j)} times; its name
+   * decides the model's column choice.
+   */
   static Loss softmax(String name) {
     return new Loss() {
       @Override
@@ -40,11 +43,13 @@ final class TestLosses {
             }
           }
           double sum = 0.0;
+          int pos = logits.positiveColumn[b];
           for (int j = 0; j < cols; j++) {
-            p[j] = logits.isAccidentalHit(b, j) ? 0.0 : Math.exp(logits.scores[b * cols + j] - max);
+            // A negative column stands for count(j) in-batch draws (Logits "Column counts"); the positive once.
+            double copies = j == pos ? 1.0 : logits.count(j);
+            p[j] = logits.isAccidentalHit(b, j) ? 0.0 : copies * Math.exp(logits.scores[b * cols + j] - max);
             sum += p[j];
           }
-          int pos = logits.positiveColumn[b];
           total += -(logits.scores[b * cols + pos] - max) + Math.log(sum);
           for (int j = 0; j < cols; j++) {
             grad[b * cols + j] = (float) ((p[j] / sum - (j == pos ? 1.0 : 0.0)) / n);
@@ -111,6 +116,7 @@ final class TestLosses {
     int[] positiveColumn;
     int inBatchColumns;
     int catalogSize;
+    int[] columnCount;
     float[] scores;
 
     Capturing(Loss inner) {
@@ -136,6 +142,7 @@ final class TestLosses {
       positiveColumn = logits.positiveColumn.clone();
       inBatchColumns = logits.inBatchColumns;
       catalogSize = logits.catalogSize;
+      columnCount = logits.columnCount == null ? null : logits.columnCount.clone();
       scores = logits.scores.clone();
       return inner.lossAndGradient(logits, grad);
     }

@@ -120,6 +120,15 @@ class TwoTowerGradientTest {
       assertEquals(replay.nextInt(NUM_ITEMS), shared.columnItem[j], "uniform draw order");
     }
 
+    // Without uniform negatives: each distinct positive item once, in order of first appearance, with counts.
+    TestLosses.Capturing distinct = new TestLosses.Capturing(TestLosses.softmax("test-softmax"));
+    model.lossAndGradient(params, batch, distinct, null, 0, null, new TensorPatch());
+    assertEquals(Logits.Layout.SHARED, distinct.layout);
+    assertArrayEquals(new int[] {1, 3, 6, 0}, java.util.Arrays.copyOf(distinct.columnItem, distinct.cols));
+    assertArrayEquals(new int[] {1, 2, 1, 1}, distinct.columnCount);
+    assertArrayEquals(new int[] {0, 1, 1, 2, 3}, distinct.positiveColumn);
+    assertEquals(4, distinct.inBatchColumns);
+
     TestLosses.Capturing full = new TestLosses.Capturing(TestLosses.softmax(TwoTowerModel.FULL_SOFTMAX_LOSS));
     model.lossAndGradient(params, batch, full, null, 3, new SplittableRandom(1), new TensorPatch());
     assertEquals(NUM_ITEMS, full.cols);

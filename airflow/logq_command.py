@@ -28,6 +28,7 @@ JAVA17_OPTIONS = [
     "--add-opens=java.base/sun.security.action=ALL-UNNAMED",
     "--add-opens=java.base/sun.util.calendar=ALL-UNNAMED",
     "-Djdk.reflect.useDirectMethodHandle=false",
+    "--add-modules=jdk.incubator.vector",
 ]
 
 

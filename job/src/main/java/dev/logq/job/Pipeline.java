@@ -259,8 +259,9 @@ final class Pipeline {
   private Trained trainAndEvaluate(Prepared data, LossType loss, AtomicOutput out, String prefix) throws IOException {
     long t0 = System.nanoTime();
     TrainingPlan plan = plan(loss, data);
-    LOG.info("Training loss={} ({} workers, batch {} per worker, {} epochs, syncEvery {})", loss.configName(),
-        plan.workers(), plan.batchSize(), plan.epochs(), plan.syncEvery());
+    LOG.info("Training loss={} ({} workers, batch {} per worker, {} epochs, syncEvery {}; driver {})",
+        loss.configName(), plan.workers(), plan.batchSize(), plan.epochs(), plan.syncEvery(),
+        dev.logq.common.linalg.Exp.describe());
     JavaRDD<TrainingShard> shards = ShardBuilder.build(data.train(), plan.workers(),
         plan.model().userTower() == ModelSpec.UserTower.HISTORY ? plan.model().historyLength() : 0, plan.seed());
     DistributedTrainer.Result result;

@@ -1,5 +1,7 @@
 package dev.logq.common.loss;
 
+import dev.logq.common.linalg.Exp;
+
 /**
  * Input checks, the per-column log Q lookup and the softmax cross-entropy kernel that the losses share.
  */
@@ -141,12 +143,13 @@ final class LossSupport {
           }
         }
       }
+      for (int j = 0; j < cols; j++) {
+        e[j] = s[base + j] - offset[j] - max;
+      }
+      Exp.exp(e, e, cols);
       double sumNegatives = 0.0;
       for (int j = 0; j < cols; j++) {
-        double v = 0.0;
-        if (items[j] != positiveItem) {
-          v = count[j] * Math.exp(s[base + j] - offset[j] - max);
-        }
+        double v = items[j] != positiveItem ? count[j] * e[j] : 0.0;
         e[j] = v;
         sumNegatives += v;
       }

@@ -1,5 +1,7 @@
 package dev.logq.common.loss;
 
+import dev.logq.common.linalg.Exp;
+
 /**
  * The refined logQ correction of Khrylchenko et al. (RecSys 2025, arXiv 2507.09331), LOSSES.md "refined".
  *
@@ -124,10 +126,11 @@ public final class RefinedLogQ implements Loss {
       double logSumExpZ;
       if (!mixed) {
         for (int j = 0; j < cols; j++) {
-          double v = 0.0;
-          if (items[j] != positiveItem) {
-            v = count[j] * Math.exp(s[base + j] - logQ[j] - max);
-          }
+          e[j] = s[base + j] - logQ[j] - max;
+        }
+        Exp.exp(e, e, cols);
+        for (int j = 0; j < cols; j++) {
+          double v = items[j] != positiveItem ? count[j] * e[j] : 0.0;
           e[j] = v;
           sum += v;
         }
@@ -136,10 +139,11 @@ public final class RefinedLogQ implements Loss {
         final double weightQ = kIn > 0 ? (double) kIn / k * Math.exp(-logOneMinusQp) : 0.0;
         final double weightUniform = (double) kUniform / k * uniformDensity;
         for (int j = 0; j < cols; j++) {
-          double v = 0.0;
-          if (items[j] != positiveItem) {
-            v = count[j] * Math.exp(s[base + j] - max) / (weightQ * q[j] + weightUniform);
-          }
+          e[j] = s[base + j] - max;
+        }
+        Exp.exp(e, e, cols);
+        for (int j = 0; j < cols; j++) {
+          double v = items[j] != positiveItem ? count[j] * e[j] / (weightQ * q[j] + weightUniform) : 0.0;
           e[j] = v;
           sum += v;
         }

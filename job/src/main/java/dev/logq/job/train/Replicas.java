@@ -25,6 +25,11 @@ final class Replicas {
   private static final Logger LOG = LoggerFactory.getLogger(Replicas.class);
   private static final Map<String, Replica> BY_KEY = new ConcurrentHashMap<>();
 
+  static {
+    // Once per JVM that trains (each executor): whether its losses use the vectorised exp.
+    LOG.info("Worker JVM {}", dev.logq.common.linalg.Exp.describe());
+  }
+
   private Replicas() {}
 
   /** A model replica: parameters, optimizer state (local steps only) and the version they are at. */

@@ -268,6 +268,7 @@ final class Pipeline {
     try {
       result = new DistributedTrainer(sc, plan, checkpointDir(prefix), hadoopConf)
           .withBackend(DistributedTrainer.SyncBackend.parse(config.train().syncBackend().configName()))
+          .withMaxPendingPatchBytes(config.train().maxPendingPatchMegabytes() * 1048576L)
           .train(shards, data.logQ().toArray(), resume);
     } finally {
       shards.unpersist(false);

@@ -769,6 +769,7 @@ public final class JobConfig implements Serializable {
     private final SyncBackend syncBackend;
     private final long seed;
     private final int checkpointEverySteps;
+    private final int maxPendingPatchMegabytes;
 
     private Train(Reader r) {
       batchSize = r.intValue("train.batchSize", 1, 1 << 24);
@@ -783,6 +784,7 @@ public final class JobConfig implements Serializable {
       syncBackend = r.choice("train.syncBackend", SyncBackend.class);
       seed = r.longValue("train.seed", Long.MIN_VALUE, Long.MAX_VALUE);
       checkpointEverySteps = r.intValue("train.checkpointEverySteps", 0, Integer.MAX_VALUE);
+      maxPendingPatchMegabytes = r.intValue("train.maxPendingPatchMegabytes", 0, Integer.MAX_VALUE);
     }
 
     public int batchSize() {
@@ -831,6 +833,10 @@ public final class JobConfig implements Serializable {
 
     public int checkpointEverySteps() {
       return checkpointEverySteps;
+    }
+
+    public int maxPendingPatchMegabytes() {
+      return maxPendingPatchMegabytes;
     }
   }
 

@@ -49,6 +49,7 @@ public final class DistributedTrainer {
   private final Configuration hadoopConf;
   private String failureInjection;
   private SyncBackend backend = SyncBackend.ROUNDS;
+  private long maxPendingPatchBytes;
   /** Attempts of one barrier segment before the job fails (Spark's own task retries play this role for rounds). */
   static final int BARRIER_ATTEMPTS = 4;
 
@@ -92,6 +93,21 @@ public final class DistributedTrainer {
 
   public DistributedTrainer withBackend(SyncBackend backend) {
     this.backend = backend;
+    return this;
+  }
+
+  /**
+   * Rounds backend: checkpoint early once the patches broadcast since the last checkpoint add up to this many
+   * bytes (0: no bound). Every patch since the last checkpoint stays broadcast, because a worker that lost its
+   * replica rebuilds it from that checkpoint plus the patches; without a bound an epoch of 10^5 rounds would
+   * keep 10^5 patches (each one all rows the round changed) in the driver's and executors' block managers.
+   * A checkpoint holds the exact state, so the model is the same bit for bit with or without the bound.
+   */
+  public DistributedTrainer withMaxPendingPatchBytes(long bytes) {
+    if (bytes < 0) {
+      throw new IllegalArgumentException("maxPendingPatchBytes must be >= 0, got " + bytes);
+    }
+    this.maxPendingPatchBytes = bytes;
     return this;
   }
 
@@ -140,6 +156,7 @@ public final class DistributedTrainer {
 
     Broadcast<double[]> logQ = sc.broadcast(itemLogQ);
     List<Broadcast<byte[]>> patches = new ArrayList<>();
+    long pendingPatchBytes = 0;
     long baseVersion = position.globalRound();
     List<TrainerState.EpochStats> curve = new ArrayList<>(position.curve());
     long round = position.globalRound();
@@ -174,7 +191,9 @@ public final class DistributedTrainer {
         if (patch == null) {
           continue; // every shard was exhausted: nothing to apply (cannot happen with ceil(largest))
         }
-        patches.add(sc.broadcast(patch.toBytes()));
+        byte[] patchBytesOfRound = patch.toBytes();
+        patches.add(sc.broadcast(patchBytesOfRound));
+        pendingPatchBytes += patchBytesOfRound.length;
         round++;
         roundsRun++;
         long examples = results.stream().mapToLong(x -> x.examples).sum();
@@ -193,7 +212,12 @@ public final class DistributedTrainer {
 
         boolean epochEnd = r == roundsPerEpoch - 1;
         boolean periodic = plan.checkpointEverySteps() > 0 && round % plan.checkpointEverySteps() == 0;
-        if (checkpointDir != null && (epochEnd || periodic)) {
+        boolean bounded = maxPendingPatchBytes > 0 && pendingPatchBytes >= maxPendingPatchBytes;
+        if (checkpointDir != null && bounded && !epochEnd && !periodic) {
+          LOG.info(String.format("Checkpointing early at round %d: the %d patches since the last checkpoint hold"
+              + " %.1f MiB (train.maxPendingPatchMegabytes)", round, patches.size(), pendingPatchBytes / 1048576.0));
+        }
+        if (checkpointDir != null && (epochEnd || periodic || bounded)) {
           TrainerState now = epochEnd
               ? new TrainerState(round, epoch + 1, 0, 0.0, 0, withEpoch(curve, epoch, r + 1, epochExamples,
                   epochLossSum, epochStart))
@@ -205,6 +229,7 @@ public final class DistributedTrainer {
             b.destroy();
           }
           patches.clear();
+          pendingPatchBytes = 0;
         }
         if (System.nanoTime() - lastLog > 30_000_000_000L) {
           lastLog = System.nanoTime();

@@ -60,12 +60,18 @@ class DistributedTrainerTest {
 
   private DistributedTrainer.Result train(TrainingPlan plan, String checkpoints, boolean resume, String failure,
                                           DistributedTrainer.SyncBackend backend) {
+    return train(plan, checkpoints, resume, failure, backend, 0);
+  }
+
+  private DistributedTrainer.Result train(TrainingPlan plan, String checkpoints, boolean resume, String failure,
+                                          DistributedTrainer.SyncBackend backend, long maxPendingPatchBytes) {
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     JavaRDD<TrainingShard> shards = ShardBuilder.build(DATA.trainSet(spark), plan.workers(), 0, plan.seed());
     try {
       return new DistributedTrainer(sc, plan, checkpoints, new Configuration())
           .withFailureInjection(failure)
           .withBackend(backend)
+          .withMaxPendingPatchBytes(maxPendingPatchBytes)
           .train(shards, DATA.itemLogQ(), resume);
     } finally {
       shards.unpersist(true);
@@ -175,6 +181,21 @@ class DistributedTrainerTest {
     assertTrue(Checkpoints.latestComplete(dir, new Configuration()).orElseThrow().endsWith("round-000000000005"));
     TensorStore resumed = train(full, dir, true, null).params();
     assertTrue(uninterrupted.bitwiseEquals(resumed), "mid-epoch resume differs from uninterrupted");
+  }
+
+  @Test
+  void boundedPendingPatchesCheckpointEarlyAndChangeNoBits() {
+    TrainingPlan plan = plan("refined", 2, 1, 2, 0);
+    TensorStore unbounded = train(plan, null, false, null).params();
+    String dir = tmp.resolve("bounded").toUri().toString();
+    // A 1-byte bound: every round's patch exceeds it, so every round checkpoints although
+    // checkpointEverySteps = 0. The job dies in round 9; its newest checkpoint is the round before.
+    assertThrows(Exception.class,
+        () -> train(plan, dir, false, "9:0:always", DistributedTrainer.SyncBackend.ROUNDS, 1));
+    assertTrue(Checkpoints.latestComplete(dir, new Configuration()).orElseThrow().endsWith("round-000000000009"),
+        Checkpoints.latestComplete(dir, new Configuration()).orElseThrow());
+    TensorStore resumed = train(plan, dir, true, null, DistributedTrainer.SyncBackend.ROUNDS, 1).params();
+    assertTrue(unbounded.bitwiseEquals(resumed), "bounded pending patches changed the model");
   }
 
   @Test

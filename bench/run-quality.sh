@@ -19,6 +19,7 @@
 #                              (default: the validation-tuned settings per data set, see docs/benchmarks.md)
 #   --no-large-full            do not run the full softmax on catalogs above 20k items (Gowalla),
 #                              which compare mode skips and this benchmark otherwise runs last, on its own
+#   --large-full-epochs 1      epochs of that full-softmax run (and of a standard run beside it, same budget)
 #   --no-baselines             skip the baselines (most popular, ALS)
 #   --tag NAME                 names this run's results: <dataset>-<phase>-<tag>
 #   --work DIR                 scratch and results (default target/quality-bench; data extracted there)
@@ -48,7 +49,7 @@ main() {
   DEFAULTS=(
     --seeds 1,2 --seed-losses standard,refined
     model.userTower=id model.embeddingDim=64 model.outputDim=64 model.l2Normalize=true model.temperature=0.1
-    train.optimizer=adam train.learningRate=0.02 train.batchSize=512 train.workers=2 train.syncEvery=1 train.epochs=3
+    train.optimizer=adam train.learningRate=0.02 train.batchSize=512 train.workers=2 train.syncEvery=1 train.epochs=10
     loss.standardCorrectPositive=true
   )
   JAVA_OPENS="$(grep -v '^[[:space:]]*$' "$ROOT/conf/java17.args" | tr '\n' ' ')"

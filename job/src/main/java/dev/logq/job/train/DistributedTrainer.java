@@ -158,11 +158,8 @@ public final class DistributedTrainer {
     List<Broadcast<byte[]>> patches = new ArrayList<>();
     long pendingPatchBytes = 0;
     long baseVersion = position.globalRound();
-    List<TrainerState.EpochStats> curve = new ArrayList<>(position.curve());
+    EpochProgress progress = new EpochProgress(plan, roundsPerEpoch, position);
     long round = position.globalRound();
-    double epochLossSum = position.epochLossSum();
-    long epochExamples = position.epochExamples();
-    long trainingStart = System.nanoTime();
     double roundMillis = 0;
     double computeMillis = 0;
     double taskMillis = 0;
@@ -171,13 +168,7 @@ public final class DistributedTrainer {
     long roundsRun = 0;
 
     for (int epoch = position.epoch(); epoch < plan.epochs(); epoch++) {
-      long epochStart = System.nanoTime();
-      int firstRound = epoch == position.epoch() ? position.roundInEpoch() : 0;
-      if (firstRound == 0) {
-        epochLossSum = 0;
-        epochExamples = 0;
-      }
-      long lastLog = System.nanoTime();
+      int firstRound = progress.startEpoch(epoch);
       for (int r = firstRound; r < roundsPerEpoch; r++) {
         ReplicaSource source = new ReplicaSource(runId, base, baseVersion, List.copyOf(patches));
         RoundTask task = new RoundTask(plan, epoch, r, round, source, logQ, failureInjection);
@@ -196,14 +187,8 @@ public final class DistributedTrainer {
         pendingPatchBytes += patchBytesOfRound.length;
         round++;
         roundsRun++;
-        long examples = results.stream().mapToLong(x -> x.examples).sum();
-        double lossSum = results.stream().mapToDouble(x -> x.lossSum).sum();
-        if (!Double.isFinite(lossSum)) {
-          throw new IllegalStateException(String.format("Training diverged: loss is %s in epoch %d, round %d;"
-              + " lower train.learningRate or raise model.temperature", lossSum, epoch + 1, r + 1));
-        }
-        epochLossSum += lossSum;
-        epochExamples += examples;
+        progress.add(results.stream().mapToDouble(x -> x.lossSum).sum(),
+            results.stream().mapToLong(x -> x.examples).sum(), r, r + 1);
         roundMillis += (t1 - t0) / 1e6;
         computeMillis += results.stream().mapToLong(x -> x.computeNanos).max().orElse(0) / 1e6;
         taskMillis += results.stream().mapToLong(x -> x.taskNanos).max().orElse(0) / 1e6;
@@ -218,11 +203,7 @@ public final class DistributedTrainer {
               + " %.1f MiB (train.maxPendingPatchMegabytes)", round, patches.size(), pendingPatchBytes / 1048576.0));
         }
         if (checkpointDir != null && (epochEnd || periodic || bounded)) {
-          TrainerState now = epochEnd
-              ? new TrainerState(round, epoch + 1, 0, 0.0, 0, withEpoch(curve, epoch, r + 1, epochExamples,
-                  epochLossSum, epochStart))
-              : new TrainerState(round, epoch, r + 1, epochLossSum, epochExamples, List.copyOf(curve));
-          base = Checkpoints.write(checkpointDir, master, state, now, hadoopConf);
+          base = Checkpoints.write(checkpointDir, master, state, progress.stateAfter(round, r + 1), hadoopConf);
           Checkpoints.pruneOlderThan(checkpointDir, base, hadoopConf);
           baseVersion = round;
           for (Broadcast<byte[]> b : patches) {
@@ -231,21 +212,9 @@ public final class DistributedTrainer {
           patches.clear();
           pendingPatchBytes = 0;
         }
-        if (System.nanoTime() - lastLog > 30_000_000_000L) {
-          lastLog = System.nanoTime();
-          LOG.info(String.format("epoch %d/%d round %d/%d: loss %.5f, %.0f examples/s", epoch + 1, plan.epochs(),
-              r + 1, roundsPerEpoch, epochLossSum / Math.max(1, epochExamples),
-              epochExamples / ((System.nanoTime() - epochStart) / 1e9)));
-        }
+        progress.maybeLog(r + 1);
       }
-      curve = new ArrayList<>(withEpoch(curve, epoch, roundsPerEpoch - firstRound, epochExamples, epochLossSum,
-          epochStart));
-      TrainerState.EpochStats last = curve.get(curve.size() - 1);
-      double elapsed = (System.nanoTime() - trainingStart) / 1e9;
-      int epochsDone = epoch + 1 - position.epoch();
-      double remaining = elapsed / epochsDone * (plan.epochs() - epoch - 1);
-      LOG.info(String.format("epoch %d/%d done: loss %.5f, %.0f examples/s, elapsed %.1f s, remaining ~%.1f s",
-          epoch + 1, plan.epochs(), last.meanLoss(), last.examplesPerSecond(), elapsed, remaining));
+      progress.finishEpoch();
     }
 
     final String finishedRun = runId;
@@ -256,7 +225,7 @@ public final class DistributedTrainer {
     }
     logQ.destroy();
     sc.clearJobGroup();
-    TrainerState finalState = new TrainerState(round, plan.epochs(), 0, 0.0, 0, List.copyOf(curve));
+    TrainerState finalState = progress.finalState(round);
     long n = Math.max(1, roundsRun);
     SyncStats stats = new SyncStats(roundsRun, roundMillis / n, computeMillis / n, taskMillis / n, updateMillis / n,
         (roundMillis - computeMillis) / n, patchBytes / n / 1024.0);
@@ -288,24 +257,15 @@ public final class DistributedTrainer {
       dir = scratch.toUri().toString();
     }
     Broadcast<double[]> logQ = sc.broadcast(itemLogQ);
-    List<TrainerState.EpochStats> curve = new ArrayList<>(position.curve());
+    EpochProgress progress = new EpochProgress(plan, roundsPerEpoch, position);
     long round = position.globalRound();
-    double epochLossSum = position.epochLossSum();
-    long epochExamples = position.epochExamples();
-    long trainingStart = System.nanoTime();
     double wallMillis = 0;
     double computeMillis = 0;
     double exchangeMillis = 0;
     double patchBytes = 0;
     long roundsRun = 0;
     for (int epoch = position.epoch(); epoch < plan.epochs(); epoch++) {
-      long epochStart = System.nanoTime();
-      int r = epoch == position.epoch() ? position.roundInEpoch() : 0;
-      if (r == 0) {
-        epochLossSum = 0;
-        epochExamples = 0;
-      }
-      int firstRound = r;
+      int r = progress.startEpoch(epoch);
       while (r < roundsPerEpoch) {
         int end = roundsPerEpoch;
         if (plan.checkpointEverySteps() > 0) {
@@ -334,34 +294,20 @@ public final class DistributedTrainer {
         }
         long t1 = System.nanoTime();
         BarrierWorker.SegmentResult first = results.get(0);
-        if (!Double.isFinite(first.lossSum)) {
-          throw new IllegalStateException(String.format("Training diverged: loss is %s in epoch %d, rounds %d-%d;"
-              + " lower train.learningRate or raise model.temperature", first.lossSum, epoch + 1, r + 1, end));
-        }
+        progress.add(first.lossSum, first.examples, r, end);
         roundsRun += end - r;
         round = first.version;
-        epochLossSum += first.lossSum;
-        epochExamples += first.examples;
         wallMillis += (t1 - t0) / 1e6;
         computeMillis += results.stream().mapToLong(x -> x.computeNanos).max().orElse(0) / 1e6;
         exchangeMillis += results.stream().mapToLong(x -> x.exchangeNanos).max().orElse(0) / 1e6;
         patchBytes += first.patchBytes;
         r = end;
-        TrainerState now = r == roundsPerEpoch
-            ? new TrainerState(round, epoch + 1, 0, 0.0, 0, withEpoch(curve, epoch, r - firstRound, epochExamples,
-                epochLossSum, epochStart))
-            : new TrainerState(round, epoch, r, epochLossSum, epochExamples, List.copyOf(curve));
-        Checkpoints.complete(first.checkpoint, now, hadoopConf);
+        Checkpoints.complete(first.checkpoint, progress.stateAfter(round, r), hadoopConf);
         Checkpoints.pruneOlderThan(dir, first.checkpoint, hadoopConf);
         base = first.checkpoint;
+        progress.maybeLog(r);
       }
-      curve = new ArrayList<>(withEpoch(curve, epoch, roundsPerEpoch - firstRound, epochExamples, epochLossSum,
-          epochStart));
-      TrainerState.EpochStats last = curve.get(curve.size() - 1);
-      double elapsed = (System.nanoTime() - trainingStart) / 1e9;
-      double remaining = elapsed / (epoch + 1 - position.epoch()) * (plan.epochs() - epoch - 1);
-      LOG.info(String.format("epoch %d/%d done: loss %.5f, %.0f examples/s, elapsed %.1f s, remaining ~%.1f s",
-          epoch + 1, plan.epochs(), last.meanLoss(), last.examplesPerSecond(), elapsed, remaining));
+      progress.finishEpoch();
     }
     TensorStore params = base == null ? TwoTowerModel.initialParameters(plan.model())
         : Checkpoints.read(base, hadoopConf, false).params();
@@ -379,7 +325,7 @@ public final class DistributedTrainer {
     LOG.info("Synchronisation (barrier): {} rounds, {} ms per round: gradient {} ms, allGather {} ms; patch {} KiB",
         stats.rounds(), fmt(stats.meanRoundMillis()), fmt(stats.meanWorkerComputeMillis()), fmt(exchangeMillis / n),
         fmt(stats.meanPatchKilobytes()));
-    return new Result(params, new TrainerState(round, plan.epochs(), 0, 0.0, 0, List.copyOf(curve)), stats);
+    return new Result(params, progress.finalState(round), stats);
   }
 
   private static void deleteQuietly(java.nio.file.Path dir) {
@@ -405,15 +351,6 @@ public final class DistributedTrainer {
       }
     }
     return Averaging.apply(contributions, master, state, optimizer, version, plan.syncEvery() > 1);
-  }
-
-  private static List<TrainerState.EpochStats> withEpoch(List<TrainerState.EpochStats> curve, int epoch, long rounds,
-                                                         long examples, double lossSum, long epochStartNanos) {
-    List<TrainerState.EpochStats> out = new ArrayList<>(curve);
-    double seconds = (System.nanoTime() - epochStartNanos) / 1e9;
-    out.add(new TrainerState.EpochStats(epoch + 1, rounds, examples, lossSum / Math.max(1, examples), seconds,
-        examples / Math.max(1e-9, seconds)));
-    return out;
   }
 
   private static String fmt(double v) {

@@ -1,0 +1,109 @@
+package dev.logq.job.train;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The driver's bookkeeping of one training run, shared by both synchronisation backends: the running loss and
+ * example counts of the current epoch, the training curve, the {@link TrainerState} a checkpoint records, and
+ * the progress lines in the log. Resuming restores it from the checkpoint's {@link TrainerState}.
+ */
+final class EpochProgress {
+
+  private static final Logger LOG = LoggerFactory.getLogger(DistributedTrainer.class);
+  private static final long LOG_EVERY_NANOS = 30_000_000_000L;
+
+  private final TrainingPlan plan;
+  private final int roundsPerEpoch;
+  private final TrainerState resumedFrom;
+  private final long trainingStart = System.nanoTime();
+  private List<TrainerState.EpochStats> curve;
+  private double epochLossSum;
+  private long epochExamples;
+  private int epoch;
+  private int firstRound;
+  private long epochStart;
+  private long lastLog;
+
+  EpochProgress(TrainingPlan plan, int roundsPerEpoch, TrainerState position) {
+    this.plan = plan;
+    this.roundsPerEpoch = roundsPerEpoch;
+    this.resumedFrom = position;
+    this.curve = new ArrayList<>(position.curve());
+    this.epochLossSum = position.epochLossSum();
+    this.epochExamples = position.epochExamples();
+  }
+
+  /** Starts {@code epoch}; returns its first round (after a mid-epoch resume, the round to continue from). */
+  int startEpoch(int epoch) {
+    this.epoch = epoch;
+    this.epochStart = System.nanoTime();
+    this.lastLog = epochStart;
+    this.firstRound = epoch == resumedFrom.epoch() ? resumedFrom.roundInEpoch() : 0;
+    if (firstRound == 0) {
+      epochLossSum = 0;
+      epochExamples = 0;
+    }
+    return firstRound;
+  }
+
+  /**
+   * Adds rounds {@code [fromRound, toRound)} of the current epoch: their summed loss and example count.
+   *
+   * @throws IllegalStateException when the loss is not finite (training diverged)
+   */
+  void add(double lossSum, long examples, int fromRound, int toRound) {
+    if (!Double.isFinite(lossSum)) {
+      String rounds = toRound - fromRound == 1 ? "round " + toRound : "rounds " + (fromRound + 1) + "-" + toRound;
+      throw new IllegalStateException(String.format(Locale.ROOT, "Training diverged: loss is %s in epoch %d, %s;"
+          + " lower train.learningRate or raise model.temperature", lossSum, epoch + 1, rounds));
+    }
+    epochLossSum += lossSum;
+    epochExamples += examples;
+  }
+
+  /** What a checkpoint taken after round {@code roundsDone} of the epoch (global round {@code round}) records. */
+  TrainerState stateAfter(long round, int roundsDone) {
+    return roundsDone == roundsPerEpoch
+        ? new TrainerState(round, epoch + 1, 0, 0.0, 0, withEpoch(roundsDone - firstRound))
+        : new TrainerState(round, epoch, roundsDone, epochLossSum, epochExamples, List.copyOf(curve));
+  }
+
+  /** Logs the epoch's running loss and rate, at most every 30 seconds. */
+  void maybeLog(int roundsDone) {
+    if (System.nanoTime() - lastLog > LOG_EVERY_NANOS) {
+      lastLog = System.nanoTime();
+      LOG.info(String.format(Locale.ROOT, "epoch %d/%d round %d/%d: loss %.5f, %.0f examples/s", epoch + 1,
+          plan.epochs(), roundsDone, roundsPerEpoch, epochLossSum / Math.max(1, epochExamples),
+          epochExamples / ((System.nanoTime() - epochStart) / 1e9)));
+    }
+  }
+
+  /** Closes the epoch: appends it to the curve and logs loss, rate, elapsed and remaining time. */
+  void finishEpoch() {
+    curve = withEpoch(roundsPerEpoch - firstRound);
+    TrainerState.EpochStats last = curve.get(curve.size() - 1);
+    double elapsed = (System.nanoTime() - trainingStart) / 1e9;
+    int epochsDone = epoch + 1 - resumedFrom.epoch();
+    double remaining = elapsed / epochsDone * (plan.epochs() - epoch - 1);
+    LOG.info(String.format(Locale.ROOT, "epoch %d/%d done: loss %.5f, %.0f examples/s, elapsed %.1f s,"
+        + " remaining ~%.1f s", epoch + 1, plan.epochs(), last.meanLoss(), last.examplesPerSecond(), elapsed,
+        remaining));
+  }
+
+  /** The state at the end of training. */
+  TrainerState finalState(long round) {
+    return new TrainerState(round, plan.epochs(), 0, 0.0, 0, List.copyOf(curve));
+  }
+
+  private List<TrainerState.EpochStats> withEpoch(long rounds) {
+    List<TrainerState.EpochStats> out = new ArrayList<>(curve);
+    double seconds = (System.nanoTime() - epochStart) / 1e9;
+    out.add(new TrainerState.EpochStats(epoch + 1, rounds, epochExamples, epochLossSum / Math.max(1, epochExamples),
+        seconds, epochExamples / Math.max(1e-9, seconds)));
+    return out;
+  }
+}

@@ -37,7 +37,9 @@ import org.slf4j.LoggerFactory;
  * <p>Partition-order summation (not treeAggregate, whose merge order follows task completion) makes
  * the result bit-for-bit reproducible for a fixed seed, data and worker count, also across task
  * retries and executor layouts. The driver holds the master model, the optimizer state and the patches
- * since the last checkpoint; it never holds training data.
+ * since the last checkpoint (bounded by {@link #withMaxPendingPatchBytes}: past it, the driver checkpoints
+ * early); it never holds training data. {@link EpochProgress} keeps the per-epoch bookkeeping of both
+ * backends.
  */
 public final class DistributedTrainer {
 

@@ -26,7 +26,9 @@ public final class Exp {
   /** The system property that turns the vector path off ({@code -Dlogq.vectorExp=false}). */
   public static final String PROPERTY = "logq.vectorExp";
 
-  private static final boolean VECTOR = vectorUsable();
+  /** Why this JVM uses Math.exp, or null when it uses the Vector API. */
+  private static final String SCALAR_REASON = scalarReason();
+  private static final boolean VECTOR = SCALAR_REASON == null;
 
   private Exp() {}
 
@@ -56,40 +58,25 @@ public final class Exp {
 
   /** One line for the logs: which exp this JVM uses, and why. */
   public static String describe() {
-    if (VECTOR) {
-      return "exp: Vector API (jdk.incubator.vector, 256-bit)";
-    }
-    return "exp: Math.exp (" + whyScalar() + ")";
+    return VECTOR ? "exp: Vector API (jdk.incubator.vector, 256-bit)" : "exp: Math.exp (" + SCALAR_REASON + ")";
   }
 
-  private static String whyScalar() {
+  private static String scalarReason() {
     if ("false".equalsIgnoreCase(System.getProperty(PROPERTY, "true"))) {
       return PROPERTY + "=false";
     }
-    if (!isX86()) {
-      return "not x86-64: " + System.getProperty("os.arch");
+    String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
+    if (!arch.equals("amd64") && !arch.equals("x86_64")) {
+      return "not x86-64: " + arch;
     }
     if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
       return "add --add-modules=jdk.incubator.vector to the JVM options for the vector path";
     }
-    return "the CPU has no 256-bit vectors";
-  }
-
-  private static boolean isX86() {
-    String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
-    return arch.equals("amd64") || arch.equals("x86_64");
-  }
-
-  private static boolean vectorUsable() {
-    if ("false".equalsIgnoreCase(System.getProperty(PROPERTY, "true")) || !isX86()
-        || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-      return false;
-    }
     try {
       // Touches the Vector API only here, behind the checks: without the module the class never loads.
-      return VectorExp.supported();
+      return VectorExp.supported() ? null : "the CPU has no 256-bit vectors";
     } catch (LinkageError | RuntimeException e) {
-      return false;
+      return "the Vector API failed to load: " + e;
     }
   }
 }

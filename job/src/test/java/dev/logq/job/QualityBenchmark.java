@@ -128,6 +128,7 @@ public final class QualityBenchmark {
       withSeed.add("train.seed=" + seed);
       if (s == 0 && onlyLosses.isEmpty()) {
         failures += runJob(withSeed, "compare", out.resolve("compare-seed" + seed), seed, rows);
+        writeResults(name, results, rows, started);
       } else {
         List<String> losses = s == 0 ? onlyLosses : (onlyLosses.isEmpty() ? seedLosses : intersect(onlyLosses, seedLosses));
         for (String loss : losses) {
@@ -137,7 +138,6 @@ public final class QualityBenchmark {
           writeResults(name, results, rows, started);
         }
       }
-      writeResults(name, results, rows, started);
     }
 
     if (baselines) {

@@ -13,7 +13,7 @@ final class Fd {
     double value();
   }
 
-  static final float STEP = 3e-3f;
+  static final float STEP = 1e-3f;
   static final double RTOL = 2e-2;
 
   private Fd() {}

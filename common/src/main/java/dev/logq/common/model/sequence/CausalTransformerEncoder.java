@@ -63,7 +63,7 @@ public final class CausalTransformerEncoder implements Serializable {
 
   public CausalTransformerEncoder(String prefix, String itemTable, int length, int dim, int blocks, int heads,
                                   int hidden, double dropout) {
-    this(prefix, itemTable, length, dim, blocks, heads, hidden, dropout, Gemm.Kind.MATRICES);
+    this(prefix, itemTable, length, dim, blocks, heads, hidden, dropout, Gemm.Kind.NETLIB);
   }
 
   CausalTransformerEncoder(String prefix, String itemTable, int length, int dim, int blocks, int heads,
@@ -314,14 +314,14 @@ public final class CausalTransformerEncoder implements Serializable {
       c.q = new float[m * d];
       c.k = new float[m * d];
       c.v = new float[m * d];
-      Linear.forward(gemm, c.a1, w(params, n, "attn.q"), b(params, n, "attn.q"), c.q, m, d, d);
-      Linear.forward(gemm, c.a1, w(params, n, "attn.k"), b(params, n, "attn.k"), c.k, m, d, d);
-      Linear.forward(gemm, c.a1, w(params, n, "attn.v"), b(params, n, "attn.v"), c.v, m, d, d);
+      Linear.forward(gemm, c.a1, w(params, n, "attn.q"), b(params, n, "attn.q"), c.q, m, d, d, L);
+      Linear.forward(gemm, c.a1, w(params, n, "attn.k"), b(params, n, "attn.k"), c.k, m, d, d, L);
+      Linear.forward(gemm, c.a1, w(params, n, "attn.v"), b(params, n, "attn.v"), c.v, m, d, d, L);
       c.probs = new float[attention.probsLength()];
       c.ctx = new float[m * d];
       attention.forward(gemm, c.q, c.k, c.v, valid, c.probs, c.ctx);
       float[] y = new float[m * d];
-      Linear.forward(gemm, c.ctx, w(params, n, "attn.o"), b(params, n, "attn.o"), y, m, d, d);
+      Linear.forward(gemm, c.ctx, w(params, n, "attn.o"), b(params, n, "attn.o"), y, m, d, d, L);
       c.mask1 = dropoutMask(dropoutRng, m * d);
       Dropout.apply(y, c.mask1, m * d);
       for (int i = 0; i < m * d; i++) {
@@ -334,14 +334,14 @@ public final class CausalTransformerEncoder implements Serializable {
       LayerNorm.forward(y, params.dense(blockName(n, "ln2.gamma")), params.dense(blockName(n, "ln2.beta")), c.a2,
           c.mean2, c.rstd2, m, d);
       c.h1 = new float[m * hidden];
-      Linear.forward(gemm, c.a2, w(params, n, "ffn.1"), b(params, n, "ffn.1"), c.h1, m, d, hidden);
+      Linear.forward(gemm, c.a2, w(params, n, "ffn.1"), b(params, n, "ffn.1"), c.h1, m, d, hidden, L);
       for (int i = 0; i < m * hidden; i++) {
         if (c.h1[i] < 0f) {
           c.h1[i] = 0f;
         }
       }
       float[] z = new float[m * d];
-      Linear.forward(gemm, c.h1, w(params, n, "ffn.2"), b(params, n, "ffn.2"), z, m, hidden, d);
+      Linear.forward(gemm, c.h1, w(params, n, "ffn.2"), b(params, n, "ffn.2"), z, m, hidden, d, L);
       c.mask2 = dropoutMask(dropoutRng, m * d);
       Dropout.apply(z, c.mask2, m * d);
       for (int i = 0; i < m * d; i++) {
@@ -418,7 +418,7 @@ public final class CausalTransformerEncoder implements Serializable {
       Dropout.apply(dBranch, c.mask2, m * d);
       java.util.Arrays.fill(dH, 0f);
       Linear.backward(gemm, dBranch, c.h1, w(params, n, "ffn.2"), dH, gw(gradOut, n, "ffn.2", d * hidden),
-          gb(gradOut, n, "ffn.2", d), m, hidden, d);
+          gb(gradOut, n, "ffn.2", d), m, hidden, d, L);
       for (int i = 0; i < m * hidden; i++) {
         if (c.h1[i] <= 0f) {
           dH[i] = 0f;
@@ -426,7 +426,7 @@ public final class CausalTransformerEncoder implements Serializable {
       }
       java.util.Arrays.fill(dA, 0f);
       Linear.backward(gemm, dH, c.a2, w(params, n, "ffn.1"), dA, gw(gradOut, n, "ffn.1", hidden * d),
-          gb(gradOut, n, "ffn.1", hidden), m, d, hidden);
+          gb(gradOut, n, "ffn.1", hidden), m, d, hidden, L);
       LayerNorm.backward(dA, c.y, c.mean2, c.rstd2, params.dense(blockName(n, "ln2.gamma")), dx,
           grad(gradOut, blockName(n, "ln2.gamma"), d), grad(gradOut, blockName(n, "ln2.beta"), d), m, d);
       // dx now holds dy. y = x + mask1 * (Wo Attn(LN1(x)) + bo).
@@ -434,18 +434,18 @@ public final class CausalTransformerEncoder implements Serializable {
       Dropout.apply(dBranch, c.mask1, m * d);
       java.util.Arrays.fill(dctx, 0f);
       Linear.backward(gemm, dBranch, c.ctx, w(params, n, "attn.o"), dctx, gw(gradOut, n, "attn.o", d * d),
-          gb(gradOut, n, "attn.o", d), m, d, d);
+          gb(gradOut, n, "attn.o", d), m, d, d, L);
       java.util.Arrays.fill(dq, 0f);
       java.util.Arrays.fill(dk, 0f);
       java.util.Arrays.fill(dv, 0f);
       attention.backward(gemm, c.q, c.k, c.v, c.probs, dctx, dq, dk, dv);
       java.util.Arrays.fill(dA, 0f);
       Linear.backward(gemm, dq, c.a1, w(params, n, "attn.q"), dA, gw(gradOut, n, "attn.q", d * d),
-          gb(gradOut, n, "attn.q", d), m, d, d);
+          gb(gradOut, n, "attn.q", d), m, d, d, L);
       Linear.backward(gemm, dk, c.a1, w(params, n, "attn.k"), dA, gw(gradOut, n, "attn.k", d * d),
-          gb(gradOut, n, "attn.k", d), m, d, d);
+          gb(gradOut, n, "attn.k", d), m, d, d, L);
       Linear.backward(gemm, dv, c.a1, w(params, n, "attn.v"), dA, gw(gradOut, n, "attn.v", d * d),
-          gb(gradOut, n, "attn.v", d), m, d, d);
+          gb(gradOut, n, "attn.v", d), m, d, d, L);
       LayerNorm.backward(dA, c.x, c.mean1, c.rstd1, params.dense(blockName(n, "ln1.gamma")), dx,
           grad(gradOut, blockName(n, "ln1.gamma"), d), grad(gradOut, blockName(n, "ln1.beta"), d), m, d);
     }

@@ -1,6 +1,5 @@
 package dev.logq.common.model.sequence;
 
-import dev.logq.common.linalg.Matrices;
 import dev.logq.common.loss.Logits;
 import dev.logq.common.loss.Loss;
 
@@ -133,10 +132,19 @@ public final class SequenceLossRows {
   /**
    * The in-batch step on these rows: scores = (hidden rows / tau) V^T with V [cols x d] the item tower's vectors
    * of {@link #columnItem}; the loss's mean over the rows is returned, dLoss/dHidden is added to {@code dHidden}
-   * [B*L x d] and dLoss/dV to {@code dColumns} [cols x d]. The loss must use the SHARED layout.
+   * [B*L x d] and dLoss/dV to {@code dColumns} [cols x d]. The loss must use the SHARED layout. The products go
+   * through the same GEMM backend as the encoder's default (netlib; see docs/decisions.md, "Sequential tower:
+   * kernels").
    */
   public double lossAndGradient(float[] hidden, float[] columnVectors, int d, float inverseTemperature, Loss loss,
                                 double[] itemLogQ, int catalogSize, float[] dHidden, float[] dColumns) {
+    return lossAndGradient(hidden, columnVectors, d, inverseTemperature, loss, itemLogQ, catalogSize, dHidden,
+        dColumns, Gemm.Kind.NETLIB);
+  }
+
+  double lossAndGradient(float[] hidden, float[] columnVectors, int d, float inverseTemperature, Loss loss,
+                         double[] itemLogQ, int catalogSize, float[] dHidden, float[] dColumns, Gemm.Kind kind) {
+    Gemm gemm = Gemm.create(kind);
     if (loss.layout() != Logits.Layout.SHARED) {
       throw new IllegalArgumentException("loss '" + loss.name() + "' uses the " + loss.layout()
           + " layout; sequence rows give SHARED in-batch columns");
@@ -144,12 +152,12 @@ public final class SequenceLossRows {
     int cols = cols();
     float[] u = gatherQueries(hidden, d, inverseTemperature);
     float[] scores = new float[rows * cols];
-    Matrices.multiplyTransposed(u, columnVectors, scores, rows, cols, d);
+    gemm.abT(u, 0, columnVectors, 0, scores, 0, rows, cols, d);
     float[] gradScores = new float[rows * cols];
     double value = loss.lossAndGradient(logits(scores, itemLogQ, catalogSize), gradScores);
     float[] dU = new float[rows * d];
-    Matrices.multiplyAdd(gradScores, columnVectors, dU, rows, d, cols);
-    Matrices.transposeMultiplyAdd(gradScores, u, dColumns, rows, d, cols);
+    gemm.abAdd(gradScores, 0, columnVectors, 0, dU, 0, rows, d, cols);
+    gemm.aTbAdd(gradScores, 0, u, 0, dColumns, 0, rows, d, cols);
     scatter(dU, d, inverseTemperature, dHidden);
     return value;
   }

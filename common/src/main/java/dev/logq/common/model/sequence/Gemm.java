@@ -10,11 +10,22 @@ import dev.logq.common.linalg.Matrices;
  */
 abstract class Gemm {
 
-  /** Which implementation; {@link #create} makes a fresh instance. */
-  enum Kind { MATRICES, NETLIB }
+  /**
+   * Which implementation; {@link #create} makes a fresh instance. NETLIB is netlib's own pick (native OpenBLAS
+   * through JNI when one loads), NETLIB_JAVA netlib's Java implementation (Vector API), MATRICES the project's
+   * kernels.
+   */
+  enum Kind { MATRICES, NETLIB, NETLIB_JAVA }
 
   static Gemm create(Kind kind) {
-    return kind == Kind.NETLIB ? new NetlibGemm() : new MatricesGemm();
+    switch (kind) {
+      case NETLIB:
+        return new NetlibGemm();
+      case NETLIB_JAVA:
+        return NetlibGemm.java();
+      default:
+        return new MatricesGemm();
+    }
   }
 
   /** out[m x n] = a[m x k] * b[n x k]^T (overwrites). */

@@ -11,11 +11,31 @@ import dev.ludovic.netlib.blas.BLAS;
  */
 final class NetlibGemm extends Gemm {
 
-  private static final BLAS BLAS_INSTANCE = BLAS.getInstance();
+  private static final BLAS DEFAULT = BLAS.getInstance();
+
+  private final BLAS blas;
+
+  /** netlib's own choice ({@link BLAS#getInstance()}: native when one loads). */
+  NetlibGemm() {
+    this(DEFAULT);
+  }
+
+  NetlibGemm(BLAS blas) {
+    this.blas = blas;
+  }
+
+  /** netlib's pure-Java implementation (the Vector API one when jdk.incubator.vector is present). */
+  static NetlibGemm java() {
+    return new NetlibGemm(dev.ludovic.netlib.blas.JavaBLAS.getInstance());
+  }
 
   /** The implementation class netlib picked in this JVM. */
   static String implementation() {
-    return BLAS_INSTANCE.getClass().getName();
+    return DEFAULT.getClass().getName();
+  }
+
+  String instanceClass() {
+    return blas.getClass().getName();
   }
 
   @Override
@@ -24,7 +44,7 @@ final class NetlibGemm extends Gemm {
       return;
     }
     // C^T[n x m] = B A^T: B is column-major B^T (k x n) -> "T"; A is column-major A^T (k x m) -> "N".
-    BLAS_INSTANCE.sgemm("T", "N", n, m, k, 1f, b, bo, k, a, ao, k, 0f, out, oo, n);
+    blas.sgemm("T", "N", n, m, k, 1f, b, bo, k, a, ao, k, 0f, out, oo, n);
   }
 
   @Override
@@ -33,7 +53,7 @@ final class NetlibGemm extends Gemm {
       return;
     }
     // C^T[n x m] += B^T A^T: B is column-major B^T (n x k); A is column-major A^T (k x m).
-    BLAS_INSTANCE.sgemm("N", "N", n, m, k, 1f, b, bo, n, a, ao, k, 1f, out, oo, n);
+    blas.sgemm("N", "N", n, m, k, 1f, b, bo, n, a, ao, k, 1f, out, oo, n);
   }
 
   @Override
@@ -42,6 +62,6 @@ final class NetlibGemm extends Gemm {
       return;
     }
     // C^T[n x k] += B^T A: B is column-major B^T (n x m); A is column-major A^T (k x m) -> "T".
-    BLAS_INSTANCE.sgemm("N", "T", n, k, m, 1f, b, bo, n, a, ao, k, 1f, out, oo, n);
+    blas.sgemm("N", "T", n, k, m, 1f, b, bo, n, a, ao, k, 1f, out, oo, n);
   }
 }

@@ -33,7 +33,8 @@ class SequenceEncoderBenchmark {
 
   @Test
   void encoderStep() {
-    System.out.println("netlib BLAS: " + NetlibGemm.implementation() + ", OPENBLAS_NUM_THREADS="
+    System.out.println("netlib BLAS: " + NetlibGemm.implementation() + ", netlib Java: "
+        + NetlibGemm.java().instanceClass() + ", OPENBLAS_NUM_THREADS="
         + System.getenv("OPENBLAS_NUM_THREADS"));
     int m = B * L;
     double linear = 2.0 * m * (4.0 * D * D + 2.0 * D * HIDDEN);

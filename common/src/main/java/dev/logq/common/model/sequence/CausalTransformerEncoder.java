@@ -360,6 +360,19 @@ public final class CausalTransformerEncoder implements Serializable {
     return new Cache(batch, items, valid, embMask, caches, x, meanF, rstdF);
   }
 
+  /**
+   * Inference: the hidden state at the last slot (L - 1, the most recent item) of each of the {@code batch}
+   * sequences, [batch x d], out of {@link #forward}'s output. A sequence whose last slot is padding (no item
+   * at all, with front padding) gets 0.
+   */
+  public float[] lastPositions(float[] out, int batch) {
+    float[] last = new float[batch * dim];
+    for (int b = 0; b < batch; b++) {
+      System.arraycopy(out, ((b + 1) * length - 1) * dim, last, b * dim, dim);
+    }
+    return last;
+  }
+
   private float[] dropoutMask(SplittableRandom rng, int n) {
     return Dropout.mask(rng, dropout, n);
   }

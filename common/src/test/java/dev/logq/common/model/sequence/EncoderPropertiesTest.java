@@ -13,6 +13,8 @@ import dev.logq.common.model.TensorPatch;
 import dev.logq.common.model.TensorStore;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** Causality, padding, batch independence, determinism, parameters. */
 class EncoderPropertiesTest {
@@ -23,6 +25,10 @@ class EncoderPropertiesTest {
 
   static CausalTransformerEncoder encoder(double dropout) {
     return new CausalTransformerEncoder("seq", "items", L, D, 2, 2, 16, dropout);
+  }
+
+  static CausalTransformerEncoder encoder(double dropout, Gemm.Kind kind) {
+    return new CausalTransformerEncoder("seq", "items", L, D, 2, 2, 16, dropout, kind);
   }
 
   static int[] randomItems(long seed, int batch) {
@@ -49,9 +55,10 @@ class EncoderPropertiesTest {
     }
   }
 
-  @Test
-  void laterItemsDoNotChangeEarlierOutputs() {
-    CausalTransformerEncoder enc = encoder(0.1);
+  @ParameterizedTest
+  @EnumSource(Gemm.Kind.class)
+  void laterItemsDoNotChangeEarlierOutputs(Gemm.Kind kind) {
+    CausalTransformerEncoder enc = encoder(0.1, kind);
     TensorStore params = EncoderGradientTest.params(enc, 3);
     params.table("items"); // present from addInitial
     int batch = 2;
@@ -122,9 +129,10 @@ class EncoderPropertiesTest {
     }
   }
 
-  @Test
-  void aSequenceDoesNotDependOnTheOtherSequencesOfItsBatch() {
-    CausalTransformerEncoder enc = encoder(0.0);
+  @ParameterizedTest
+  @EnumSource(Gemm.Kind.class)
+  void aSequenceDoesNotDependOnTheOtherSequencesOfItsBatch(Gemm.Kind kind) {
+    CausalTransformerEncoder enc = encoder(0.0, kind);
     TensorStore params = EncoderGradientTest.params(enc, 6);
     int[] items = randomItems(8, 3);
     float[] all = encode(enc, params, items, 3, -1);
@@ -160,6 +168,10 @@ class EncoderPropertiesTest {
     float[] other = encode(enc, params, items, batch, 43);
     assertFalse(java.util.Arrays.equals(outs[0], other), "another dropout seed gives other masks");
     float[] inference = encode(enc, params, items, batch, -1);
+    float[] last = enc.lastPositions(inference, batch);
+    for (int k = 0; k < D; k++) {
+      assertEquals(inference[(2 * L - 1) * D + k], last[D + k], "user embedding = last slot");
+    }
     float[] noDropout = encode(encoder(0.0), params, items, batch, 42);
     assertArrayEquals(inference, noDropout, "no generator = no dropout");
   }

@@ -12,20 +12,20 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /** N in-JVM peers on loopback, one thread each: what a barrier stage's N tasks do, without Spark. */
-final class Peers {
+public final class Peers {
 
   private Peers() {}
 
-  interface Body<T> {
+  public interface Body<T> {
     T run(PeerGroup group) throws Exception;
   }
 
-  static PeerGroup.Options options(Duration receiveTimeout) {
+  public static PeerGroup.Options options(Duration receiveTimeout) {
     return PeerGroup.Options.defaults().withReceiveTimeout(receiveTimeout);
   }
 
   /** Listens, "rendezvous" (the address list), connects, runs body on every rank, closes; results by rank. */
-  static <T> List<Outcome<T>> run(int n, PeerGroup.Options options, Duration limit, Body<T> body) throws Exception {
+  public static <T> List<Outcome<T>> run(int n, PeerGroup.Options options, Duration limit, Body<T> body) throws Exception {
     String id = "test-" + UUID.randomUUID();
     List<PeerGroup> groups = new ArrayList<>();
     List<String> addresses = new ArrayList<>();
@@ -72,8 +72,8 @@ final class Peers {
     }
   }
 
-  record Outcome<T>(T value, Throwable error, long endedNanos) {
-    T get() {
+  public record Outcome<T>(T value, Throwable error, long endedNanos) {
+    public T get() {
       if (error != null) {
         throw new AssertionError("rank failed: " + error, error);
       }

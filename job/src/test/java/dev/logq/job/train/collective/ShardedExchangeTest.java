@@ -25,13 +25,13 @@ import org.junit.jupiter.params.provider.ValueSource;
  * rank-order determinism under shuffled arrival, a dying or silent peer, large payloads, empty rounds.
  */
 @Timeout(120)
-class ShardedExchangeTest {
+public class ShardedExchangeTest {
 
   static final Map<String, Integer> TABLES = Map.of("item", 5000, "user", 3000);
   static final int DIM = 8;
 
   /** A gradient-like patch: random rows of both tables (overlapping across ranks), one dense tensor. */
-  static TensorPatch gradient(long seed, int rowsPerTable, int dim, Map<String, Integer> tables) {
+  public static TensorPatch gradient(long seed, int rowsPerTable, int dim, Map<String, Integer> tables) {
     Random rnd = new Random(seed);
     TensorPatch p = new TensorPatch();
     for (var e : new java.util.TreeMap<>(tables).entrySet()) {

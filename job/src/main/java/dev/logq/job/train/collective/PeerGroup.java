@@ -374,6 +374,16 @@ public final class PeerGroup implements AutoCloseable {
     }
   }
 
+  /**
+   * Leaves the group because this rank failed (e.g. its gradient threw): the others fail at once with a
+   * {@link PeerFailureException} naming this rank and {@code reason}, instead of seeing a clean BYE. Call it in
+   * the task's catch block, before {@link #close} (which then only releases resources).
+   */
+  public void abort(String reason) {
+    fail(rank, "rank " + rank + " (" + address + ") failed: " + reason, null);
+    close();
+  }
+
   /** Test hook: dies like a killed process (connections drop, no BYE). */
   void crash() {
     closing.set(true);

@@ -58,7 +58,7 @@ public class ShardedExchangeTest {
   }
 
   /** The rounds backend's arithmetic: contributions with examples, in partition order, addScaled(.., 1f). */
-  static TensorPatch directSum(List<TensorPatch> grads, long[] examples) {
+  public static TensorPatch directSum(List<TensorPatch> grads, long[] examples) {
     TensorPatch sum = new TensorPatch();
     for (int r = 0; r < grads.size(); r++) {
       if (examples[r] > 0) {

@@ -193,6 +193,20 @@ public class ShardedExchangeTest {
   }
 
   @Test
+  void aPeerThatNeverConnectsFailsTheConnectNamingIt() {
+    PeerGroup.Options options = new PeerGroup.Options(Duration.ofMillis(500), Duration.ofSeconds(5),
+        Duration.ofSeconds(1), 1, 1 << 20);
+    try (PeerGroup a = PeerGroup.listen("never", 0, 2, "127.0.0.1", options);
+         PeerGroup b = PeerGroup.listen("never", 1, 2, "127.0.0.1", options)) {
+      long t0 = System.nanoTime();
+      PeerFailureException e = org.junit.jupiter.api.Assertions.assertThrows(PeerFailureException.class,
+          () -> a.connect(List.of(a.address(), b.address()))); // b listens but never connects back
+      assertTrue(e.getMessage().contains("ranks 1 (" + b.address() + ")"), e.getMessage());
+      assertTrue((System.nanoTime() - t0) / 1e9 < 3);
+    }
+  }
+
+  @Test
   void largePayloads() throws Exception {
     int n = 2;
     int dim = 64;

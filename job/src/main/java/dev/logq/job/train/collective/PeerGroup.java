@@ -6,6 +6,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -100,6 +101,7 @@ public final class PeerGroup implements AutoCloseable {
   private volatile String[] addresses;
   private final AtomicReference<PeerFailureException> failure = new AtomicReference<>();
   private final AtomicBoolean closing = new AtomicBoolean();
+  private final java.util.Queue<ChannelFuture> abortWrites = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
   private PeerGroup(String groupId, int rank, int size, String host, Options options) {
     if (size < 1 || rank < 0 || rank >= size) {
@@ -309,10 +311,11 @@ public final class PeerGroup implements AutoCloseable {
       for (LinkedBlockingQueue<Frame> m : mailboxes) {
         m.offer(POISON);
       }
-      if (!closing.get()) {
-        abortPeers(peer, e.getMessage());
+      boolean aborting = !closing.get();
+      if (aborting) {
+        abortPeers(peer, e.getMessage()); // closes each outbound connection once its ABORT is written
       }
-      closeChannels();
+      closeChannels(!aborting);
       return e;
     }
     PeerFailureException first = failure.get();
@@ -327,15 +330,17 @@ public final class PeerGroup implements AutoCloseable {
       if (c != null && c.isActive()) {
         ByteBuf frame = Unpooled.buffer(9 + text.length).writeByte(ABORT).writeInt(0).writeInt(culprit)
             .writeBytes(text);
-        c.writeAndFlush(frame); // queued before the close below, so it goes out first
+        abortWrites.add(c.writeAndFlush(frame).addListener(ChannelFutureListener.CLOSE));
       }
     }
   }
 
-  private void closeChannels() {
-    for (Channel c : outbound) {
-      if (c != null) {
-        c.close();
+  private void closeChannels(boolean outboundToo) {
+    if (outboundToo) {
+      for (Channel c : outbound) {
+        if (c != null) {
+          c.close();
+        }
       }
     }
     for (Channel c : inbound) {
@@ -369,7 +374,10 @@ public final class PeerGroup implements AutoCloseable {
         }
       }
     } finally {
-      closeChannels();
+      for (ChannelFuture f : abortWrites) {
+        f.awaitUninterruptibly(500); // let the ABORTs reach the peers before the connections go
+      }
+      closeChannels(true);
       loop.shutdownGracefully(0, 100, TimeUnit.MILLISECONDS).awaitUninterruptibly(2000);
     }
   }
@@ -387,7 +395,7 @@ public final class PeerGroup implements AutoCloseable {
   /** Test hook: dies like a killed process (connections drop, no BYE). */
   void crash() {
     closing.set(true);
-    closeChannels();
+    closeChannels(true);
     loop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
   }
 

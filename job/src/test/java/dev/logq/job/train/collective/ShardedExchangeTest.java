@@ -167,7 +167,8 @@ public class ShardedExchangeTest {
       assertNotNull(e, "rank " + r + " should have failed");
       assertInstanceOf(PeerFailureException.class, e);
       assertTrue(e.getMessage().contains("rank 2") && e.getMessage().contains(victim[0]),
-          "message should name the dead peer: " + e.getMessage());
+          "message should name the dead peer: " + e.getMessage() + " (rank 0: " + outcomes.get(0).error()
+              + "; rank 1: " + outcomes.get(1).error() + ")");
       double seconds = (outcomes.get(r).endedNanos() - crashedAt[0]) / 1e9;
       assertTrue(seconds < 3, "rank " + r + " took " + seconds + " s to fail");
     }

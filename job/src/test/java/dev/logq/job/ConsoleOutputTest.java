@@ -110,7 +110,7 @@ class ConsoleOutputTest {
   }
 
   @Test
-  void verboseShowsSparksInfoOnTheConsole() {
+  void verboseShowsSparksInfoOnTheConsole() throws Exception {
     Path data = tmp.resolve("data");
     Captured c = run(List.of("--verbose", "--mode", "generate", "synthetic.users=50", "synthetic.items=20",
         "input.path=" + data, "spark.master=local[2]"));
@@ -121,5 +121,7 @@ class ConsoleOutputTest {
     String logLine = c.out().lines().filter(l -> l.startsWith("log: ")).findFirst().orElseThrow();
     Path log = Path.of(logLine.substring("log: ".length()));
     assertTrue(Files.isRegularFile(log), log.toString());
+    assertTrue(Files.readString(log).contains("DAGScheduler: Job "), "no Spark INFO in the log file");
+    Files.delete(log);
   }
 }

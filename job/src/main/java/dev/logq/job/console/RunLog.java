@@ -85,7 +85,9 @@ public final class RunLog implements AutoCloseable {
     } else if (verbose) {
       ctx.reconfigure(); // a configuration that reads ${sys:logq.consoleLevel}, e.g. conf/log4j2.properties
     }
-    Path dir = Path.of(System.getProperty("java.io.tmpdir"));
+    // -Dlogq.runLogDir: where the local log files go (the tests put them under target/), else the temp directory.
+    Path dir = Path.of(System.getProperty("logq.runLogDir", System.getProperty("java.io.tmpdir")));
+    Files.createDirectories(dir);
     Path file = dir.resolve("logq-" + TIME.format(java.time.Instant.now()) + "-" + ProcessHandle.current().pid() + ".log");
     if (!external) {
       // The file wants INFO (our console appender filters by its own threshold); an external configuration's

@@ -9,6 +9,8 @@ import dev.logq.common.data.SyntheticModel;
 import dev.logq.common.error.DataException;
 import dev.logq.common.freq.LogQTable;
 import dev.logq.common.model.ModelSpec;
+import dev.logq.job.console.JobConsole;
+import dev.logq.job.console.RunLog;
 import dev.logq.job.eval.EvalResult;
 import dev.logq.job.eval.EvalSettings;
 import dev.logq.job.eval.FullCatalogEvaluator;
@@ -104,6 +106,7 @@ final class Pipeline {
       // A retry of a run that committed (e.g. the scheduler lost its exit status): nothing to do.
       LOG.info("{} already holds a complete run with this configuration (output.skipIfComplete = true); nothing to do",
           outputPath);
+      JobConsole.line("nothing to do: " + outputPath + " already holds a complete run of this configuration");
       deleteCheckpoints(outputPath);
       return;
     }
@@ -116,6 +119,7 @@ final class Pipeline {
     Prepared data = prepare();
     List<LossType> losses = config.mode() == JobConfig.Mode.COMPARE ? compareLosses(data) : List.of(config.loss().type());
     try (AtomicOutput out = AtomicOutput.begin(hadoopConf, outputPath, config.output().overwrite(), config.run().id())) {
+      RunLog.attach(out);
       EmbeddingWriter.writeIdIndex(data.users().mapping(), out.stagingUri("index/users"));
       EmbeddingWriter.writeIdIndex(data.items().mapping(), out.stagingUri("index/items"));
       try (OutputStream s = out.create("model/logq-table.bin")) {
@@ -135,9 +139,11 @@ final class Pipeline {
         throw e;
       }
       writeSummary(out, data, runs);
+      RunLog.beforeCommit(out);
       out.commit();
       deleteCheckpoints(outputPath);
       LOG.info("Output committed to {} in {} s", out.finalPath(), seconds(started));
+      JobConsole.finish(out.finalPath().toString(), seconds(started));
     }
   }
 
@@ -185,12 +191,15 @@ final class Pipeline {
       }
     }
     metrics.counts("input", inputCounts);
+    JobConsole.stage("read", JobConsole.readDetail(inputCounts, config.input().isSynthetic()));
 
     sc.setJobGroup("logq-split", "Filtering and splitting (" + config.split().method().configName() + ")", false);
     SplitResult split = Splitter.prepare(interactions, givenTest, config);
     metrics.put("split", split.stats());
     LOG.info("Split {}: {} training and {} test interactions", config.split().method().configName(),
         split.trainRows(), split.testRows());
+    JobConsole.stage("split", String.format(java.util.Locale.ROOT, "%s: %,d training, %,d test interactions",
+        config.split().method().configName(), split.trainRows(), split.testRows()));
     if (split.testRows() == 0) {
       throw new DataException(config.input().path(), "no test interactions remain after the split and the cold-start"
           + " rules (split " + split.stats() + "); there is nothing to evaluate");
@@ -215,6 +224,8 @@ final class Pipeline {
     long trainPairs = train.count();
     metrics.counts("catalog", Map.of("users", users.size(), "items", items.size(), "train_pairs", trainPairs,
         "test_pairs", testPairs));
+    JobConsole.stage("index", String.format(java.util.Locale.ROOT, "%,d users, %,d items, %,d training pairs",
+        users.size(), items.size(), trainPairs));
     long perWorker = (trainPairs + config.train().workers() - 1) / config.train().workers();
     if (config.train().batchSize() > perWorker) {
       LOG.warn("train.batchSize = {} is larger than a worker's share of the training data (about {} of {} interactions"
@@ -274,6 +285,8 @@ final class Pipeline {
       shards.unpersist(false);
     }
     double trainSeconds = seconds(t0);
+    JobConsole.stage("train", JobConsole.trainDetail(loss.configName(), result.state().curve().size(),
+        result.state().globalRound(), plan.workers()), trainSeconds);
 
     String modelUri = out.stagingUri(prefix + "model/params.bin");
     ModelFiles.write(result.params(), modelUri, hadoopConf);
@@ -295,6 +308,8 @@ final class Pipeline {
       EvalResult eval = evaluate(data, userEmb, itemEmb);
       Map<String, Double> planted = data.planted() == null ? Map.of() : plantedDistance(data, userEmb, itemEmb, plan);
       logMetrics(loss, eval, planted);
+      JobConsole.stage("evaluate", String.format(java.util.Locale.ROOT, "%s: %,d test users, full catalog of %,d items",
+          loss.configName(), eval.counts().getOrDefault("evaluated_users", 0L), data.items().size()));
       return new Trained(loss.configName(), eval, planted, result.state(), result.sync(), trainSeconds);
     } finally {
       userEmb.unpersist();
@@ -424,6 +439,7 @@ final class Pipeline {
     ComparisonTable table = new ComparisonTable(tableKs);
     String rendered = table.render(summaries);
     LOG.info("Results:\n{}", rendered);
+    JobConsole.results(rendered);
     if (config.output().report()) {
       Map<String, String> info = new LinkedHashMap<>();
       info.put("input", config.input().isSynthetic() ? "synthetic (" + config.synthetic().users() + " users, "

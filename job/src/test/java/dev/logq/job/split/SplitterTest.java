@@ -40,7 +40,7 @@ class SplitterTest {
 
   @AfterAll
   static void stop() {
-    spark.stop();
+    SparkTestSession.stop(spark);
   }
 
   private static Row r(String user, String item, long time) {

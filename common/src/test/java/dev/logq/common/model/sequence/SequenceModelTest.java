@@ -379,6 +379,56 @@ class SequenceModelTest {
     return -1;
   }
 
+  /**
+   * Two column regimes that must agree: when every target of the batch is distinct, a K sample of at least all
+   * of them (each row: its positive, then every target shuffled, its own copy masked) is the all-targets layout
+   * (distinct targets, every count 1) with its columns permuted, so loss and gradients agree up to rounding.
+   */
+  @Test
+  void sampleOfAllDistinctTargetsEqualsAllTargets() {
+    Setup s = new Setup(true);
+    int[] items = {-1, 1, 2, 4, 6, -1, -1, 7, 5, 8, 0, 9, 3, 10, 11};
+    int[] targets = SequenceModel.shiftedTargets(items, B, L, new int[] {0, 7, 1});
+    for (Loss loss : new Loss[] {new NoCorrection(), new StandardLogQ(true), new StandardLogQ(false),
+        new RefinedLogQ()}) {
+      TensorPatch all = new TensorPatch();
+      TensorPatch sampled = new TensorPatch();
+      SequenceModel.Trace trace = new SequenceModel.Trace();
+      double a = s.model.step(s.params, items, targets, B, loss, s.logQ, 0, 0, new SplittableRandom(4), all, trace);
+      for (int j = 0; j < trace.logits.get(0).cols; j++) {
+        assertEquals(1, trace.logits.get(0).count(j), "the fixture's targets are distinct");
+      }
+      double b = s.model.step(s.params, items, targets, B, loss, s.logQ, 0, 50, new SplittableRandom(4), sampled,
+          null);
+      assertEquals(a, b, 1e-6 * Math.max(1, Math.abs(a)), loss.name());
+      assertEquals(all.denseNames(), sampled.denseNames());
+      for (String name : all.denseNames()) {
+        assertClose(loss.name() + " " + name, all.dense(name), sampled.dense(name));
+      }
+      SparseRows ra = all.rows(SequenceModel.ITEM_EMBEDDING);
+      SparseRows rb = sampled.rows(SequenceModel.ITEM_EMBEDDING);
+      assertArrayEquals(ra.rowIds(), rb.rowIds());
+      float[] va = new float[ra.size() * ra.dim()];
+      float[] vb = new float[va.length];
+      for (int i = 0; i < ra.size(); i++) {
+        ra.copyRow(i, va, i * ra.dim());
+        rb.copyRow(i, vb, i * rb.dim());
+      }
+      assertClose(loss.name() + " item rows", va, vb);
+    }
+  }
+
+  private static void assertClose(String what, float[] x, float[] y) {
+    double err = 0;
+    double norm = 0;
+    for (int i = 0; i < x.length; i++) {
+      err += (x[i] - y[i]) * (double) (x[i] - y[i]);
+      norm += (double) x[i] * x[i];
+    }
+    assertTrue(Math.sqrt(err) <= 1e-4 * Math.sqrt(norm) + 1e-7, what + ": |a - b| = " + Math.sqrt(err)
+        + " vs |a| = " + Math.sqrt(norm));
+  }
+
   // ----------------------------------------------------------------------------------------------
   // Causality at the level of the step
 

@@ -24,6 +24,12 @@ public final class FullSoftmax implements Loss {
     return Logits.Layout.SHARED;
   }
 
+  /** The whole catalog, whatever {@code uniformNegatives} says. */
+  @Override
+  public Candidates candidates(int uniformNegatives) {
+    return Candidates.fullCatalog();
+  }
+
   @Override
   public double lossAndGradient(Logits logits, float[] gradScores) {
     LossSupport.requireLayout(this, logits, gradScores);

@@ -1,15 +1,27 @@
 package dev.logq.common.loss;
 
 /**
- * One of the training losses of ../shared/LOSSES.md. Implementations are stateless and thread-safe.
+ * One of the training losses of ../shared/LOSSES.md. Implementations are stateless (settings only), thread-safe and
+ * serializable: the training plan carries the resolved loss to the executors.
  */
-public interface Loss {
+public interface Loss extends java.io.Serializable {
 
   /** The name used in configuration and reports: none, standard, refined, full, uniform-bce. */
   String name();
 
   /** The score layout this loss consumes. */
   Logits.Layout layout();
+
+  /**
+   * The candidate columns this loss scores a batch against, with {@code uniformNegatives} extra uniform
+   * draws (loss.uniformNegatives, or loss.bceNegatives per row): by default the in-batch items plus that
+   * many uniform ones for the SHARED layout, the positive plus that many uniform ones per row for PER_ROW.
+   */
+  default Candidates candidates(int uniformNegatives) {
+    return layout() == Logits.Layout.SHARED
+        ? Candidates.inBatchPlusUniform(uniformNegatives)
+        : Candidates.perRowUniform(uniformNegatives);
+  }
 
   /**
    * Computes the batch loss (the mean of the per-row losses l_b) and writes dLoss/dScores into

@@ -1,8 +1,11 @@
 package dev.logq.common.model;
 
+import dev.logq.common.model.tower.IdTower;
+import dev.logq.common.model.tower.InputKind;
+import dev.logq.common.model.tower.TowerShape;
+import dev.logq.common.model.tower.UserTower;
 import java.io.Serializable;
 import java.util.Arrays;
-import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -18,56 +21,9 @@ public final class ModelSpec implements Serializable {
 
   private static final long serialVersionUID = 1L;
 
-  /** What the user (query) tower embeds. */
-  public enum UserTower {
-    /** A learned embedding per user index. */
-    ID,
-    /** The user's last {@code historyLength} items before the target, pooled; serves unseen users. */
-    HISTORY;
-
-    /** Parses the config spelling ("id", "history"), case-insensitive. */
-    public static UserTower parse(String value) {
-      for (UserTower t : values()) {
-        if (t.name().equalsIgnoreCase(value == null ? "" : value.trim())) {
-          return t;
-        }
-      }
-      throw new IllegalArgumentException("model.userTower: unknown value '" + value + "' (expected id or history)");
-    }
-
-    public String configName() {
-      return name().toLowerCase(Locale.ROOT);
-    }
-  }
-
-  /** How the history tower pools its item embeddings. */
-  public enum HistoryPooling {
-    /** Plain mean over the non-padding positions. */
-    MEAN,
-    /** softmax over positions of {@code <a, e_l>} with a learned vector a, then the weighted mean. */
-    ATTENTION;
-
-    /** Parses the config spelling ("mean", "attention"), case-insensitive. */
-    public static HistoryPooling parse(String value) {
-      for (HistoryPooling p : values()) {
-        if (p.name().equalsIgnoreCase(value == null ? "" : value.trim())) {
-          return p;
-        }
-      }
-      throw new IllegalArgumentException("model.historyPooling: unknown value '" + value
-          + "' (expected mean or attention)");
-    }
-
-    public String configName() {
-      return name().toLowerCase(Locale.ROOT);
-    }
-  }
-
   private final int numUsers;
   private final int numItems;
   private final UserTower userTower;
-  private final int historyLength;
-  private final HistoryPooling historyPooling;
   private final int embeddingDim;
   private final int[] userMlp;
   private final int[] itemMlp;
@@ -81,8 +37,6 @@ public final class ModelSpec implements Serializable {
     this.numUsers = b.numUsers;
     this.numItems = b.numItems;
     this.userTower = b.userTower;
-    this.historyLength = b.historyLength;
-    this.historyPooling = b.historyPooling;
     this.embeddingDim = b.embeddingDim;
     this.userMlp = b.userMlp.clone();
     this.itemMlp = b.itemMlp.clone();
@@ -100,8 +54,7 @@ public final class ModelSpec implements Serializable {
   /** A builder preset with this spec's values. */
   public Builder toBuilder() {
     return new Builder()
-        .numUsers(numUsers).numItems(numItems).userTower(userTower).historyLength(historyLength)
-        .historyPooling(historyPooling).embeddingDim(embeddingDim).userMlp(userMlp).itemMlp(itemMlp)
+        .numUsers(numUsers).numItems(numItems).userTower(userTower).embeddingDim(embeddingDim).userMlp(userMlp).itemMlp(itemMlp)
         .outputDim(outputDim).l2Normalize(l2Normalize).temperature(temperature).initStd(initStd).seed(seed);
   }
 
@@ -113,16 +66,14 @@ public final class ModelSpec implements Serializable {
     return numItems;
   }
 
+  /** The user tower, with its own settings (e.g. the history tower's length and pooling). */
   public UserTower userTower() {
     return userTower;
   }
 
-  public int historyLength() {
-    return historyLength;
-  }
-
-  public HistoryPooling historyPooling() {
-    return historyPooling;
+  /** The sizes the user tower is built against. */
+  public TowerShape towerShape() {
+    return new TowerShape(numUsers, numItems, embeddingDim);
   }
 
   public int embeddingDim() {
@@ -170,8 +121,7 @@ public final class ModelSpec implements Serializable {
       return false;
     }
     ModelSpec s = (ModelSpec) o;
-    return numUsers == s.numUsers && numItems == s.numItems && userTower == s.userTower
-        && historyLength == s.historyLength && historyPooling == s.historyPooling
+    return numUsers == s.numUsers && numItems == s.numItems && userTower.equals(s.userTower)
         && embeddingDim == s.embeddingDim && Arrays.equals(userMlp, s.userMlp) && Arrays.equals(itemMlp, s.itemMlp)
         && outputDim == s.outputDim && l2Normalize == s.l2Normalize
         && Double.compare(temperature, s.temperature) == 0 && Double.compare(initStd, s.initStd) == 0
@@ -180,27 +130,30 @@ public final class ModelSpec implements Serializable {
 
   @Override
   public int hashCode() {
-    return Objects.hash(numUsers, numItems, userTower, historyLength, historyPooling, embeddingDim,
+    return Objects.hash(numUsers, numItems, userTower, embeddingDim,
         Arrays.hashCode(userMlp), Arrays.hashCode(itemMlp), outputDim, l2Normalize, temperature, initStd, seed);
   }
 
   @Override
   public String toString() {
-    return "ModelSpec{numUsers=" + numUsers + ", numItems=" + numItems + ", userTower=" + userTower.configName()
-        + (userTower == UserTower.HISTORY
-            ? ", historyLength=" + historyLength + ", historyPooling=" + historyPooling.configName() : "")
+    return "ModelSpec{numUsers=" + numUsers + ", numItems=" + numItems + ", " + towerDescription()
         + ", embeddingDim=" + embeddingDim + ", userMlp=" + Arrays.toString(userMlp)
         + ", itemMlp=" + Arrays.toString(itemMlp) + ", outputDim=" + outputDim + ", l2Normalize=" + l2Normalize
         + ", temperature=" + temperature + ", initStd=" + initStd + ", seed=" + seed + "}";
+  }
+
+  /** The tower's settings as "key=value" pairs, e.g. "userTower=history, historyLength=20, ...". */
+  private String towerDescription() {
+    StringBuilder b = new StringBuilder();
+    userTower.settings().forEach((k, v) -> b.append(b.length() == 0 ? "" : ", ").append(k).append('=').append(v));
+    return b.toString();
   }
 
   /** Mutable builder; defaults follow reference.conf (catalog sizes have none and must be set). */
   public static final class Builder {
     private int numUsers = -1;
     private int numItems = -1;
-    private UserTower userTower = UserTower.ID;
-    private int historyLength = 20;
-    private HistoryPooling historyPooling = HistoryPooling.MEAN;
+    private UserTower userTower = new IdTower();
     private int embeddingDim = 64;
     private int[] userMlp = new int[0];
     private int[] itemMlp = new int[0];
@@ -212,7 +165,7 @@ public final class ModelSpec implements Serializable {
 
     private Builder() {}
 
-    /** Users with an embedding (ID tower); may be 0 for the HISTORY tower. */
+    /** Users with an embedding (id tower); may be 0 for towers that read the user's items. */
     public Builder numUsers(int value) {
       numUsers = value;
       return this;
@@ -225,16 +178,6 @@ public final class ModelSpec implements Serializable {
 
     public Builder userTower(UserTower value) {
       userTower = value;
-      return this;
-    }
-
-    public Builder historyLength(int value) {
-      historyLength = value;
-      return this;
-    }
-
-    public Builder historyPooling(HistoryPooling value) {
-      historyPooling = value;
       return this;
     }
 
@@ -284,20 +227,13 @@ public final class ModelSpec implements Serializable {
         throw new IllegalArgumentException("model: numItems must be >= 1, got " + numItems);
       }
       if (userTower == null) {
-        throw new IllegalArgumentException("model.userTower must be set (id or history)");
+        throw new IllegalArgumentException("model.userTower must be set");
       }
-      if (userTower == UserTower.ID && numUsers < 1) {
-        throw new IllegalArgumentException("model: numUsers must be >= 1 with userTower = id, got " + numUsers);
+      if (userTower.input() == InputKind.USER_IDS && numUsers < 1) {
+        throw new IllegalArgumentException("model: numUsers must be >= 1 with userTower = " + userTower.name() + ", got " + numUsers);
       }
       if (numUsers < 0) {
         numUsers = 0;
-      }
-      if (historyPooling == null) {
-        throw new IllegalArgumentException("model.historyPooling must be set (mean or attention)");
-      }
-      if (userTower == UserTower.HISTORY && historyLength < 1) {
-        throw new IllegalArgumentException("model.historyLength must be >= 1 with userTower = history, got "
-            + historyLength);
       }
       if (embeddingDim < 1) {
         throw new IllegalArgumentException("model.embeddingDim must be >= 1, got " + embeddingDim);

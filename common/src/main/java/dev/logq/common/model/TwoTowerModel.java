@@ -1,10 +1,14 @@
 package dev.logq.common.model;
 
 import dev.logq.common.linalg.Matrices;
+import dev.logq.common.loss.Candidates;
 import dev.logq.common.loss.Logits;
 import dev.logq.common.loss.Loss;
-import dev.logq.common.model.ModelSpec.HistoryPooling;
-import dev.logq.common.model.ModelSpec.UserTower;
+import dev.logq.common.model.tower.HistoryTower;
+import dev.logq.common.model.tower.IdTower;
+import dev.logq.common.model.tower.TowerShape;
+import dev.logq.common.model.tower.TowerTensors;
+import dev.logq.common.model.tower.UserTower;
 import java.io.Serializable;
 import java.util.SplittableRandom;
 
@@ -14,15 +18,13 @@ import java.util.SplittableRandom;
  * <p>Towers (D = {@link ModelSpec#outputDim()}):
  * <ul>
  *   <li>item: {@value #ITEM_EMBEDDING} row -> optional MLP ({@code item.mlp.*}) -> optional L2.</li>
- *   <li>user, ID: {@value #USER_EMBEDDING} row -> optional MLP ({@code user.mlp.*}) -> optional L2.</li>
- *   <li>user, HISTORY: the last L items looked up in {@value #HISTORY_EMBEDDING} (its own table: the
- *       towers share no parameters), pooled by {@link HistoryPooler} (MEAN or ATTENTION;
- *       {@value #EMPTY_HISTORY} for an empty history) -> optional MLP -> optional L2.</li>
+ *   <li>user: the spec's {@link UserTower} (e.g. {@link IdTower}: a {@value #USER_EMBEDDING} row;
+ *       {@link HistoryTower}: the last L items pooled) -> optional MLP ({@code user.mlp.*}) -> optional L2.
+ *       The model never asks which tower it has: it calls the interface.</li>
  * </ul>
  * Score: s(u, i) = &lt;user(u), item(i)&gt; / tau.
  *
- * <p>Training step ({@link #lossAndGradient}): the loss's layout decides the candidate columns (see that
- * method), the loss turns scores into dLoss/dScores, and the gradient flows back through both towers.
+ * <p>Training step ({@link #lossAndGradient}): the loss's {@link Candidates} decide the candidate columns, the loss turns scores into dLoss/dScores, and the gradient flows back through both towers.
  * Embedding gradients are {@link SparseRows} naming only the rows the step touched, so a step costs
  * O(batch x columns), independent of the catalog size (except the full softmax, whose columns are the
  * catalog). Dense tensors (MLP weights and biases, the attention and empty-history vectors) get dense
@@ -37,34 +39,32 @@ public final class TwoTowerModel implements Serializable {
 
   /** Item tower embedding table, numItems x embeddingDim. */
   public static final String ITEM_EMBEDDING = "item.embedding";
-  /** ID user tower embedding table, numUsers x embeddingDim. */
-  public static final String USER_EMBEDDING = "user.embedding";
-  /** HISTORY user tower's item embedding table, numItems x embeddingDim (not shared with the item tower). */
-  public static final String HISTORY_EMBEDDING = "user.history.embedding";
-  /** HISTORY user tower: the pooled vector of a user without history, dense [embeddingDim]. */
-  public static final String EMPTY_HISTORY = "user.history.empty";
-  /** HISTORY user tower with ATTENTION pooling: the attention query vector, dense [embeddingDim]. */
-  public static final String ATTENTION_VECTOR = "user.history.attention";
+  /** {@link IdTower#EMBEDDING}. */
+  public static final String USER_EMBEDDING = IdTower.EMBEDDING;
+  /** {@link HistoryTower#EMBEDDING}. */
+  public static final String HISTORY_EMBEDDING = HistoryTower.EMBEDDING;
+  /** {@link HistoryTower#EMPTY_HISTORY}. */
+  public static final String EMPTY_HISTORY = HistoryTower.EMPTY_HISTORY;
+  /** {@link HistoryTower#ATTENTION_VECTOR}. */
+  public static final String ATTENTION_VECTOR = HistoryTower.ATTENTION_VECTOR;
   /** Prefix of the item tower's MLP tensors: item.mlp.&lt;layer&gt;.weight / .bias. */
   public static final String ITEM_MLP_PREFIX = "item.mlp";
   /** Prefix of the user tower's MLP tensors: user.mlp.&lt;layer&gt;.weight / .bias. */
   public static final String USER_MLP_PREFIX = "user.mlp";
-  /** {@link Loss#name()} of the full softmax, whose columns are the whole catalog. */
-  public static final String FULL_SOFTMAX_LOSS = "full";
 
   private final ModelSpec spec;
   private final Mlp itemMlp;
   private final Mlp userMlp;
-  private final HistoryPooler pooler;
+  private final UserTower userTower;
+  private final TowerShape shape;
   private final float inverseTemperature;
 
   public TwoTowerModel(ModelSpec spec) {
     this.spec = spec;
     this.itemMlp = new Mlp(ITEM_MLP_PREFIX, spec.embeddingDim(), spec.itemMlp(), spec.outputDim());
     this.userMlp = new Mlp(USER_MLP_PREFIX, spec.embeddingDim(), spec.userMlp(), spec.outputDim());
-    this.pooler = spec.userTower() == UserTower.HISTORY
-        ? new HistoryPooler(spec.historyPooling(), spec.historyLength(), spec.embeddingDim(), spec.numItems())
-        : null;
+    this.userTower = spec.userTower();
+    this.shape = spec.towerShape();
     this.inverseTemperature = (float) (1.0 / spec.temperature());
   }
 
@@ -88,15 +88,7 @@ public final class TwoTowerModel implements Serializable {
     TableInit gaussian = TableInit.gaussian(spec.seed(), spec.initStd());
     int d = spec.embeddingDim();
     store.addTable(ITEM_EMBEDDING, spec.numItems(), d, gaussian);
-    if (spec.userTower() == UserTower.ID) {
-      store.addTable(USER_EMBEDDING, spec.numUsers(), d, gaussian);
-    } else {
-      store.addTable(HISTORY_EMBEDDING, spec.numItems(), d, gaussian);
-      store.putDense(EMPTY_HISTORY, gaussian.newDense(EMPTY_HISTORY, d));
-      if (spec.historyPooling() == HistoryPooling.ATTENTION) {
-        store.putDense(ATTENTION_VECTOR, new float[d]);
-      }
-    }
+    spec.userTower().addInitialParameters(store, spec.towerShape(), gaussian);
     TwoTowerModel model = new TwoTowerModel(spec);
     model.itemMlp.addInitial(store, spec.seed());
     model.userMlp.addInitial(store, spec.seed());
@@ -106,34 +98,10 @@ public final class TwoTowerModel implements Serializable {
   /** Fails, naming the tensor, when {@code params} does not fit this model's spec. */
   public void checkParameters(TensorStore params) {
     int d = spec.embeddingDim();
-    checkTable(params, ITEM_EMBEDDING, spec.numItems(), d, "numItems");
-    if (spec.userTower() == UserTower.ID) {
-      checkTable(params, USER_EMBEDDING, spec.numUsers(), d, "numUsers");
-    } else {
-      checkTable(params, HISTORY_EMBEDDING, spec.numItems(), d, "numItems");
-      checkDense(params, EMPTY_HISTORY, d);
-      if (spec.historyPooling() == HistoryPooling.ATTENTION) {
-        checkDense(params, ATTENTION_VECTOR, d);
-      }
-    }
+    TowerTensors.checkTable(params, ITEM_EMBEDDING, spec.numItems(), d, "numItems");
+    userTower.checkParameters(params, shape);
     itemMlp.checkShapes(params);
     userMlp.checkShapes(params);
-  }
-
-  private static void checkTable(TensorStore params, String name, int rows, int dim, String rowsKey) {
-    EmbeddingTable table = params.table(name);
-    if (table.rows() != rows || table.dim() != dim) {
-      throw new IllegalArgumentException("parameter table '" + name + "' is " + table.rows() + " x " + table.dim()
-          + " but the model spec needs " + rows + " (" + rowsKey + ") x " + dim + " (embeddingDim)");
-    }
-  }
-
-  private static void checkDense(TensorStore params, String name, int length) {
-    int actual = params.dense(name).length;
-    if (actual != length) {
-      throw new IllegalArgumentException("parameter '" + name + "' has " + actual + " values; the model spec needs "
-          + length);
-    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -142,21 +110,9 @@ public final class TwoTowerModel implements Serializable {
   /**
    * One forward and backward pass over a local batch.
    *
-   * <p>Columns of the logits, by the loss's layout:
-   * <ul>
-   *   <li>SHARED (in-batch) without uniform negatives: one column per distinct positive item, in order of
-   *       first appearance, with {@link Logits#columnCount} saying how many rows name it; row b's positive
-   *       column is its item's column.</li>
-   *   <li>SHARED (in-batch) with uniform negatives: columns 0..n-1 are the batch's positives (row b's
-   *       positive is column b), then {@code uniformNegatives} items drawn uniformly from the catalog with
-   *       {@code rng}; {@code inBatchColumns = n}.</li>
-   *   <li>SHARED with the full softmax (loss name {@value #FULL_SOFTMAX_LOSS}): the columns are the whole
-   *       catalog, column i = item i, row b's positive column is its item; {@code uniformNegatives} is
-   *       ignored and {@code inBatchColumns = 0}.</li>
-   *   <li>PER_ROW (uniform-bce): row b has 1 + uniformNegatives columns: its positive, then its own
-   *       uniform draws; {@code inBatchColumns = 0}.</li>
-   * </ul>
-   * Uniform draws are {@code rng.nextInt(numItems)}, row by row, column by column.
+   * <p>The candidate columns are the loss's choice, {@link Loss#candidates}({@code uniformNegatives}) (see
+   * {@link Candidates}: in-batch distinct items with counts, in-batch plus uniform draws from {@code rng},
+   * the full catalog, or per-row uniform draws).
    *
    * @param itemLogQ log Q(item) for the whole catalog, passed to the loss unchanged (may be null for
    *     losses that do not read it)
@@ -179,64 +135,18 @@ public final class TwoTowerModel implements Serializable {
             + " outside the catalog [0, " + numItems + ")");
       }
     }
-    Logits.Layout layout = loss.layout();
-    boolean full = FULL_SOFTMAX_LOSS.equals(loss.name());
-    if (full && layout != Logits.Layout.SHARED) {
-      throw new IllegalArgumentException("loss '" + loss.name() + "' must use the SHARED layout");
-    }
-    int extra = full ? 0 : uniformNegatives;
-    if (extra > 0 && rng == null) {
-      throw new IllegalArgumentException("uniformNegatives = " + extra + " needs a random generator (got null)");
-    }
-
-    // Candidate columns.
-    int cols;
-    int[] columnItem;
-    int[] positiveColumn = new int[n];
-    int[] columnCount = null;
-    int inBatchColumns;
-    if (full) {
-      cols = numItems;
-      columnItem = new int[cols];
-      for (int i = 0; i < cols; i++) {
-        columnItem[i] = i;
-      }
-      System.arraycopy(items, 0, positiveColumn, 0, n);
-      inBatchColumns = 0;
-    } else if (layout == Logits.Layout.SHARED && extra == 0) {
-      // Each distinct in-batch item once, with its count: the same loss on fewer columns (Logits, "Column
-      // counts"). Under Zipf-like popularity this halves the step's products and exps at B = 1024.
-      columnCount = new int[n];
-      columnItem = distinctItems(items, n, positiveColumn, columnCount);
-      cols = columnItem.length;
-      columnCount = java.util.Arrays.copyOf(columnCount, cols);
-      inBatchColumns = cols;
-    } else if (layout == Logits.Layout.SHARED) {
-      cols = n + extra;
-      columnItem = new int[cols];
-      System.arraycopy(items, 0, columnItem, 0, n);
-      for (int j = n; j < cols; j++) {
-        columnItem[j] = rng.nextInt(numItems);
-      }
-      for (int b = 0; b < n; b++) {
-        positiveColumn[b] = b;
-      }
-      inBatchColumns = n;
-    } else {
-      cols = 1 + extra;
-      columnItem = new int[n * cols];
-      for (int b = 0; b < n; b++) {
-        columnItem[b * cols] = items[b];
-        for (int j = 1; j < cols; j++) {
-          columnItem[b * cols + j] = rng.nextInt(numItems);
-        }
-      }
-      inBatchColumns = 0;
-    }
+    // Candidate columns: the loss's choice (in-batch distinct, + uniform, full catalog or per-row draws).
+    Candidates.Columns chosen = loss.candidates(uniformNegatives).choose(items, n, numItems, rng);
+    Logits.Layout layout = chosen.layout();
+    int cols = chosen.cols();
+    int[] columnItem = chosen.columnItem();
+    int[] positiveColumn = chosen.positiveColumn();
+    int[] columnCount = chosen.columnCount();
+    int inBatchColumns = chosen.inBatchColumns();
     int itemRows = columnItem.length;
 
     // Forward.
-    Tower user = userForward(params, batch.users, batch.history, n);
+    Tower user = userForward(params, batch);
     Tower item = itemForward(params, columnItem, itemRows);
     int outDim = spec.outputDim();
     // The temperature is folded into the user side: S = (U / tau) V^T, so it costs n x D, not n x cols.
@@ -287,38 +197,8 @@ public final class TwoTowerModel implements Serializable {
     }
     gradOut.clear();
     itemBackward(params, item, gradV, columnItem, itemRows, gradOut);
-    userBackward(params, user, gradU, batch, n, gradOut);
+    userBackward(params, user, gradU, gradOut);
     return value;
-  }
-
-  /**
-   * The distinct items of {@code items[0..n)} in order of first appearance; {@code positiveColumn[b]} becomes
-   * the position of items[b] among them and {@code count[c]} the number of rows naming distinct item c.
-   */
-  static int[] distinctItems(int[] items, int n, int[] positiveColumn, int[] count) {
-    int capacity = Integer.highestOneBit(Math.max(2, n) * 2 - 1) << 1;
-    int mask = capacity - 1;
-    int[] keys = new int[capacity];
-    int[] slots = new int[capacity];
-    java.util.Arrays.fill(keys, -1);
-    int[] distinct = new int[n];
-    int m = 0;
-    for (int b = 0; b < n; b++) {
-      int item = items[b];
-      int h = (item * 0x9E3779B9) >>> 7 & mask;
-      while (keys[h] != -1 && keys[h] != item) {
-        h = (h + 1) & mask;
-      }
-      if (keys[h] == -1) {
-        keys[h] = item;
-        slots[h] = m;
-        distinct[m++] = item;
-      }
-      int column = slots[h];
-      positiveColumn[b] = column;
-      count[column]++;
-    }
-    return java.util.Arrays.copyOf(distinct, m);
   }
 
   private static float dot(float[] a, int aOff, float[] b, int bOff, int len) {
@@ -333,12 +213,14 @@ public final class TwoTowerModel implements Serializable {
   // Inference
 
   /**
-   * The user tower's outputs for n users (ID tower: {@code users}; HISTORY tower: {@code history},
-   * n x L): out[b * outputDim ..] for row b.
+   * The user embeddings of n users, as {@link UserTower#embed} takes them (e.g. the id tower: {@code users};
+   * towers that read items: {@code history}, n x {@link UserTower#window()}): out[b * outputDim ..] for row b.
    */
   public void userEmbeddings(TensorStore params, int[] users, int[] history, int n, float[] out) {
     checkParameters(params);
-    Tower tower = userForward(params, users, history, n);
+    float[] input = new float[n * spec.embeddingDim()];
+    userTower.embed(params, shape, users, history, n, input);
+    Tower tower = towerForward(userMlp, params, input, n);
     System.arraycopy(tower.output, 0, out, 0, n * spec.outputDim());
   }
 
@@ -365,8 +247,8 @@ public final class TwoTowerModel implements Serializable {
     final float[] output;
     /** L2 only: clamped norms of the pre-normalisation outputs. */
     final float[] norms;
-    /** HISTORY user tower only. */
-    HistoryPooler.Cache pooling;
+    /** User tower only: what its backward pass needs. */
+    UserTower.Pass userPass;
 
     Tower(int m, float[][] activations, float[] output, float[] norms) {
       this.m = m;
@@ -409,27 +291,11 @@ public final class TwoTowerModel implements Serializable {
     return towerForward(itemMlp, params, input, m);
   }
 
-  private Tower userForward(TensorStore params, int[] users, int[] history, int n) {
-    int d = spec.embeddingDim();
-    float[] input = new float[n * d];
-    if (spec.userTower() == UserTower.ID) {
-      if (users == null) {
-        throw new IllegalArgumentException("the id user tower needs the batch's user indices (got none)");
-      }
-      EmbeddingTable table = params.table(USER_EMBEDDING);
-      for (int b = 0; b < n; b++) {
-        int user = users[b];
-        if (user < 0 || user >= spec.numUsers()) {
-          throw new IllegalArgumentException("batch row " + b + ": user index " + user + " outside [0, "
-              + spec.numUsers() + ") (the id tower cannot embed unseen users; use model.userTower = history)");
-        }
-        table.readRow(user, input, b * d);
-      }
-      return towerForward(userMlp, params, input, n);
-    }
-    HistoryPooler.Cache cache = pooler.forward(params, history, n, input);
-    Tower tower = towerForward(userMlp, params, input, n);
-    tower.pooling = cache;
+  private Tower userForward(TensorStore params, Batch batch) {
+    float[] input = new float[batch.size * spec.embeddingDim()];
+    UserTower.Pass pass = userTower.forward(params, shape, batch, input);
+    Tower tower = towerForward(userMlp, params, input, batch.size);
+    tower.userPass = pass;
     return tower;
   }
 
@@ -465,30 +331,11 @@ public final class TwoTowerModel implements Serializable {
     return true;
   }
 
-  private void userBackward(TensorStore params, Tower tower, float[] gradOutput, Batch batch, int n,
-                            TensorPatch gradOut) {
+  private void userBackward(TensorStore params, Tower tower, float[] gradOutput, TensorPatch gradOut) {
     float[][] gradWeights = newWeightGradients(userMlp);
     float[][] gradBiases = newBiasGradients(userMlp);
     float[] gradInput = towerBackward(userMlp, params, tower, gradOutput, gradWeights, gradBiases);
-    int d = spec.embeddingDim();
-    if (spec.userTower() == UserTower.ID) {
-      SparseRowsBuilder rows = new SparseRowsBuilder(d, n);
-      for (int b = 0; b < n; b++) {
-        rows.add(batch.users[b], gradInput, b * d);
-      }
-      gradOut.putRows(USER_EMBEDDING, rows.build());
-    } else {
-      SparseRowsBuilder rows = new SparseRowsBuilder(d, n * spec.historyLength());
-      float[] gradEmpty = new float[d];
-      boolean attention = spec.historyPooling() == HistoryPooling.ATTENTION;
-      float[] gradAttention = attention ? new float[d] : null;
-      pooler.backward(params, tower.pooling, gradInput, rows, gradEmpty, gradAttention);
-      gradOut.putRows(HISTORY_EMBEDDING, rows.build());
-      gradOut.putDense(EMPTY_HISTORY, gradEmpty);
-      if (attention) {
-        gradOut.putDense(ATTENTION_VECTOR, gradAttention);
-      }
-    }
+    userTower.backward(params, shape, tower.userPass, gradInput, gradOut);
     putMlpGradients(userMlp, gradWeights, gradBiases, gradOut);
   }
 

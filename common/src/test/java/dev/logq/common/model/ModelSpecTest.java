@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.logq.common.model.ModelSpec.HistoryPooling;
-import dev.logq.common.model.ModelSpec.UserTower;
+import dev.logq.common.config.JobConfig;
+import dev.logq.common.model.tower.HistoryPooling;
+import dev.logq.common.model.tower.HistoryTower;
+import dev.logq.common.model.tower.UserTowers;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.ObjectInputStream;
@@ -39,7 +41,9 @@ class ModelSpecTest {
     assertRejected(valid().temperature(0), "model.temperature");
     assertRejected(valid().temperature(Double.NaN), "model.temperature");
     assertRejected(valid().initStd(-1), "model.initStd");
-    assertRejected(valid().userTower(UserTower.HISTORY).historyLength(0), "model.historyLength");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> valid().userTower(new HistoryTower(0, HistoryPooling.MEAN)).build());
+    assertTrue(e.getMessage().contains("model.historyLength"), e.getMessage());
   }
 
   @Test
@@ -48,7 +52,7 @@ class ModelSpecTest {
     assertEquals(5, spec.outputDim());
     assertEquals(16, spec.userMlp()[0]);
     // The history tower needs no user count.
-    ModelSpec history = valid().numUsers(0).userTower(UserTower.HISTORY).historyPooling(HistoryPooling.ATTENTION)
+    ModelSpec history = valid().numUsers(0).userTower(new HistoryTower(20, HistoryPooling.ATTENTION))
         .build();
     assertEquals(0, history.numUsers());
     assertEquals(history, history.toBuilder().build());
@@ -75,9 +79,11 @@ class ModelSpecTest {
 
   @Test
   void configSpellingsParse() {
-    assertEquals(UserTower.HISTORY, UserTower.parse("History"));
+    JobConfig.Model settings = JobConfig.defaults().model();
+    assertEquals(HistoryTower.NAME, UserTowers.create("History", settings).name());
     assertEquals(HistoryPooling.ATTENTION, HistoryPooling.parse(" attention "));
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> UserTower.parse("graph"));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> UserTowers.create("graph", settings));
     assertTrue(e.getMessage().contains("model.userTower") && e.getMessage().contains("graph"), e.getMessage());
   }
 
@@ -99,7 +105,7 @@ class ModelSpecTest {
             TestLosses.softmax("x"), null, 2, null, new TensorPatch()));
     assertTrue(e.getMessage().contains("random generator"), e.getMessage());
 
-    ModelSpec historySpec = valid().userTower(UserTower.HISTORY).historyLength(2).build();
+    ModelSpec historySpec = valid().userTower(new HistoryTower(2, HistoryPooling.MEAN)).build();
     TwoTowerModel historyModel = new TwoTowerModel(historySpec);
     TensorStore historyParams = TwoTowerModel.initialParameters(historySpec);
     e = assertThrows(IllegalArgumentException.class,

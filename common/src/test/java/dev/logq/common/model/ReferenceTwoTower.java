@@ -1,8 +1,9 @@
 package dev.logq.common.model;
 
 import dev.logq.common.loss.Logits;
-import dev.logq.common.model.ModelSpec.HistoryPooling;
-import dev.logq.common.model.ModelSpec.UserTower;
+import dev.logq.common.model.tower.HistoryPooling;
+import dev.logq.common.model.tower.HistoryTower;
+import dev.logq.common.model.tower.IdTower;
 
 /**
  * An independent, deliberately plain double-precision implementation of the two towers' forward pass
@@ -67,12 +68,12 @@ final class ReferenceTwoTower {
   double[] user(Values p, Batch batch, int b) {
     int d = spec.embeddingDim();
     double[] x = new double[d];
-    if (spec.userTower() == UserTower.ID) {
+    if (spec.userTower() instanceof IdTower) {
       for (int k = 0; k < d; k++) {
         x[k] = p.table(TwoTowerModel.USER_EMBEDDING, batch.users[b], k);
       }
     } else {
-      int len = spec.historyLength();
+      int len = spec.userTower().window();
       int count = 0;
       for (int l = 0; l < len; l++) {
         if (batch.history[b * len + l] >= 0) {
@@ -91,7 +92,7 @@ final class ReferenceTwoTower {
           if (it < 0) {
             continue;
           }
-          if (spec.historyPooling() == HistoryPooling.MEAN) {
+          if (((HistoryTower) spec.userTower()).pooling() == HistoryPooling.MEAN) {
             weight[l] = 1.0;
           } else {
             double s = 0.0;

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.logq.common.model.ModelSpec.HistoryPooling;
-import dev.logq.common.model.ModelSpec.UserTower;
+import dev.logq.common.model.tower.HistoryPooling;
+import dev.logq.common.model.tower.HistoryTower;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -25,7 +25,7 @@ class TensorStoreTest {
 
   private static ModelSpec spec(long seed) {
     return ModelSpec.builder().numUsers(300).numItems(70_000).embeddingDim(6).outputDim(4).userMlp(5).itemMlp(3)
-        .userTower(UserTower.HISTORY).historyPooling(HistoryPooling.ATTENTION).historyLength(3)
+        .userTower(new HistoryTower(3, HistoryPooling.ATTENTION))
         .initStd(0.2).seed(seed).build();
   }
 

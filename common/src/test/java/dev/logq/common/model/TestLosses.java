@@ -1,5 +1,6 @@
 package dev.logq.common.model;
 
+import dev.logq.common.loss.Candidates;
 import dev.logq.common.loss.Logits;
 import dev.logq.common.loss.Loss;
 
@@ -10,6 +11,9 @@ import dev.logq.common.loss.Loss;
  * records the logits the model built.
  */
 final class TestLosses {
+
+  /** The name for which {@link #softmax} scores the full catalog (as the production full softmax does). */
+  static final String FULL = "full";
 
   private TestLosses() {}
 
@@ -27,6 +31,11 @@ final class TestLosses {
       @Override
       public Logits.Layout layout() {
         return Logits.Layout.SHARED;
+      }
+
+      @Override
+      public Candidates candidates(int uniformNegatives) {
+        return FULL.equals(name) ? Candidates.fullCatalog() : Loss.super.candidates(uniformNegatives);
       }
 
       @Override
@@ -131,6 +140,11 @@ final class TestLosses {
     @Override
     public Logits.Layout layout() {
       return inner.layout();
+    }
+
+    @Override
+    public Candidates candidates(int uniformNegatives) {
+      return inner.candidates(uniformNegatives);
     }
 
     @Override

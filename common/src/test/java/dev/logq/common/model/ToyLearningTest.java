@@ -3,8 +3,8 @@ package dev.logq.common.model;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.logq.common.loss.Loss;
-import dev.logq.common.model.ModelSpec.HistoryPooling;
-import dev.logq.common.model.ModelSpec.UserTower;
+import dev.logq.common.model.tower.HistoryPooling;
+import dev.logq.common.model.tower.HistoryTower;
 import dev.logq.common.optim.Adam;
 import dev.logq.common.optim.Optimizer;
 import dev.logq.common.optim.Sgd;
@@ -79,8 +79,8 @@ class ToyLearningTest {
   @Test
   void historyTowerLearnsFromTheHistory() {
     int length = 4;
-    ModelSpec spec = ModelSpec.builder().numUsers(0).numItems(NUM_ITEMS).userTower(UserTower.HISTORY)
-        .historyPooling(HistoryPooling.ATTENTION).historyLength(length).embeddingDim(8).outputDim(8)
+    ModelSpec spec = ModelSpec.builder().numUsers(0).numItems(NUM_ITEMS)
+        .userTower(new HistoryTower(length, HistoryPooling.ATTENTION)).embeddingDim(8).outputDim(8)
         .l2Normalize(true).temperature(0.1).initStd(0.1).seed(6).build();
     TwoTowerModel model = new TwoTowerModel(spec);
     TensorStore params = TwoTowerModel.initialParameters(spec);

@@ -6,8 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.logq.common.loss.Logits;
 import dev.logq.common.loss.Loss;
-import dev.logq.common.model.ModelSpec.HistoryPooling;
-import dev.logq.common.model.ModelSpec.UserTower;
+import dev.logq.common.model.tower.HistoryPooling;
+import dev.logq.common.model.tower.HistoryTower;
+import dev.logq.common.model.tower.IdTower;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -35,9 +36,11 @@ class TwoTowerGradientTest {
       6, 6, -1, 1};
   private static final double H = 1e-5;
 
+  private static final int HISTORY_LENGTH = 4;
+
   private static ModelSpec.Builder base() {
     return ModelSpec.builder().numUsers(NUM_USERS).numItems(NUM_ITEMS).embeddingDim(4).outputDim(4)
-        .historyLength(4).l2Normalize(false).temperature(0.5).initStd(0.5).seed(3);
+        .l2Normalize(false).temperature(0.5).initStd(0.5).seed(3);
   }
 
   @Test
@@ -66,25 +69,25 @@ class TwoTowerGradientTest {
 
   @Test
   void historyTowerMeanPooling() {
-    check(base().userTower(UserTower.HISTORY).historyPooling(HistoryPooling.MEAN).build(),
+    check(base().userTower(new HistoryTower(HISTORY_LENGTH, HistoryPooling.MEAN)).build(),
         TestLosses.softmax("test-softmax"), 0);
   }
 
   @Test
   void historyTowerMeanPoolingWithMlpAndL2() {
-    check(base().userTower(UserTower.HISTORY).historyPooling(HistoryPooling.MEAN).userMlp(5).itemMlp(3)
+    check(base().userTower(new HistoryTower(HISTORY_LENGTH, HistoryPooling.MEAN)).userMlp(5).itemMlp(3)
         .outputDim(3).l2Normalize(true).temperature(0.2).build(), TestLosses.softmax("test-softmax"), 3);
   }
 
   @Test
   void historyTowerAttentionPooling() {
-    check(base().userTower(UserTower.HISTORY).historyPooling(HistoryPooling.ATTENTION).build(),
+    check(base().userTower(new HistoryTower(HISTORY_LENGTH, HistoryPooling.ATTENTION)).build(),
         TestLosses.softmax("test-softmax"), 0);
   }
 
   @Test
   void historyTowerAttentionPoolingWithMlpAndL2() {
-    check(base().userTower(UserTower.HISTORY).historyPooling(HistoryPooling.ATTENTION).userMlp(5).itemMlp(6)
+    check(base().userTower(new HistoryTower(HISTORY_LENGTH, HistoryPooling.ATTENTION)).userMlp(5).itemMlp(6)
         .outputDim(3).l2Normalize(true).temperature(0.3).build(), TestLosses.softmax("test-softmax"), 2);
   }
 
@@ -96,7 +99,7 @@ class TwoTowerGradientTest {
   @Test
   void fullCatalogColumns() {
     check(base().userMlp(3).itemMlp(4).outputDim(2).l2Normalize(true).build(),
-        TestLosses.softmax(TwoTowerModel.FULL_SOFTMAX_LOSS), 5);
+        TestLosses.softmax(TestLosses.FULL), 5);
   }
 
   @Test
@@ -129,7 +132,7 @@ class TwoTowerGradientTest {
     assertArrayEquals(new int[] {0, 1, 1, 2, 3}, distinct.positiveColumn);
     assertEquals(4, distinct.inBatchColumns);
 
-    TestLosses.Capturing full = new TestLosses.Capturing(TestLosses.softmax(TwoTowerModel.FULL_SOFTMAX_LOSS));
+    TestLosses.Capturing full = new TestLosses.Capturing(TestLosses.softmax(TestLosses.FULL));
     model.lossAndGradient(params, batch, full, null, 3, new SplittableRandom(1), new TensorPatch());
     assertEquals(NUM_ITEMS, full.cols);
     assertArrayEquals(ITEMS, full.positiveColumn);
@@ -150,7 +153,7 @@ class TwoTowerGradientTest {
 
   @Test
   void sameInputsGiveTheSameBits() {
-    ModelSpec spec = base().userTower(UserTower.HISTORY).historyPooling(HistoryPooling.ATTENTION).userMlp(5)
+    ModelSpec spec = base().userTower(new HistoryTower(HISTORY_LENGTH, HistoryPooling.ATTENTION)).userMlp(5)
         .itemMlp(5).outputDim(3).l2Normalize(true).build();
     TensorStore params = randomised(spec);
     TwoTowerModel model = new TwoTowerModel(spec);
@@ -165,7 +168,7 @@ class TwoTowerGradientTest {
 
   @Test
   void embeddingsMatchTheReference() {
-    ModelSpec spec = base().userTower(UserTower.HISTORY).historyPooling(HistoryPooling.ATTENTION).userMlp(5)
+    ModelSpec spec = base().userTower(new HistoryTower(HISTORY_LENGTH, HistoryPooling.ATTENTION)).userMlp(5)
         .itemMlp(6).outputDim(3).l2Normalize(true).build();
     TensorStore params = randomised(spec);
     TwoTowerModel model = new TwoTowerModel(spec);
@@ -210,7 +213,7 @@ class TwoTowerGradientTest {
     java.util.Set<String> zeroAllowed = java.util.Set.of(invariant);
     TensorStore params = randomised(spec);
     TwoTowerModel model = new TwoTowerModel(spec);
-    Batch batch = spec.userTower() == UserTower.ID
+    Batch batch = spec.userTower() instanceof IdTower
         ? Batch.ofUsers(ITEMS.length, USERS, ITEMS)
         : Batch.ofHistory(ITEMS.length, HISTORY, ITEMS);
     TestLosses.Capturing capturing = new TestLosses.Capturing(loss);
@@ -279,7 +282,7 @@ class TwoTowerGradientTest {
         }
         break;
       default:
-        for (int b = 0; b < batch.size * spec.historyLength(); b++) {
+        for (int b = 0; b < batch.size * spec.userTower().window(); b++) {
           if (batch.history[b] >= 0) {
             ids.add(batch.history[b]);
           }

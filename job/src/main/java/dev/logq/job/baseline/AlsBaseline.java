@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sum;
 
+import dev.logq.common.data.Interactions;
 import dev.logq.job.eval.FullCatalogEvaluator;
 import java.util.Arrays;
 import java.util.List;
@@ -72,8 +73,8 @@ public final class AlsBaseline {
 
   /** Fits ALS on {@code trainPairs} and returns the factors, cached and materialised. */
   public static Factors fit(Dataset<Row> trainPairs, Settings s) {
-    String user = FullCatalogEvaluator.USER_IDX;
-    String item = FullCatalogEvaluator.ITEM_IDX;
+    String user = Interactions.USER_INDEX;
+    String item = Interactions.ITEM_INDEX;
     List<String> columns = Arrays.asList(trainPairs.columns());
     if (!columns.contains(user) || !columns.contains(item)) {
       throw new IllegalArgumentException("ALS training pairs need the columns " + user + " and " + item

@@ -16,6 +16,15 @@ import java.util.List;
 public record EvalSettings(List<Integer> ks, boolean filterSeen, double headShare, double torsoShare,
     int userBlockSize, int itemBlockSize) {
 
+  /** The eval.* settings of a job configuration. */
+  public static EvalSettings of(dev.logq.common.config.JobConfig.Eval e) {
+    List<Integer> ks = new java.util.ArrayList<>();
+    for (int k : e.k()) {
+      ks.add(k);
+    }
+    return new EvalSettings(ks, e.filterSeen(), e.headShare(), e.torsoShare(), e.userBlockSize(), e.itemBlockSize());
+  }
+
   public EvalSettings {
     if (ks == null || ks.isEmpty()) {
       throw new IllegalArgumentException("eval.k must list at least one cut-off");

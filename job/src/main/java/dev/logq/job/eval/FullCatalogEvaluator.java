@@ -10,6 +10,7 @@ import static org.apache.spark.sql.functions.size;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
+import dev.logq.common.data.Interactions;
 import dev.logq.common.eval.MetricSums;
 import dev.logq.common.eval.PopularityBuckets;
 import dev.logq.common.eval.TopK;
@@ -83,8 +84,6 @@ import scala.Tuple2;
  */
 public final class FullCatalogEvaluator {
 
-  public static final String USER_IDX = "user_idx";
-  public static final String ITEM_IDX = "item_idx";
   public static final String EMBEDDING = "embedding";
 
   private static final Logger LOG = LoggerFactory.getLogger(FullCatalogEvaluator.class);
@@ -112,41 +111,41 @@ public final class FullCatalogEvaluator {
   public EvalResult evaluate(Dataset<Row> userEmbeddings, Dataset<Row> itemEmbeddings, Dataset<Row> testPairs,
       Dataset<Row> trainPairs, long[] itemTrainCounts) {
     long started = System.nanoTime();
-    requireColumns(userEmbeddings, "user embeddings", USER_IDX, EMBEDDING);
-    requireColumns(itemEmbeddings, "item embeddings", ITEM_IDX, EMBEDDING);
-    requireColumns(testPairs, "test pairs", USER_IDX, ITEM_IDX);
+    requireColumns(userEmbeddings, "user embeddings", Interactions.USER_INDEX, EMBEDDING);
+    requireColumns(itemEmbeddings, "item embeddings", Interactions.ITEM_INDEX, EMBEDDING);
+    requireColumns(testPairs, "test pairs", Interactions.USER_INDEX, Interactions.ITEM_INDEX);
     if (settings.filterSeen() || trainPairs != null) {
       if (trainPairs == null) {
         throw new IllegalArgumentException("eval.filterSeen is true but no training pairs were given");
       }
-      requireColumns(trainPairs, "training pairs", USER_IDX, ITEM_IDX);
+      requireColumns(trainPairs, "training pairs", Interactions.USER_INDEX, Interactions.ITEM_INDEX);
     }
     SparkSession spark = userEmbeddings.sparkSession();
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     PopularityBuckets popularity = new PopularityBuckets(itemTrainCounts, settings.headShare(), settings.torsoShare());
 
-    Dataset<Row> test = testPairs.select(col(USER_IDX).cast("int").as(USER_IDX), col(ITEM_IDX).cast("int").as(ITEM_IDX))
+    Dataset<Row> test = testPairs.select(col(Interactions.USER_INDEX).cast("int").as(Interactions.USER_INDEX), col(Interactions.ITEM_INDEX).cast("int").as(Interactions.ITEM_INDEX))
         .na().drop().distinct();
-    Dataset<Row> testSets = test.groupBy(USER_IDX).agg(array_sort(collect_set(col(ITEM_IDX))).as(TEST_ITEMS));
-    Dataset<Row> users = embeddings(userEmbeddings, USER_IDX).join(testSets, new String[] {USER_IDX}, "inner")
-        .select(USER_IDX, EMBEDDING, TEST_ITEMS);
+    Dataset<Row> testSets = test.groupBy(Interactions.USER_INDEX).agg(array_sort(collect_set(col(Interactions.ITEM_INDEX))).as(TEST_ITEMS));
+    Dataset<Row> users = embeddings(userEmbeddings, Interactions.USER_INDEX).join(testSets, new String[] {Interactions.USER_INDEX}, "inner")
+        .select(Interactions.USER_INDEX, EMBEDDING, TEST_ITEMS);
     Dataset<Row> train = trainPairs == null ? null
-        : trainPairs.select(col(USER_IDX).cast("int").as(USER_IDX), col(ITEM_IDX).cast("int").as(ITEM_IDX)).na().drop();
+        : trainPairs.select(col(Interactions.USER_INDEX).cast("int").as(Interactions.USER_INDEX), col(Interactions.ITEM_INDEX).cast("int").as(Interactions.ITEM_INDEX)).na().drop();
     if (settings.filterSeen()) {
-      Dataset<Row> seenSets = train.join(testSets.select(USER_IDX), new String[] {USER_IDX}, "left_semi")
-          .groupBy(USER_IDX).agg(array_sort(collect_set(col(ITEM_IDX))).as(SEEN_ITEMS));
-      users = users.join(seenSets, new String[] {USER_IDX}, "left").select(USER_IDX, EMBEDDING, TEST_ITEMS, SEEN_ITEMS);
+      Dataset<Row> seenSets = train.join(testSets.select(Interactions.USER_INDEX), new String[] {Interactions.USER_INDEX}, "left_semi")
+          .groupBy(Interactions.USER_INDEX).agg(array_sort(collect_set(col(Interactions.ITEM_INDEX))).as(SEEN_ITEMS));
+      users = users.join(seenSets, new String[] {Interactions.USER_INDEX}, "left").select(Interactions.USER_INDEX, EMBEDDING, TEST_ITEMS, SEEN_ITEMS);
     }
     boolean withSeen = settings.filterSeen();
     JavaRDD<UserRow> userRows = users.javaRDD().map(row -> toUserRow(row, withSeen))
         .persist(StorageLevel.MEMORY_AND_DISK());
-    JavaRDD<ItemRow> itemRows = embeddings(itemEmbeddings, ITEM_IDX).javaRDD()
-        .map(row -> new ItemRow(row.getInt(0), toFloats(row, 1, ITEM_IDX)))
+    JavaRDD<ItemRow> itemRows = embeddings(itemEmbeddings, Interactions.ITEM_INDEX).javaRDD()
+        .map(row -> new ItemRow(row.getInt(0), toFloats(row, 1, Interactions.ITEM_INDEX)))
         .persist(StorageLevel.MEMORY_AND_DISK());
     try {
       // A handful of small jobs check the inputs and count what is left out; the scoring is one job.
       IdStats itemStats = IdStats.of(itemRows.map(ItemRow::id));
-      itemStats.requireUnique("item embeddings", ITEM_IDX);
+      itemStats.requireUnique("item embeddings", Interactions.ITEM_INDEX);
       long numItems = itemStats.rows();
       if (numItems > 0 && (itemStats.min() < 0 || itemStats.max() >= itemTrainCounts.length)) {
         throw new IllegalArgumentException("item embeddings contain item_idx "
@@ -154,15 +153,15 @@ public final class FullCatalogEvaluator {
             + " but the training counts cover item indices 0.." + (itemTrainCounts.length - 1));
       }
       IdStats userStats = IdStats.of(userRows.map(UserRow::id));
-      userStats.requireUnique("user embeddings", USER_IDX);
+      userStats.requireUnique("user embeddings", Interactions.USER_INDEX);
       long evaluatedUsers = userStats.rows();
       Row testCounts = testSets.agg(count(lit(1)), coalesce(sum(size(col(TEST_ITEMS))), lit(0L))).first();
       long testUsers = testCounts.getLong(0);
       long testPairCount = testCounts.getLong(1);
-      Dataset<Row> marked = test.join(itemEmbeddings.select(col(ITEM_IDX).cast("int").as(ITEM_IDX)).withColumn(HAS_ITEM, lit(true)),
-          new String[] {ITEM_IDX}, "left");
+      Dataset<Row> marked = test.join(itemEmbeddings.select(col(Interactions.ITEM_INDEX).cast("int").as(Interactions.ITEM_INDEX)).withColumn(HAS_ITEM, lit(true)),
+          new String[] {Interactions.ITEM_INDEX}, "left");
       marked = train == null ? marked.withColumn(IN_TRAIN, lit(null).cast("boolean"))
-          : marked.join(train.distinct().withColumn(IN_TRAIN, lit(true)), new String[] {USER_IDX, ITEM_IDX}, "left");
+          : marked.join(train.distinct().withColumn(IN_TRAIN, lit(true)), new String[] {Interactions.USER_INDEX, Interactions.ITEM_INDEX}, "left");
       Row overlap = marked.agg(count(when(col(HAS_ITEM).isNull(), 1)), count(when(col(IN_TRAIN).isNotNull(), 1))).first();
       long pairsItemWithoutEmbedding = overlap.getLong(0);
       long pairsAlsoInTrain = overlap.getLong(1);
@@ -231,20 +230,20 @@ public final class FullCatalogEvaluator {
     if (k < 1) {
       throw new IllegalArgumentException("k must be >= 1, got " + k);
     }
-    requireColumns(userEmbeddings, "user embeddings", USER_IDX, EMBEDDING);
-    requireColumns(itemEmbeddings, "item embeddings", ITEM_IDX, EMBEDDING);
-    Dataset<Row> users = embeddings(userEmbeddings, USER_IDX);
+    requireColumns(userEmbeddings, "user embeddings", Interactions.USER_INDEX, EMBEDDING);
+    requireColumns(itemEmbeddings, "item embeddings", Interactions.ITEM_INDEX, EMBEDDING);
+    Dataset<Row> users = embeddings(userEmbeddings, Interactions.USER_INDEX);
     boolean withSeen = trainPairs != null;
     if (withSeen) {
-      requireColumns(trainPairs, "training pairs", USER_IDX, ITEM_IDX);
-      Dataset<Row> seenSets = trainPairs.select(col(USER_IDX).cast("int").as(USER_IDX), col(ITEM_IDX).cast("int").as(ITEM_IDX))
-          .na().drop().groupBy(USER_IDX).agg(array_sort(collect_set(col(ITEM_IDX))).as(SEEN_ITEMS));
-      users = users.join(seenSets, new String[] {USER_IDX}, "left").select(USER_IDX, EMBEDDING, SEEN_ITEMS);
+      requireColumns(trainPairs, "training pairs", Interactions.USER_INDEX, Interactions.ITEM_INDEX);
+      Dataset<Row> seenSets = trainPairs.select(col(Interactions.USER_INDEX).cast("int").as(Interactions.USER_INDEX), col(Interactions.ITEM_INDEX).cast("int").as(Interactions.ITEM_INDEX))
+          .na().drop().groupBy(Interactions.USER_INDEX).agg(array_sort(collect_set(col(Interactions.ITEM_INDEX))).as(SEEN_ITEMS));
+      users = users.join(seenSets, new String[] {Interactions.USER_INDEX}, "left").select(Interactions.USER_INDEX, EMBEDDING, SEEN_ITEMS);
     }
-    JavaRDD<UserRow> userRows = users.javaRDD().map(row -> new UserRow(row.getInt(0), toFloats(row, 1, USER_IDX),
+    JavaRDD<UserRow> userRows = users.javaRDD().map(row -> new UserRow(row.getInt(0), toFloats(row, 1, Interactions.USER_INDEX),
         new int[0], withSeen ? toInts(row, 2) : new int[0]));
-    JavaRDD<ItemRow> itemRows = embeddings(itemEmbeddings, ITEM_IDX).javaRDD()
-        .map(row -> new ItemRow(row.getInt(0), toFloats(row, 1, ITEM_IDX)));
+    JavaRDD<ItemRow> itemRows = embeddings(itemEmbeddings, Interactions.ITEM_INDEX).javaRDD()
+        .map(row -> new ItemRow(row.getInt(0), toFloats(row, 1, Interactions.ITEM_INDEX)));
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(userEmbeddings.sparkSession().sparkContext());
     Ranking ranking = rankedItems(jsc, userRows, itemRows, userRows.count(), itemRows.count(), k);
     try {
@@ -320,7 +319,7 @@ public final class FullCatalogEvaluator {
 
   private static UserRow toUserRow(Row row, boolean withSeen) {
     int id = row.getInt(0);
-    return new UserRow(id, toFloats(row, 1, USER_IDX), toInts(row, 2), withSeen ? toInts(row, 3) : new int[0]);
+    return new UserRow(id, toFloats(row, 1, Interactions.USER_INDEX), toInts(row, 2), withSeen ? toInts(row, 3) : new int[0]);
   }
 
   static float[] toFloats(Row row, int pos, String idColumn) {

@@ -2,6 +2,7 @@ package dev.logq.job.eval;
 
 import static org.apache.spark.sql.functions.col;
 
+import dev.logq.common.data.Interactions;
 import dev.logq.common.eval.DistributionDistance;
 import dev.logq.common.eval.TrueDistribution;
 import dev.logq.common.linalg.Matrices;
@@ -50,6 +51,42 @@ public final class PlantedDistance {
   }
 
   /**
+   * Distance of the learned P(item|user) from the synthetic generator's planted one, for a sample of up to
+   * 200 users. The planted distribution is over the generator's item ids; it is restricted to the items
+   * that reached the training catalog (and renormalised), in the model's index order.
+   *
+   * @param userIds the original user id of each user index (decimal generator ids)
+   * @param itemIds the original item id of each item index
+   */
+  public static Map<String, Double> fromPlanted(dev.logq.common.data.SyntheticModel planted, String[] userIds,
+                                                String[] itemIds, Dataset<Row> userEmb, Dataset<Row> itemEmb,
+                                                double inverseTemperature) {
+    int[] itemOriginal = new int[itemIds.length];
+    for (int i = 0; i < itemIds.length; i++) {
+      itemOriginal[i] = Integer.parseInt(itemIds[i]);
+    }
+    int sample = Math.min(200, userIds.length);
+    int[] users = new int[sample];
+    for (int i = 0; i < sample; i++) {
+      users[i] = (int) ((long) i * userIds.length / sample);
+    }
+    Result r = compute(userEmb, itemEmb, users, u -> {
+      double[] full = planted.trueDistribution(Integer.parseInt(userIds[u]));
+      double[] p = new double[itemOriginal.length];
+      double sum = 0;
+      for (int i = 0; i < p.length; i++) {
+        p[i] = full[itemOriginal[i]];
+        sum += p[i];
+      }
+      for (int i = 0; i < p.length; i++) {
+        p[i] /= sum;
+      }
+      return p;
+    }, inverseTemperature);
+    return r.toMetrics();
+  }
+
+  /**
    * @param sampledUsers user indices to compare (duplicates count once)
    * @param truth the planted P(.|u) over item indices 0..n-1
    * @param scoreScale multiplies the dot products before the softmax (1 / temperature)
@@ -60,13 +97,13 @@ public final class PlantedDistance {
       throw new IllegalArgumentException("score scale must be positive and finite, got " + scoreScale);
     }
     List<Row> items = itemEmbeddings
-        .select(col(FullCatalogEvaluator.ITEM_IDX).cast("int"), col(FullCatalogEvaluator.EMBEDDING).cast("array<float>"))
+        .select(col(Interactions.ITEM_INDEX).cast("int"), col(FullCatalogEvaluator.EMBEDDING).cast("array<float>"))
         .collectAsList();
     int n = items.size();
     if (n == 0) {
       throw new IllegalArgumentException("no item embeddings to compare with the planted distribution");
     }
-    int dim = FullCatalogEvaluator.toFloats(items.get(0), 1, FullCatalogEvaluator.ITEM_IDX).length;
+    int dim = FullCatalogEvaluator.toFloats(items.get(0), 1, Interactions.ITEM_INDEX).length;
     if ((long) n * dim > MAX_DRIVER_FLOATS) {
       throw new IllegalArgumentException("the planted-distribution distance collects all item embeddings on the driver; "
           + n + " items x " + dim + " dimensions is too many (it is meant for synthetic catalogs)");
@@ -79,7 +116,7 @@ public final class PlantedDistance {
         throw new IllegalArgumentException("item embeddings must cover item_idx 0.." + (n - 1)
             + " exactly once each; found item_idx " + id + (id >= 0 && id < n ? " twice" : ""));
       }
-      float[] v = FullCatalogEvaluator.toFloats(row, 1, FullCatalogEvaluator.ITEM_IDX);
+      float[] v = FullCatalogEvaluator.toFloats(row, 1, Interactions.ITEM_INDEX);
       if (v.length != dim) {
         throw new IllegalArgumentException("embedding of item_idx " + id + " has dimension " + v.length + ", expected " + dim);
       }
@@ -91,10 +128,10 @@ public final class PlantedDistance {
     Object[] boxed = Arrays.stream(wanted).boxed().toArray();
     Map<Integer, float[]> userVectors = new HashMap<>();
     for (Row row : userEmbeddings
-        .select(col(FullCatalogEvaluator.USER_IDX).cast("int"), col(FullCatalogEvaluator.EMBEDDING).cast("array<float>"))
-        .where(col(FullCatalogEvaluator.USER_IDX).isin(boxed))
+        .select(col(Interactions.USER_INDEX).cast("int"), col(FullCatalogEvaluator.EMBEDDING).cast("array<float>"))
+        .where(col(Interactions.USER_INDEX).isin(boxed))
         .collectAsList()) {
-      userVectors.put(row.getInt(0), FullCatalogEvaluator.toFloats(row, 1, FullCatalogEvaluator.USER_IDX));
+      userVectors.put(row.getInt(0), FullCatalogEvaluator.toFloats(row, 1, Interactions.USER_INDEX));
     }
 
     float[] scores = new float[n];

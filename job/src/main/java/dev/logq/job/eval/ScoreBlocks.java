@@ -1,5 +1,6 @@
 package dev.logq.job.eval;
 
+import dev.logq.common.data.Interactions;
 import dev.logq.common.eval.TopK;
 import dev.logq.common.linalg.Matrices;
 import java.io.Serializable;
@@ -123,7 +124,7 @@ final class ScoreBlocks {
       int[][] seen = new int[chunk.size()][];
       for (int r = 0; r < chunk.size(); r++) {
         UserRow row = chunk.get(r);
-        requireDim(row.vector(), dim, "user_idx", row.id(), chunk.get(0).id());
+        requireDim(row.vector(), dim, Interactions.USER_INDEX, row.id(), chunk.get(0).id());
         ids[r] = row.id();
         System.arraycopy(row.vector(), 0, vectors, r * dim, dim);
         seen[r] = row.seen();
@@ -140,7 +141,7 @@ final class ScoreBlocks {
       float[] vectors = new float[chunk.size() * dim];
       for (int r = 0; r < chunk.size(); r++) {
         ItemRow row = chunk.get(r);
-        requireDim(row.vector(), dim, "item_idx", row.id(), chunk.get(0).id());
+        requireDim(row.vector(), dim, Interactions.ITEM_INDEX, row.id(), chunk.get(0).id());
         ids[r] = row.id();
         System.arraycopy(row.vector(), 0, vectors, r * dim, dim);
       }

@@ -5,8 +5,8 @@
  * output path and commits by rename, writing the {@code _SUCCESS} marker last; a failed run leaves
  * neither the output directory nor the marker. {@link dev.logq.job.output.OutputPaths} resolves the
  * run-scoped {@code {ds}} / {@code {runId}} placeholders. The writers put embeddings (Parquet, with the
- * original ids), metrics.json (metrics plus provenance) and the training curve (CSV and JSON) into a
- * staging directory. {@link dev.logq.job.output.CompletedOutput} tells a rerun whether an existing
+ * original ids), and metrics.json (metrics plus provenance) into a staging directory. Nothing here
+ * imports {@code report}: the report writers use this package, not the other way round. {@link dev.logq.job.output.CompletedOutput} tells a rerun whether an existing
  * output (or a set of checkpoints) was written with its configuration (output.skipIfComplete, --resume).
  */
 package dev.logq.job.output;

@@ -9,8 +9,8 @@ import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.xxhash64;
 
 import dev.logq.common.config.JobConfig;
+import dev.logq.common.model.tower.UserTowers;
 import dev.logq.common.config.JobConfig.SplitMethod;
-import dev.logq.common.config.JobConfig.UserTower;
 import dev.logq.common.data.Interactions;
 import dev.logq.common.error.DataException;
 import java.util.ArrayList;
@@ -45,8 +45,8 @@ import org.slf4j.LoggerFactory;
  *
  * Then the test set is made evaluable against the training catalog: test rows whose item does not occur
  * in train are removed (no embedding exists for them), and test rows of users absent from train are
- * removed for the id user tower (no embedding either) and kept for the history tower (which embeds
- * any history). Both are counted in {@link SplitResult}.
+ * removed for user towers that cannot embed unseen users (the id tower) and kept for those that can
+ * (the history tower, from the user's history). Both are counted in {@link SplitResult}.
  */
 public final class Splitter {
   private static final Logger LOG = LoggerFactory.getLogger(Splitter.class);
@@ -66,6 +66,7 @@ public final class Splitter {
    */
   public static SplitResult prepare(Dataset<Row> interactions, Dataset<Row> givenTest, JobConfig config) {
     JobConfig.Split s = config.split();
+    boolean keepColdUsers = UserTowers.fromConfig(config.model()).embedsUnseenUsers();
     MinCountFilter.Result filtered = MinCountFilter.apply(interactions, s.minUserCount(), s.minItemCount());
     if (filtered.rowsAfter() == 0) {
       throw new DataException(null, "no interactions left after the min-count filter (split.minUserCount = " + s.minUserCount()
@@ -75,13 +76,19 @@ public final class Splitter {
       if (givenTest == null) {
         throw new IllegalArgumentException("split.method = given needs the test interactions");
       }
-      return finish(filtered.data(), givenTest, null, s.method(), config.model().userTower(), filtered, null);
+      return finish(filtered.data(), givenTest, null, s.method(), keepColdUsers, filtered, null);
     }
-    return split(filtered.data(), s, config.model().userTower(), filtered);
+    return split(filtered.data(), s, keepColdUsers, filtered);
   }
 
-  /** Splits {@code data} (already filtered) with a method other than given, then applies the cold-start rules. */
-  public static SplitResult split(Dataset<Row> data, JobConfig.Split s, UserTower tower, MinCountFilter.Result filter) {
+  /**
+   * Splits {@code data} (already filtered) with a method other than given, then applies the cold-start rules.
+   *
+   * @param keepColdUsers keep test rows of users absent from train (the user tower embeds them from their
+   *     history, {@code UserTower#embedsUnseenUsers}); otherwise they are removed and counted
+   */
+  public static SplitResult split(Dataset<Row> data, JobConfig.Split s, boolean keepColdUsers,
+                                  MinCountFilter.Result filter) {
     Dataset<Row> tagged;
     Long cut = null;
     switch (s.method()) {
@@ -102,7 +109,7 @@ public final class Splitter {
     tagged = tagged.persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> train = tagged.filter(col(IS_TEST).unary_$bang()).select(columns);
     Dataset<Row> test = tagged.filter(col(IS_TEST)).select(columns);
-    return finish(train, test, tagged, s.method(), tower, filter, cut);
+    return finish(train, test, tagged, s.method(), keepColdUsers, filter, cut);
   }
 
   /** Tags each user's latest interaction (for users with at least two) as test. */
@@ -133,7 +140,7 @@ public final class Splitter {
   }
 
   private static SplitResult finish(Dataset<Row> train, Dataset<Row> test, Dataset<Row> cachedTagged, SplitMethod method,
-      UserTower tower, MinCountFilter.Result filter, Long cut) {
+      boolean keepColdUsers, MinCountFilter.Result filter, Long cut) {
     Column[] columns = MinCountFilter.columnsOf(test);
     Dataset<Row> knownItems = train.select(col(Interactions.ITEM).as("_known_item")).distinct();
     Dataset<Row> knownUsers = train.select(col(Interactions.USER).as("_known_user")).distinct();
@@ -154,7 +161,6 @@ public final class Splitter {
     long coldItemRows = stats.getLong(1);
     long coldUserRows = stats.getLong(2);
     long coldUsers = stats.getLong(3);
-    boolean keepColdUsers = tower == UserTower.HISTORY;
     Column keep = col("_cold_item").unary_$bang();
     if (!keepColdUsers) {
       keep = keep.and(col("_cold_user").unary_$bang());

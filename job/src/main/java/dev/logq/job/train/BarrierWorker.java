@@ -1,10 +1,8 @@
 package dev.logq.job.train;
 
-import dev.logq.common.loss.Losses;
 import dev.logq.common.model.TensorPatch;
 import dev.logq.common.model.TwoTowerModel;
 import dev.logq.common.optim.Optimizer;
-import dev.logq.common.optim.Optimizers;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -19,9 +17,7 @@ import java.util.List;
 import java.util.function.Supplier;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.BarrierTaskContext;
-import org.apache.spark.SparkEnv;
 import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.deploy.SparkHadoopUtil;
 import scala.collection.JavaConverters;
 import scala.runtime.AbstractFunction1;
 
@@ -92,14 +88,13 @@ final class BarrierWorker {
     BarrierTaskContext context = BarrierTaskContext.get();
     TrainingPlan plan = task.plan();
     TwoTowerModel model = new TwoTowerModel(plan.model());
-    Optimizer optimizer = Optimizers.create(plan.optimizer(), plan.learningRate(), plan.adamBeta1(),
-        plan.adamBeta2(), plan.epsilon());
-    Supplier<Configuration> hadoopConf = () -> SparkHadoopUtil.get().newConfiguration(SparkEnv.get().conf());
+    Optimizer optimizer = plan.optimizer();
+    Supplier<Configuration> hadoopConf = Worker::executorHadoopConf;
     ReplicaSource base = new ReplicaSource(task.runId(), task.baseCheckpoint(), task.globalRound(), List.of());
     Replicas.Replica replica = Replicas.acquire(base, "barrier-" + shard.partition(), plan, model, optimizer, true,
         hadoopConf);
     Worker.Step step = new Worker.Step(shard, Worker.epochOrder(task.runId(), plan.seed(), task.epoch(), shard), plan,
-        model, Losses.byName(plan.lossName(), plan.standardCorrectPositive()), optimizer, task.itemLogQ().value(),
+        model, plan.loss(), optimizer, task.itemLogQ().value(),
         task.epoch());
     boolean localSteps = plan.syncEvery() > 1;
     long version = task.globalRound();
@@ -111,7 +106,8 @@ final class BarrierWorker {
     synchronized (replica) {
       replica.dirty = true;
       for (int r = task.firstRound(); r < task.endRound(); r++) {
-        injectFailureIfAsked(task, version, shard.partition(), context);
+        // "first attempt" is the driver's first attempt of the segment (Spark does not retry barrier stages).
+        FailureInjection.maybeFail(task.failureInjection(), version, shard.partition(), task.attempt() == 0);
         long t0 = System.nanoTime();
         RoundResult mine = localSteps
             ? step.localSteps(replica.params, replica.state, r, version)
@@ -191,20 +187,6 @@ final class BarrierWorker {
       return in.readDouble();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
-    }
-  }
-
-  /** Same hook as the rounds backend; "first attempt" is the driver's first attempt of the segment. */
-  private static void injectFailureIfAsked(SegmentTask task, long round, int partition, BarrierTaskContext context) {
-    String spec = task.failureInjection();
-    if (spec == null || spec.isEmpty()) {
-      return;
-    }
-    String[] parts = spec.split(":");
-    boolean always = parts.length > 2 && parts[2].equals("always");
-    if (Long.parseLong(parts[0]) == round && Integer.parseInt(parts[1]) == partition
-        && (always || task.attempt() == 0)) {
-      throw new IllegalStateException("Injected failure in round " + round + ", partition " + partition);
     }
   }
 }

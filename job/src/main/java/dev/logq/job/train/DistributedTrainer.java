@@ -1,11 +1,8 @@
 package dev.logq.job.train;
 
-import dev.logq.common.model.TensorPatch;
 import dev.logq.common.model.TensorStore;
 import dev.logq.common.model.TwoTowerModel;
 import dev.logq.common.optim.Optimizer;
-import dev.logq.common.optim.Optimizers;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
@@ -38,8 +35,14 @@ import org.slf4j.LoggerFactory;
  * the result bit-for-bit reproducible for a fixed seed, data and worker count, also across task
  * retries and executor layouts. The driver holds the master model, the optimizer state and the patches
  * since the last checkpoint (bounded by {@link #withMaxPendingPatchBytes}: past it, the driver checkpoints
- * early); it never holds training data. {@link EpochProgress} keeps the per-epoch bookkeeping of both
- * backends.
+ * early); it never holds training data.
+ *
+ * <h2>One epoch loop, two backends</h2>
+ * {@link #train} holds the only epoch loop: it asks the backend's {@link Synchronizer} to run a segment of
+ * rounds (the rounds backend: one round, {@link RoundsSynchronizer}; the barrier backend: every round up
+ * to the next checkpoint in one barrier job, {@link BarrierSynchronizer}), records the segment's loss in
+ * {@link EpochProgress}, and lets the backend checkpoint. Both backends run the same worker computation
+ * ({@link Worker.Step}) and give the same model bit for bit.
  */
 public final class DistributedTrainer {
 
@@ -55,12 +58,28 @@ public final class DistributedTrainer {
   /** Attempts of one barrier segment before the job fails (Spark's own task retries play this role for rounds). */
   static final int BARRIER_ATTEMPTS = 4;
 
-  /** How workers exchange their contributions each round (see docs/decisions.md for the measurements). */
+  /**
+   * The registry of synchronisation backends (train.syncBackend): how workers exchange their contributions
+   * each round (see docs/decisions.md for the measurements). Each constant starts its {@link Synchronizer}.
+   */
   public enum SyncBackend {
     /** One Spark job per round; the driver averages and broadcasts the changed rows. */
-    ROUNDS,
+    ROUNDS {
+      @Override
+      Synchronizer start(SyncContext ctx, TensorStore master, TensorStore state, String base, long baseVersion) {
+        return new RoundsSynchronizer(ctx, master, state, base, baseVersion);
+      }
+    },
     /** One barrier-mode job per checkpoint segment; workers allGather and all apply the same update. */
-    BARRIER;
+    BARRIER {
+      @Override
+      Synchronizer start(SyncContext ctx, TensorStore master, TensorStore state, String base, long baseVersion) {
+        return new BarrierSynchronizer(ctx, base);
+      }
+    };
+
+    abstract Synchronizer start(SyncContext ctx, TensorStore master, TensorStore state, String base,
+                                long baseVersion);
 
     public static SyncBackend parse(String name) {
       for (SyncBackend b : values()) {
@@ -130,8 +149,7 @@ public final class DistributedTrainer {
     LOG.info("Training on {} examples in {} shards (sizes {}), {} rounds per epoch of {} examples per worker",
         totalExamples, sizes.size(), sizes, roundsPerEpoch, plan.examplesPerRound());
 
-    Optimizer optimizer = Optimizers.create(plan.optimizer(), plan.learningRate(), plan.adamBeta1(),
-        plan.adamBeta2(), plan.epsilon());
+    Optimizer optimizer = plan.optimizer();
     TensorStore master;
     TensorStore state;
     TrainerState position;
@@ -152,210 +170,36 @@ public final class DistributedTrainer {
       state = optimizer.newState(master);
       position = new TrainerState(0, 0, 0, 0.0, 0, List.of());
     }
-    if (backend == SyncBackend.BARRIER) {
-      return trainBarrier(shards, itemLogQ, runId, roundsPerEpoch, position, base);
-    }
-
     Broadcast<double[]> logQ = sc.broadcast(itemLogQ);
-    List<Broadcast<byte[]>> patches = new ArrayList<>();
-    long pendingPatchBytes = 0;
-    long baseVersion = position.globalRound();
+    SyncContext context = new SyncContext(sc, plan, shards, logQ, runId, checkpointDir, hadoopConf, failureInjection,
+        maxPendingPatchBytes);
+    Synchronizer sync = backend.start(context, master, state, base, position.globalRound());
+
+    // The epoch loop, the same for every backend: a segment of rounds, its loss, the backend's checkpoints.
     EpochProgress progress = new EpochProgress(plan, roundsPerEpoch, position);
     long round = position.globalRound();
-    double roundMillis = 0;
-    double computeMillis = 0;
-    double taskMillis = 0;
-    double updateMillis = 0;
-    double patchBytes = 0;
-    long roundsRun = 0;
-
-    for (int epoch = position.epoch(); epoch < plan.epochs(); epoch++) {
-      int firstRound = progress.startEpoch(epoch);
-      for (int r = firstRound; r < roundsPerEpoch; r++) {
-        ReplicaSource source = new ReplicaSource(runId, base, baseVersion, List.copyOf(patches));
-        RoundTask task = new RoundTask(plan, epoch, r, round, source, logQ, failureInjection);
-        sc.setJobGroup("logq-train", String.format("epoch %d/%d, round %d/%d (step %d)", epoch + 1,
-            plan.epochs(), r + 1, roundsPerEpoch, round + 1), false);
-        long t0 = System.nanoTime();
-        List<RoundResult> results = shards.mapPartitions(it -> Worker.run(it, task)).collect();
-        long t1 = System.nanoTime();
-        RoundPatch patch = synchronise(results, master, state, optimizer, round + 1);
-        long t2 = System.nanoTime();
-        if (patch == null) {
-          continue; // every shard was exhausted: nothing to apply (cannot happen with ceil(largest))
-        }
-        byte[] patchBytesOfRound = patch.toBytes();
-        patches.add(sc.broadcast(patchBytesOfRound));
-        pendingPatchBytes += patchBytesOfRound.length;
-        round++;
-        roundsRun++;
-        progress.add(results.stream().mapToDouble(x -> x.lossSum).sum(),
-            results.stream().mapToLong(x -> x.examples).sum(), r, r + 1);
-        roundMillis += (t1 - t0) / 1e6;
-        computeMillis += results.stream().mapToLong(x -> x.computeNanos).max().orElse(0) / 1e6;
-        taskMillis += results.stream().mapToLong(x -> x.taskNanos).max().orElse(0) / 1e6;
-        updateMillis += (t2 - t1) / 1e6;
-        patchBytes += patch.sizeInBytes();
-
-        boolean epochEnd = r == roundsPerEpoch - 1;
-        boolean periodic = plan.checkpointEverySteps() > 0 && round % plan.checkpointEverySteps() == 0;
-        boolean bounded = maxPendingPatchBytes > 0 && pendingPatchBytes >= maxPendingPatchBytes;
-        if (checkpointDir != null && bounded && !epochEnd && !periodic) {
-          LOG.info(String.format("Checkpointing early at round %d: the %d patches since the last checkpoint hold"
-              + " %.1f MiB (train.maxPendingPatchMegabytes)", round, patches.size(), pendingPatchBytes / 1048576.0));
-        }
-        if (checkpointDir != null && (epochEnd || periodic || bounded)) {
-          base = Checkpoints.write(checkpointDir, master, state, progress.stateAfter(round, r + 1), hadoopConf);
-          Checkpoints.pruneOlderThan(checkpointDir, base, hadoopConf);
-          baseVersion = round;
-          for (Broadcast<byte[]> b : patches) {
-            b.destroy();
-          }
-          patches.clear();
-          pendingPatchBytes = 0;
-        }
-        progress.maybeLog(r + 1);
-      }
-      progress.finishEpoch();
-    }
-
-    final String finishedRun = runId;
-    sc.setJobGroup("logq-train", "Releasing model replicas", false);
-    shards.foreachPartition(it -> Replicas.release(finishedRun));
-    for (Broadcast<byte[]> b : patches) {
-      b.destroy();
-    }
-    logQ.destroy();
-    sc.clearJobGroup();
-    TrainerState finalState = progress.finalState(round);
-    long n = Math.max(1, roundsRun);
-    SyncStats stats = new SyncStats(roundsRun, roundMillis / n, computeMillis / n, taskMillis / n, updateMillis / n,
-        (roundMillis - computeMillis) / n, patchBytes / n / 1024.0);
-    LOG.info("Synchronisation: {} rounds, {} ms per round: worker task {} ms (of which gradient {} ms), {} ms"
-            + " overhead outside the gradient; driver update {} ms; patch {} KiB per round", stats.rounds(),
-        fmt(stats.meanRoundMillis()), fmt(stats.meanWorkerTaskMillis()), fmt(stats.meanWorkerComputeMillis()),
-        fmt(stats.meanOverheadMillis()), fmt(stats.meanDriverUpdateMillis()), fmt(stats.meanPatchKilobytes()));
-    return new Result(master, finalState, stats);
-  }
-
-  /** The barrier backend's driver: one barrier job per segment between checkpoints (see BarrierWorker). */
-  private Result trainBarrier(JavaRDD<TrainingShard> shards, double[] itemLogQ, String runId, int roundsPerEpoch,
-                              TrainerState position, String base) {
-    if (sc.defaultParallelism() < plan.workers()) {
-      throw new IllegalArgumentException("train.syncBackend=barrier runs all " + plan.workers() + " workers at once,"
-          + " but Spark has only " + sc.defaultParallelism() + " task slots; lower train.workers or use rounds");
-    }
-    String dir = checkpointDir;
-    java.nio.file.Path scratch = null;
-    if (dir == null) {
-      if (!sc.master().startsWith("local")) {
-        throw new IllegalArgumentException("train.syncBackend=barrier needs a checkpoint directory on a cluster");
-      }
-      try {
-        scratch = java.nio.file.Files.createTempDirectory("logq-barrier-");
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-      dir = scratch.toUri().toString();
-    }
-    Broadcast<double[]> logQ = sc.broadcast(itemLogQ);
-    EpochProgress progress = new EpochProgress(plan, roundsPerEpoch, position);
-    long round = position.globalRound();
-    double wallMillis = 0;
-    double computeMillis = 0;
-    double exchangeMillis = 0;
-    double patchBytes = 0;
-    long roundsRun = 0;
     for (int epoch = position.epoch(); epoch < plan.epochs(); epoch++) {
       int r = progress.startEpoch(epoch);
       while (r < roundsPerEpoch) {
-        int end = roundsPerEpoch;
-        if (plan.checkpointEverySteps() > 0) {
-          end = (int) Math.min(end, r + (plan.checkpointEverySteps() - round % plan.checkpointEverySteps()));
+        Synchronizer.Segment segment = sync.run(epoch, r, roundsPerEpoch, round);
+        if (segment.ran()) {
+          progress.add(segment.lossSum(), segment.examples(), segment.from(), segment.end());
+          round = segment.version();
+          sync.afterSegment(segment, roundsPerEpoch, progress);
+          progress.maybeLog(segment.end());
         }
-        sc.setJobGroup("logq-train", String.format("epoch %d/%d, rounds %d-%d of %d (barrier)", epoch + 1,
-            plan.epochs(), r + 1, end, roundsPerEpoch), false);
-        long t0 = System.nanoTime();
-        List<BarrierWorker.SegmentResult> results = null;
-        // Spark never retries a failed barrier result stage, so the driver reruns the segment: every
-        // worker rebuilds its replica from the segment's checkpoint and the rerun gives the same bits.
-        for (int attempt = 0; results == null; attempt++) {
-          BarrierWorker.SegmentTask task = new BarrierWorker.SegmentTask(plan, runId, epoch, r, end, round, base, dir,
-              logQ, failureInjection, attempt);
-          try {
-            results = new JavaRDD<>(shards.rdd().barrier().mapPartitions(new BarrierWorker.Segment(task), false,
-                scala.reflect.ClassTag$.MODULE$.apply(BarrierWorker.SegmentResult.class)),
-                scala.reflect.ClassTag$.MODULE$.apply(BarrierWorker.SegmentResult.class)).collect();
-          } catch (Exception e) { // SparkException is checked, though collect() does not declare it
-            if (attempt + 1 >= BARRIER_ATTEMPTS || dev.logq.common.error.LogqException.find(e) != null) {
-              throw e instanceof RuntimeException re ? re : new IllegalStateException(e.getMessage(), e);
-            }
-            LOG.warn("Barrier segment (epoch {}, rounds {}-{}) failed on attempt {}; rerunning it from its checkpoint:"
-                + " {}", epoch + 1, r + 1, end, attempt + 1, e.getMessage());
-          }
-        }
-        long t1 = System.nanoTime();
-        BarrierWorker.SegmentResult first = results.get(0);
-        progress.add(first.lossSum, first.examples, r, end);
-        roundsRun += end - r;
-        round = first.version;
-        wallMillis += (t1 - t0) / 1e6;
-        computeMillis += results.stream().mapToLong(x -> x.computeNanos).max().orElse(0) / 1e6;
-        exchangeMillis += results.stream().mapToLong(x -> x.exchangeNanos).max().orElse(0) / 1e6;
-        patchBytes += first.patchBytes;
-        r = end;
-        Checkpoints.complete(first.checkpoint, progress.stateAfter(round, r), hadoopConf);
-        Checkpoints.pruneOlderThan(dir, first.checkpoint, hadoopConf);
-        base = first.checkpoint;
-        progress.maybeLog(r);
+        r = segment.end();
       }
       progress.finishEpoch();
     }
-    TensorStore params = base == null ? TwoTowerModel.initialParameters(plan.model())
-        : Checkpoints.read(base, hadoopConf, false).params();
+
+    TensorStore params = sync.finalParams();
     final String finishedRun = runId;
     sc.setJobGroup("logq-train", "Releasing model replicas", false);
     shards.foreachPartition(it -> Replicas.release(finishedRun));
+    sync.close();
     logQ.destroy();
     sc.clearJobGroup();
-    if (scratch != null) {
-      deleteQuietly(scratch);
-    }
-    long n = Math.max(1, roundsRun);
-    SyncStats stats = new SyncStats(roundsRun, wallMillis / n, computeMillis / n, (computeMillis + exchangeMillis) / n,
-        0.0, (wallMillis - computeMillis) / n, patchBytes / n / 1024.0);
-    LOG.info("Synchronisation (barrier): {} rounds, {} ms per round: gradient {} ms, allGather {} ms; patch {} KiB",
-        stats.rounds(), fmt(stats.meanRoundMillis()), fmt(stats.meanWorkerComputeMillis()), fmt(exchangeMillis / n),
-        fmt(stats.meanPatchKilobytes()));
-    return new Result(params, progress.finalState(round), stats);
-  }
-
-  private static void deleteQuietly(java.nio.file.Path dir) {
-    try (var files = java.nio.file.Files.walk(dir)) {
-      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (java.io.IOException e) {
-      LOG.warn("Could not delete {}: {}", dir, e.getMessage());
-    }
-  }
-
-  /**
-   * Averages the workers' results in partition order and applies them to the master model.
-   *
-   * @return the patch the replicas must apply, or null when no worker had examples
-   */
-  private RoundPatch synchronise(List<RoundResult> results, TensorStore master, TensorStore state,
-                                 Optimizer optimizer, long version) {
-    List<Averaging.Contribution> contributions = new ArrayList<>();
-    for (RoundResult r : results) { // collect() returns partition order: deterministic sums
-      if (r.examples > 0) {
-        TensorPatch[] sent = r.patches();
-        contributions.add(new Averaging.Contribution(r.examples, sent[0], sent[1]));
-      }
-    }
-    return Averaging.apply(contributions, master, state, optimizer, version, plan.syncEvery() > 1);
-  }
-
-  private static String fmt(double v) {
-    return String.format("%.2f", v);
+    return new Result(params, progress.finalState(round), sync.stats());
   }
 }

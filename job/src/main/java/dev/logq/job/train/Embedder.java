@@ -1,11 +1,8 @@
 package dev.logq.job.train;
 
-import static org.apache.spark.sql.functions.array_sort;
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.collect_list;
-import static org.apache.spark.sql.functions.row_number;
-import static org.apache.spark.sql.functions.struct;
 
+import dev.logq.common.data.Interactions;
 import dev.logq.common.model.ModelSpec;
 import dev.logq.common.model.TensorStore;
 import dev.logq.common.model.TwoTowerModel;
@@ -19,7 +16,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
@@ -31,10 +27,10 @@ import org.apache.spark.sql.types.StructType;
 public final class Embedder {
 
   public static final StructType USER_SCHEMA = new StructType()
-      .add("user_idx", DataTypes.IntegerType, false)
+      .add(Interactions.USER_INDEX, DataTypes.IntegerType, false)
       .add("embedding", DataTypes.createArrayType(DataTypes.FloatType, false), false);
   public static final StructType ITEM_SCHEMA = new StructType()
-      .add("item_idx", DataTypes.IntegerType, false)
+      .add(Interactions.ITEM_INDEX, DataTypes.IntegerType, false)
       .add("embedding", DataTypes.createArrayType(DataTypes.FloatType, false), false);
 
   private static final int CHUNK = 2048;
@@ -53,28 +49,23 @@ public final class Embedder {
   public Dataset<Row> items(int partitions) {
     ModelSpec s = spec;
     String path = modelPath;
-    Dataset<Row> ids = spark.range(0, s.numItems(), 1, partitions).toDF("item_idx");
+    Dataset<Row> ids = spark.range(0, s.numItems(), 1, partitions).toDF(Interactions.ITEM_INDEX);
     return spark.createDataFrame(ids.javaRDD().mapPartitions(it -> itemRows(it, s, path)), ITEM_SCHEMA);
   }
 
   /**
-   * Embeddings of users 0 .. numUsers-1. For the history tower, {@code train} (user_idx, item_idx, ts)
-   * gives each user's last L training items; users without any get the empty-history vector.
+   * Embeddings of users 0 .. numUsers-1. For towers that read the user's items, {@code train} (user_idx,
+   * item_idx, ts) gives each user's last L training items ({@link UserHistory#latest}, the code that builds
+   * the training histories); users without any get the empty-history vector.
    */
   public Dataset<Row> users(Dataset<Row> train, int partitions) {
     ModelSpec s = spec;
     String path = modelPath;
-    int length = s.userTower() == ModelSpec.UserTower.HISTORY ? s.historyLength() : 0;
-    Dataset<Row> ids = spark.range(0, s.numUsers(), 1, partitions).toDF("user_idx")
-        .withColumn("user_idx", col("user_idx").cast("int"));
+    int length = ShardBuilder.historyLength(s.userTower());
+    Dataset<Row> ids = spark.range(0, s.numUsers(), 1, partitions).toDF(Interactions.USER_INDEX)
+        .withColumn(Interactions.USER_INDEX, col(Interactions.USER_INDEX).cast("int"));
     if (length > 0) {
-      Dataset<Row> recent = train
-          .withColumn("rn", row_number().over(Window.partitionBy(col("user_idx"))
-              .orderBy(col("ts").desc(), col("item_idx").desc())))
-          .filter(col("rn").leq(length))
-          .groupBy(col("user_idx"))
-          .agg(array_sort(collect_list(struct(col("ts"), col("item_idx")))).as("recent"));
-      ids = ids.join(recent, "user_idx", "left");
+      ids = ids.join(UserHistory.latest(train, ids, length), Interactions.USER_INDEX, "left");
     }
     return spark.createDataFrame(ids.javaRDD().mapPartitions(it -> userRows(it, s, path, length)), USER_SCHEMA);
   }
@@ -104,7 +95,7 @@ public final class Embedder {
       @Override
       int read(Row r, int slot) {
         if (length > 0) {
-          fillHistory(r.isNullAt(1) ? List.of() : r.getList(1), history, slot * length, length);
+          UserHistory.fill(r.isNullAt(1) ? List.of() : r.getList(1), history, slot * length, length);
         }
         return r.getInt(0);
       }
@@ -118,17 +109,6 @@ public final class Embedder {
 
   private static TensorStore load(String path) {
     return ModelFiles.cached(path, SparkHadoopUtil.get().newConfiguration(SparkEnv.get().conf()));
-  }
-
-  /** Oldest first (array_sort by ts), left-padded with -1 so the most recent item is last. */
-  private static void fillHistory(List<Row> recent, int[] history, int offset, int length) {
-    int pad = length - recent.size();
-    for (int i = 0; i < pad; i++) {
-      history[offset + i] = -1;
-    }
-    for (int i = 0; i < recent.size(); i++) {
-      history[offset + pad + i] = recent.get(i).getInt(1);
-    }
   }
 
   /** Streams rows through the tower a chunk at a time, so a partition is never held in memory whole. */

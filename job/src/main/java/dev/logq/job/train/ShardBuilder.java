@@ -1,10 +1,11 @@
 package dev.logq.job.train;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.collect_list;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.xxhash64;
 
+import dev.logq.common.data.Interactions;
+import dev.logq.common.model.tower.UserTower;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Collections;
@@ -15,8 +16,6 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.expressions.Window;
-import org.apache.spark.sql.expressions.WindowSpec;
 import org.apache.spark.storage.StorageLevel;
 import scala.Tuple2;
 
@@ -29,27 +28,41 @@ import scala.Tuple2;
  * workers, which keeps in-batch negatives representative of the global item distribution Q.
  *
  * <p>For the history tower each row also carries the user's previous {@code historyLength} training
- * items by time (a window over the user's rows; ties in time broken by item index).
+ * items by time ({@link UserHistory}, the same code that gives evaluation and export their histories).
  */
 public final class ShardBuilder {
 
-  public static final String USER = "user_idx";
-  public static final String ITEM = "item_idx";
-  public static final String TIME = "ts";
+  private static final String USER = Interactions.USER_INDEX;
+  private static final String ITEM = Interactions.ITEM_INDEX;
+  private static final String TIME = Interactions.TIME;
 
   private ShardBuilder() {}
 
+  /** The shards for {@code tower}'s input (see {@link #build(Dataset, int, int, long)}). */
+  public static JavaRDD<TrainingShard> build(Dataset<Row> train, int workers, UserTower tower, long seed) {
+    return build(train, workers, historyLength(tower), seed);
+  }
+
+  /** The history window the shards carry for {@code tower}: L for towers that read the user's history, else 0. */
+  public static int historyLength(UserTower tower) {
+    return switch (tower.input()) {
+      case USER_IDS -> 0;
+      case HISTORY -> tower.window();
+      case SEQUENCE -> throw new IllegalArgumentException("user tower '" + tower.name() + "' reads sequence windows,"
+          + " which ShardBuilder does not build: add the sequence layout to TrainingShard first");
+    };
+  }
+
   /**
    * @param train columns user_idx int, item_idx int, ts long (non-null)
+   * @param historyLength the previous items each row carries (0: none)
    * @return an RDD with exactly {@code workers} partitions, each holding one shard, persisted
    */
   public static JavaRDD<TrainingShard> build(Dataset<Row> train, int workers, int historyLength, long seed) {
     Dataset<Row> rows = train.select(col(USER).cast("int").as(USER), col(ITEM).cast("int").as(ITEM),
         col(TIME).cast("long").as(TIME));
     if (historyLength > 0) {
-      WindowSpec previous = Window.partitionBy(col(USER)).orderBy(col(TIME), col(ITEM))
-          .rowsBetween(-historyLength, -1);
-      rows = rows.withColumn("history", collect_list(col(ITEM)).over(previous));
+      rows = UserHistory.beforeEachRow(rows, historyLength);
     }
     Column key = xxhash64(lit(seed), col(USER), col(ITEM), col(TIME));
     final int length = historyLength;
@@ -74,22 +87,17 @@ public final class ShardBuilder {
         .thenComparingInt(r -> r.getInt(0)).thenComparingInt(r -> r.getInt(1)).thenComparingLong(r -> r.getLong(2)));
     IntList users = new IntList();
     IntList items = new IntList();
-    IntList history = new IntList();
+    int[] history = new int[rows.size() * historyLength];
+    int i = 0;
     for (Row r : rows) {
       users.add(r.getInt(0));
       items.add(r.getInt(1));
       if (historyLength > 0) {
-        List<Object> h = r.getList(3);
-        // The window yields at most historyLength items, oldest first; left-pad so the most recent is last.
-        for (int p = h.size(); p < historyLength; p++) {
-          history.add(-1);
-        }
-        for (Object o : h) {
-          history.add((Integer) o);
-        }
+        UserHistory.fill(r.getList(3), history, i * historyLength, historyLength);
       }
+      i++;
     }
-    return new TrainingShard(partition, users.toArray(), items.toArray(), historyLength, history.toArray());
+    return new TrainingShard(partition, users.toArray(), items.toArray(), historyLength, history);
   }
 
   /** Partition i holds worker i. */

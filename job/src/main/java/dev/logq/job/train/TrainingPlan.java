@@ -1,34 +1,51 @@
 package dev.logq.job.train;
 
+import dev.logq.common.loss.Loss;
+import dev.logq.common.loss.Losses;
 import dev.logq.common.model.ModelSpec;
+import dev.logq.common.optim.Optimizer;
+import dev.logq.common.optim.Optimizers;
 import java.io.Serializable;
 
 /**
- * Everything the distributed trainer needs to know, resolved from the job configuration. Serializable:
- * it travels to the executors inside every round's task.
+ * Everything the distributed trainer needs to know, resolved from the job configuration on the driver:
+ * the model spec (with its user tower), the loss and the optimizer are objects, never names, so no task
+ * re-parses a setting. Serializable: it travels to the executors inside every round's task.
+ *
+ * @param negatives extra uniform negatives per local batch (none/standard/refined) or per row (uniform-bce)
  */
 public record TrainingPlan(
     ModelSpec model,
-    String lossName,
-    boolean standardCorrectPositive,
-    /* extra uniform negatives per local batch (none/standard/refined) or per row (uniform-bce) */
+    Loss loss,
     int negatives,
     int batchSize,
     int epochs,
     int workers,
     int syncEvery,
     long seed,
-    String optimizer,
-    double learningRate,
-    double adamBeta1,
-    double adamBeta2,
-    double epsilon,
+    Optimizer optimizer,
     int checkpointEverySteps) implements Serializable {
 
   public TrainingPlan {
+    if (model == null || loss == null || optimizer == null) {
+      throw new IllegalArgumentException("the model spec, the loss and the optimizer must be set");
+    }
     if (batchSize <= 0 || epochs <= 0 || workers <= 0 || syncEvery <= 0) {
       throw new IllegalArgumentException("batchSize, epochs, workers and syncEvery must be positive");
     }
+  }
+
+  /** Resolves the loss and the optimizer from their registries, once, here. */
+  public TrainingPlan(ModelSpec model, String lossName, boolean standardCorrectPositive, int negatives, int batchSize,
+                      int epochs, int workers, int syncEvery, long seed, String optimizer, double learningRate,
+                      double adamBeta1, double adamBeta2, double epsilon, int checkpointEverySteps) {
+    this(model, Losses.byName(lossName, standardCorrectPositive), negatives, batchSize, epochs, workers, syncEvery,
+        seed, Optimizers.create(optimizer, learningRate, adamBeta1, adamBeta2, epsilon), checkpointEverySteps);
+  }
+
+  /** The loss's name (loss.type), as reports and logs spell it. */
+  public String lossName() {
+    return loss.name();
   }
 
   /** Examples one worker consumes between two synchronisations. */

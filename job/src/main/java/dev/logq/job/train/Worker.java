@@ -1,13 +1,11 @@
 package dev.logq.job.train;
 
 import dev.logq.common.loss.Loss;
-import dev.logq.common.loss.Losses;
 import dev.logq.common.model.Batch;
 import dev.logq.common.model.TensorPatch;
 import dev.logq.common.model.TensorStore;
 import dev.logq.common.model.TwoTowerModel;
 import dev.logq.common.optim.Optimizer;
-import dev.logq.common.optim.Optimizers;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -36,14 +34,17 @@ final class Worker {
   static Iterator<RoundResult> run(Iterator<TrainingShard> partition, RoundTask task) {
     long entered = System.nanoTime();
     TrainingShard shard = partition.next();
-    injectFailureIfAsked(task, shard.partition());
+    TaskContext context = TaskContext.get();
+    if (context != null) {
+      FailureInjection.maybeFail(task.failureInjection(), task.globalRound(), shard.partition(),
+          context.attemptNumber() == 0);
+    }
     TrainingPlan plan = task.plan();
     TwoTowerModel model = new TwoTowerModel(plan.model());
-    Loss loss = Losses.byName(plan.lossName(), plan.standardCorrectPositive());
-    Optimizer optimizer = Optimizers.create(plan.optimizer(), plan.learningRate(), plan.adamBeta1(),
-        plan.adamBeta2(), plan.epsilon());
+    Loss loss = plan.loss();
+    Optimizer optimizer = plan.optimizer();
     // Building a Hadoop Configuration parses XML (tens of ms): only a replica rebuild from a checkpoint needs it.
-    Supplier<Configuration> hadoopConf = () -> SparkHadoopUtil.get().newConfiguration(SparkEnv.get().conf());
+    Supplier<Configuration> hadoopConf = Worker::executorHadoopConf;
     int[] order = epochOrder(task, shard);
     RoundResult result = plan.syncEvery() == 1
         ? gradientRound(shard, order, task, model, loss, optimizer, hadoopConf)
@@ -159,6 +160,11 @@ final class Worker {
     }
   }
 
+  /** The executor's Hadoop configuration (built on demand: it parses XML, tens of ms). */
+  static Configuration executorHadoopConf() {
+    return SparkHadoopUtil.get().newConfiguration(SparkEnv.get().conf());
+  }
+
   /** The local batch for a step of the epoch, or null when this worker's shard is exhausted. */
   static Batch batch(TrainingShard shard, int[] order, long localStep, int batchSize) {
     long from = localStep * batchSize;
@@ -197,21 +203,5 @@ final class Worker {
       ORDERS.put(key, order);
     }
     return order;
-  }
-
-  private static void injectFailureIfAsked(RoundTask task, int partition) {
-    String spec = task.failureInjection();
-    if (spec == null || spec.isEmpty()) {
-      return;
-    }
-    // "round:partition" fails the first attempt only; "round:partition:always" every attempt.
-    String[] parts = spec.split(":");
-    TaskContext context = TaskContext.get();
-    boolean always = parts.length > 2 && parts[2].equals("always");
-    if (Long.parseLong(parts[0]) == task.globalRound() && Integer.parseInt(parts[1]) == partition
-        && context != null && (always || context.attemptNumber() == 0)) {
-      throw new IllegalStateException("Injected failure in round " + task.globalRound() + ", partition "
-          + partition + " (first attempt only)");
-    }
   }
 }

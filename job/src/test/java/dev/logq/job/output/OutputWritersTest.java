@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.logq.job.report.CurvePoint;
+import dev.logq.job.report.TrainingCurveWriter;
 import java.io.File;
 import java.io.FileInputStream;
 import java.io.IOException;

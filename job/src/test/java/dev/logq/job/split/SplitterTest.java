@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.logq.common.config.JobConfig;
-import dev.logq.common.config.JobConfig.UserTower;
 import dev.logq.common.error.DataException;
 import dev.logq.job.ingest.InteractionReader;
 import dev.logq.job.SparkTestSession;
@@ -67,7 +66,7 @@ class SplitterTest {
         r("b", "i1", 5),                         // one interaction: stays in train
         r("c", "x", 5), r("c", "y", 5), r("c", "i1", 4),   // tie at 5: the larger item id is "latest"
         r("e", "i2", 0), r("f", "y", 0)));        // so that the held-out items also occur in train
-    SplitResult s = Splitter.split(d, split(), UserTower.HISTORY, null);
+    SplitResult s = Splitter.split(d, split(), true, null);
     assertEquals(Set.of("a/i2/3", "c/y/5"), keys(s.test()));
     assertEquals(Set.of("a/i1/1", "a/i3/2", "b/i1/5", "c/x/5", "c/i1/4", "e/i2/0", "f/y/0"), keys(s.train()));
     assertEquals(2, s.testRows());
@@ -96,7 +95,7 @@ class SplitterTest {
       expectedTest.add(latest.getString(0) + "/" + latest.getString(1) + "/" + latest.getLong(2));
     }
     // the history tower keeps everything, so the test set is exactly the split's
-    SplitResult s = Splitter.split(data(rows).repartition(3), split(), UserTower.HISTORY, null);
+    SplitResult s = Splitter.split(data(rows).repartition(3), split(), true, null);
     assertEquals(expectedTest, keys(s.test()));
     assertEquals(3000, s.trainRows() + s.testRowsBeforeColdStart());
     s.unpersist();
@@ -108,7 +107,7 @@ class SplitterTest {
     for (int t = 1; t <= 100; t++) {
       rows.add(r("u" + (t % 7), "i" + (t % 5), t));
     }
-    SplitResult s = Splitter.split(data(rows), split("split.method=temporal", "split.testFraction=0.2"), UserTower.HISTORY, null);
+    SplitResult s = Splitter.split(data(rows), split("split.method=temporal", "split.testFraction=0.2"), true, null);
     assertEquals(80L, s.temporalCut());
     Set<Long> testTimes = s.test().collectAsList().stream().map(x -> x.getLong(2)).collect(Collectors.toSet());
     Set<Long> expected = new HashSet<>();
@@ -123,7 +122,7 @@ class SplitterTest {
     // all at one instant: nothing is later than the cut
     List<Row> same = List.of(r("a", "x", 7), r("b", "y", 7), r("a", "y", 7));
     DataException e = assertThrows(DataException.class,
-        () -> Splitter.split(data(same), split("split.method=temporal"), UserTower.HISTORY, null));
+        () -> Splitter.split(data(same), split("split.method=temporal"), true, null));
     assertTrue(e.getMessage().contains("no test interactions") && e.getMessage().contains("cut is at timestamp 7"), e.getMessage());
   }
 
@@ -134,15 +133,15 @@ class SplitterTest {
       rows.add(r("u" + (k % 97), "i" + (k % 31), k));
     }
     JobConfig.Split cfg = split("split.method=random", "split.testFraction=0.25", "split.seed=3");
-    Set<String> one = keys(Splitter.split(data(rows).repartition(1), cfg, UserTower.HISTORY, null).test());
-    Set<String> seven = keys(Splitter.split(data(rows).repartition(7), cfg, UserTower.HISTORY, null).test());
-    Set<String> again = keys(Splitter.split(data(rows).orderBy("item"), cfg, UserTower.HISTORY, null).test());
+    Set<String> one = keys(Splitter.split(data(rows).repartition(1), cfg, true, null).test());
+    Set<String> seven = keys(Splitter.split(data(rows).repartition(7), cfg, true, null).test());
+    Set<String> again = keys(Splitter.split(data(rows).orderBy("item"), cfg, true, null).test());
     assertEquals(one, seven);
     assertEquals(one, again);
     // share: binomial(4000, 0.25) has sd ~27
     assertEquals(1000, one.size(), 120);
     Set<String> otherSeed = keys(Splitter.split(data(rows), split("split.method=random", "split.testFraction=0.25",
-        "split.seed=4"), UserTower.HISTORY, null).test());
+        "split.seed=4"), true, null).test());
     assertNotEquals(one, otherSeed);
   }
 

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.logq.common.eval.TopK;
 import dev.logq.common.model.ModelSpec;
+import dev.logq.common.model.tower.HistoryPooling;
+import dev.logq.common.model.tower.HistoryTower;
 import dev.logq.common.model.TensorStore;
 import dev.logq.common.model.TwoTowerModel;
 import dev.logq.job.SparkTestSession;
@@ -68,8 +70,7 @@ class HistoryShardsTest {
     PlantedClusters data = new PlantedClusters(240, 120, 12, 16, 3);
     int length = 5;
     ModelSpec spec = ModelSpec.builder().numUsers(data.users).numItems(data.items)
-        .userTower(ModelSpec.UserTower.HISTORY).historyLength(length)
-        .historyPooling(ModelSpec.HistoryPooling.ATTENTION).embeddingDim(16).outputDim(16).l2Normalize(true)
+        .userTower(new HistoryTower(length, HistoryPooling.ATTENTION)).embeddingDim(16).outputDim(16).l2Normalize(true)
         .temperature(0.1).initStd(0.1).seed(5).build();
     TrainingPlan plan = new TrainingPlan(spec, "refined", true, 0, 64, 6, 2, 1, 17L, "adam", 0.02, 0.9, 0.999,
         1e-8, 0);

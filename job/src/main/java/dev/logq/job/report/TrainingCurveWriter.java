@@ -1,6 +1,7 @@
-package dev.logq.job.output;
+package dev.logq.job.report;
 
-import dev.logq.job.report.CurvePoint;
+import dev.logq.job.output.AtomicOutput;
+import dev.logq.job.output.JsonOutput;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

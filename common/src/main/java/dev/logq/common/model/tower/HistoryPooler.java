@@ -1,6 +1,8 @@
-package dev.logq.common.model;
+package dev.logq.common.model.tower;
 
-import dev.logq.common.model.ModelSpec.HistoryPooling;
+import dev.logq.common.model.EmbeddingTable;
+import dev.logq.common.model.SparseRowsBuilder;
+import dev.logq.common.model.TensorStore;
 import java.io.Serializable;
 
 /**
@@ -35,7 +37,7 @@ final class HistoryPooler implements Serializable {
   }
 
   /** What the backward pass needs from the forward pass. */
-  static final class Cache {
+  static final class Cache implements UserTower.Pass {
     final int[] history;
     final int m;
     /** Non-padding positions per row. */
@@ -63,9 +65,9 @@ final class HistoryPooler implements Serializable {
       throw new IllegalArgumentException("history has " + history.length + " entries; " + m + " rows x historyLength "
           + length + " needs " + (long) m * length);
     }
-    EmbeddingTable table = params.table(TwoTowerModel.HISTORY_EMBEDDING);
-    float[] empty = params.dense(TwoTowerModel.EMPTY_HISTORY);
-    float[] attention = pooling == HistoryPooling.ATTENTION ? params.dense(TwoTowerModel.ATTENTION_VECTOR) : null;
+    EmbeddingTable table = params.table(HistoryTower.EMBEDDING);
+    float[] empty = params.dense(HistoryTower.EMPTY_HISTORY);
+    float[] attention = pooling == HistoryPooling.ATTENTION ? params.dense(HistoryTower.ATTENTION_VECTOR) : null;
     int[] counts = new int[m];
     float[] gathered = new float[m * length * dim];
     float[] weights = attention != null ? new float[m * length] : null;
@@ -142,7 +144,7 @@ final class HistoryPooler implements Serializable {
    */
   void backward(TensorStore params, Cache cache, float[] dPooled, SparseRowsBuilder rows,
                 float[] gradEmpty, float[] gradAttention) {
-    float[] attention = pooling == HistoryPooling.ATTENTION ? params.dense(TwoTowerModel.ATTENTION_VECTOR) : null;
+    float[] attention = pooling == HistoryPooling.ATTENTION ? params.dense(HistoryTower.ATTENTION_VECTOR) : null;
     int[] history = cache.history;
     float[] gathered = cache.gathered;
     double[] dWeights = new double[length];

@@ -1,0 +1,63 @@
+package dev.logq.job;
+
+import dev.logq.common.config.JobConfig;
+import dev.logq.common.config.JobConfig.LossType;
+import dev.logq.common.model.ModelSpec;
+import dev.logq.common.model.tower.UserTower;
+import dev.logq.job.train.TrainingPlan;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The thin adapter from the configuration to the training plan (as Spark ML's {@code fit} reads its Params
+ * and calls an algorithm that knows none): the model spec with its resolved user tower, the loss and the
+ * optimizer resolved once from their registries, and the spec.json the model is saved with.
+ */
+final class TrainingSetup {
+
+  private TrainingSetup() {}
+
+  static TrainingPlan plan(JobConfig config, UserTower userTower, LossType loss, int numUsers, int numItems) {
+    JobConfig.Model m = config.model();
+    JobConfig.Train t = config.train();
+    ModelSpec spec = ModelSpec.builder()
+        .numUsers(numUsers)
+        .numItems(numItems)
+        .userTower(userTower)
+        .embeddingDim(m.embeddingDim())
+        .userMlp(m.userMlp())
+        .itemMlp(m.itemMlp())
+        .outputDim(m.outputDim())
+        .l2Normalize(m.l2Normalize())
+        .temperature(m.temperature())
+        .initStd(m.initStd())
+        .seed(t.seed())
+        .build();
+    int negatives = loss == LossType.UNIFORM_BCE ? config.loss().bceNegatives() : config.loss().uniformNegatives();
+    return new TrainingPlan(spec, loss.configName(), config.loss().standardCorrectPositive(), negatives,
+        t.batchSize(), t.epochs(), t.workers(), t.syncEvery(), t.seed(), t.optimizer().configName(),
+        t.learningRate(), t.adamBeta1(), t.adamBeta2(), t.epsilon(), t.checkpointEverySteps());
+  }
+
+  /** model/spec.json: what a reader needs to rebuild the towers from params.bin. */
+  static Map<String, Object> specJson(ModelSpec spec, JobConfig.Model model, LossType loss) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("format", "logq-model-v1");
+    m.put("loss", loss.configName());
+    m.put("numUsers", spec.numUsers());
+    m.put("numItems", spec.numItems());
+    m.put("userTower", spec.userTower().name());
+    m.put("historyLength", model.historyLength());
+    m.put("historyPooling", model.historyPooling().configName());
+    m.put("embeddingDim", spec.embeddingDim());
+    m.put("userMlp", spec.userMlp());
+    m.put("itemMlp", spec.itemMlp());
+    m.put("outputDim", spec.outputDim());
+    m.put("l2Normalize", spec.l2Normalize());
+    m.put("temperature", spec.temperature());
+    m.put("initStd", spec.initStd());
+    m.put("seed", spec.seed());
+    m.put("params", "params.bin (TensorStore binary, see dev.logq.common.model.TensorStore)");
+    return m;
+  }
+}

@@ -1,0 +1,146 @@
+package dev.logq.job.train;
+
+import dev.logq.common.model.TensorPatch;
+import dev.logq.common.model.TensorStore;
+import dev.logq.common.optim.Optimizer;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.broadcast.Broadcast;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The rounds backend (train.syncBackend = rounds): one Spark job per round, see {@link DistributedTrainer}
+ * for the communication pattern. The driver holds the master model and the optimizer state, sums the
+ * workers' results in partition order, steps the optimizer and broadcasts the patch of changed rows;
+ * the patches since the last checkpoint stay broadcast so a lost replica can be rebuilt.
+ */
+final class RoundsSynchronizer implements Synchronizer {
+
+  private static final Logger LOG = LoggerFactory.getLogger(DistributedTrainer.class);
+
+  private final SyncContext ctx;
+  private final TensorStore master;
+  private final TensorStore state;
+  private final Optimizer optimizer;
+  private final List<Broadcast<byte[]>> patches = new ArrayList<>();
+  private String base;
+  private long baseVersion;
+  private long pendingPatchBytes;
+  private double roundMillis;
+  private double computeMillis;
+  private double taskMillis;
+  private double updateMillis;
+  private double patchBytes;
+  private long roundsRun;
+
+  RoundsSynchronizer(SyncContext ctx, TensorStore master, TensorStore state, String base, long baseVersion) {
+    this.ctx = ctx;
+    this.master = master;
+    this.state = state;
+    this.optimizer = ctx.plan().optimizer();
+    this.base = base;
+    this.baseVersion = baseVersion;
+  }
+
+  @Override
+  public Segment run(int epoch, int r, int roundsPerEpoch, long round) {
+    TrainingPlan plan = ctx.plan();
+    ReplicaSource source = new ReplicaSource(ctx.runId(), base, baseVersion, List.copyOf(patches));
+    RoundTask task = new RoundTask(plan, epoch, r, round, source, ctx.logQ(), ctx.failureInjection());
+    ctx.sc().setJobGroup("logq-train", String.format("epoch %d/%d, round %d/%d (step %d)", epoch + 1,
+        plan.epochs(), r + 1, roundsPerEpoch, round + 1), false);
+    long t0 = System.nanoTime();
+    List<RoundResult> results = ctx.shards().mapPartitions(it -> Worker.run(it, task)).collect();
+    long t1 = System.nanoTime();
+    RoundPatch patch = synchronise(results, round + 1);
+    long t2 = System.nanoTime();
+    if (patch == null) {
+      // every shard was exhausted: nothing to apply (cannot happen with ceil(largest))
+      return new Segment(r, r + 1, round, 0, 0, false);
+    }
+    byte[] patchBytesOfRound = patch.toBytes();
+    patches.add(ctx.sc().broadcast(patchBytesOfRound));
+    pendingPatchBytes += patchBytesOfRound.length;
+    roundsRun++;
+    roundMillis += (t1 - t0) / 1e6;
+    computeMillis += results.stream().mapToLong(x -> x.computeNanos).max().orElse(0) / 1e6;
+    taskMillis += results.stream().mapToLong(x -> x.taskNanos).max().orElse(0) / 1e6;
+    updateMillis += (t2 - t1) / 1e6;
+    patchBytes += patch.sizeInBytes();
+    return new Segment(r, r + 1, round + 1, results.stream().mapToDouble(x -> x.lossSum).sum(),
+        results.stream().mapToLong(x -> x.examples).sum(), true);
+  }
+
+  /** Checkpoints at epoch ends, every train.checkpointEverySteps rounds, and when the pending patches pass the bound. */
+  @Override
+  public void afterSegment(Segment segment, int roundsPerEpoch, EpochProgress progress) {
+    TrainingPlan plan = ctx.plan();
+    long round = segment.version();
+    boolean epochEnd = segment.end() == roundsPerEpoch;
+    boolean periodic = plan.checkpointEverySteps() > 0 && round % plan.checkpointEverySteps() == 0;
+    boolean bounded = ctx.maxPendingPatchBytes() > 0 && pendingPatchBytes >= ctx.maxPendingPatchBytes();
+    String dir = ctx.checkpointDir();
+    if (dir != null && bounded && !epochEnd && !periodic) {
+      LOG.info(String.format("Checkpointing early at round %d: the %d patches since the last checkpoint hold"
+          + " %.1f MiB (train.maxPendingPatchMegabytes)", round, patches.size(), pendingPatchBytes / 1048576.0));
+    }
+    if (dir != null && (epochEnd || periodic || bounded)) {
+      base = Checkpoints.write(dir, master, state, progress.stateAfter(round, segment.end()), ctx.hadoopConf());
+      Checkpoints.pruneOlderThan(dir, base, ctx.hadoopConf());
+      baseVersion = round;
+      destroyPatches();
+      pendingPatchBytes = 0;
+    }
+  }
+
+  @Override
+  public TensorStore finalParams() {
+    return master;
+  }
+
+  @Override
+  public DistributedTrainer.SyncStats stats() {
+    long n = Math.max(1, roundsRun);
+    DistributedTrainer.SyncStats stats = new DistributedTrainer.SyncStats(roundsRun, roundMillis / n,
+        computeMillis / n, taskMillis / n, updateMillis / n, (roundMillis - computeMillis) / n,
+        patchBytes / n / 1024.0);
+    LOG.info("Synchronisation: {} rounds, {} ms per round: worker task {} ms (of which gradient {} ms), {} ms"
+            + " overhead outside the gradient; driver update {} ms; patch {} KiB per round", stats.rounds(),
+        fmt(stats.meanRoundMillis()), fmt(stats.meanWorkerTaskMillis()), fmt(stats.meanWorkerComputeMillis()),
+        fmt(stats.meanOverheadMillis()), fmt(stats.meanDriverUpdateMillis()), fmt(stats.meanPatchKilobytes()));
+    return stats;
+  }
+
+  @Override
+  public void close() {
+    destroyPatches();
+  }
+
+  private void destroyPatches() {
+    for (Broadcast<byte[]> b : patches) {
+      b.destroy();
+    }
+    patches.clear();
+  }
+
+  /**
+   * Averages the workers' results in partition order and applies them to the master model.
+   *
+   * @return the patch the replicas must apply, or null when no worker had examples
+   */
+  private RoundPatch synchronise(List<RoundResult> results, long version) {
+    List<Averaging.Contribution> contributions = new ArrayList<>();
+    for (RoundResult r : results) { // collect() returns partition order: deterministic sums
+      if (r.examples > 0) {
+        TensorPatch[] sent = r.patches();
+        contributions.add(new Averaging.Contribution(r.examples, sent[0], sent[1]));
+      }
+    }
+    return Averaging.apply(contributions, master, state, optimizer, version, ctx.plan().syncEvery() > 1);
+  }
+
+  static String fmt(double v) {
+    return String.format("%.2f", v);
+  }
+}

@@ -1,0 +1,237 @@
+package dev.logq.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The refactoring guard: small configurations trained through the real job path ({@link Main#run}) must
+ * keep writing the same {@code model/params.bin}, byte for byte, and the same metrics and training curve,
+ * to the last bit. The expected values were recorded from the code before the components became pluggable
+ * (issue 10); a change of behaviour, however small, fails here. Together the cases cover both user towers
+ * (id, history with mean and attention pooling), every loss (none, standard with both positive-correction
+ * variants, refined, full, uniform-bce), mixed uniform negatives, both sync backends (rounds, barrier) and
+ * syncEvery 1 and K > 1, plus a user MLP and each optimizer.
+ */
+class GoldenModelTest {
+
+  private static SparkSession spark;
+
+  @TempDir
+  Path tmp;
+
+  @BeforeAll
+  static void startSpark() {
+    spark = SparkTestSession.start("GoldenModelTest");
+  }
+
+  @AfterAll
+  static void stopSpark() {
+    spark.stop();
+  }
+
+  /** Common to every case: the tiny synthetic set, two epochs, two workers, no report or embeddings. */
+  private static final List<String> BASE = List.of(
+      "synthetic.users=100", "synthetic.items=60", "synthetic.interactionsPerUser=10",
+      "model.embeddingDim=8", "model.outputDim=8", "model.historyLength=5",
+      "train.epochs=2", "train.batchSize=128", "train.workers=2",
+      "eval.k=[1,10]", "output.report=false", "output.writeEmbeddings=false",
+      "spark.master=local[2]");
+
+  private record Case(String name, List<String> settings, String paramsSha256, String metrics) {}
+
+  private static final List<Case> CASES = List.of(
+      new Case("id-none-rounds-sync1",
+          List.of("model.userTower=id", "loss.type=none", "train.syncBackend=rounds", "train.syncEvery=1"),
+          "a7faf7a2c0458ee09b130d8f452bc0bf05bc97d9bb53556fb1b5fa07a0a5734e",
+          "{catalog=100x60 train 892 test 100, none/curve0/meanLoss=15.45760564617582, "
+          + "none/curve1/meanLoss=13.6787921208598, none/hitrate@1=0.02, none/hitrate@10=0.21, "
+          + "none/mrr=0.05983730158730159, none/ndcg@1=0.02, none/ndcg@10=0.09398430604571036, "
+          + "none/planted_kl=10.108638207788132, none/planted_total_variation=0.9017765134507354, "
+          + "none/planted_users=100.0, none/rec_head_share@1=0.11, none/rec_head_share@10=0.162, "
+          + "none/rec_mean_popularity_percentile@1=38.950000221729276, "
+          + "none/rec_mean_popularity_percentile@10=45.78500020927191, "
+          + "none/rec_mean_train_count@1=10.18, none/rec_mean_train_count@10=12.165, "
+          + "none/recall@1=0.02, none/recall@1/head=0.0, none/recall@1/tail=0.038461538461538464, "
+          + "none/recall@1/torso=0.05, none/recall@10=0.21, none/recall@10/head=0.16666666666666666, "
+          + "none/recall@10/tail=0.3076923076923077, none/recall@10/torso=0.2, none/rounds=8}"),
+      new Case("id-standard-barrier-sync1",
+          List.of("model.userTower=id", "loss.type=standard", "train.syncBackend=barrier", "train.syncEvery=1",
+              "train.optimizer=adagrad"),
+          "52ff66cb3e3197e9ae3b8daa9cef577ec2575b7165eea79310ef5ee33e4352c6",
+          "{catalog=100x60 train 892 test 100, standard/curve0/meanLoss=15.93703578350357, "
+          + "standard/curve1/meanLoss=14.81158913336903, standard/hitrate@1=0.03, "
+          + "standard/hitrate@10=0.2, standard/mrr=0.06925396825396826, standard/ndcg@1=0.03, "
+          + "standard/ndcg@10=0.09910708375903284, standard/planted_kl=10.788133216487463, "
+          + "standard/planted_total_variation=0.9065329092645752, standard/planted_users=100.0, "
+          + "standard/rec_head_share@1=0.18, standard/rec_head_share@10=0.162, "
+          + "standard/rec_mean_popularity_percentile@1=45.258333548903465, "
+          + "standard/rec_mean_popularity_percentile@10=46.02250022292137, "
+          + "standard/rec_mean_train_count@1=12.56, standard/rec_mean_train_count@10=12.131, "
+          + "standard/recall@1=0.03, standard/recall@1/head=0.018518518518518517, "
+          + "standard/recall@1/tail=0.038461538461538464, standard/recall@1/torso=0.05, "
+          + "standard/recall@10=0.2, standard/recall@10/head=0.16666666666666666, "
+          + "standard/recall@10/tail=0.2692307692307692, standard/recall@10/torso=0.2, "
+          + "standard/rounds=8}"),
+      new Case("id-standard-negatives-only-mixed-rounds-sync2",
+          List.of("model.userTower=id", "loss.type=standard", "loss.standardCorrectPositive=false",
+              "loss.uniformNegatives=7", "train.syncBackend=rounds", "train.syncEvery=2", "model.userMlp=[12]"),
+          "4ee69e56dd57873001d09ab2019ba9fab7e73c75547deaef295add79f2daa012",
+          "{catalog=100x60 train 892 test 100, standard/curve0/meanLoss=19.313791178991416, "
+          + "standard/curve1/meanLoss=16.38467518811928, standard/hitrate@1=0.05, "
+          + "standard/hitrate@10=0.27, standard/mrr=0.1051626984126984, standard/ndcg@1=0.05, "
+          + "standard/ndcg@10=0.14298431862721864, standard/planted_kl=7.35038057381318, "
+          + "standard/planted_total_variation=0.8060610299517849, standard/planted_users=100.0, "
+          + "standard/rec_head_share@1=0.32, standard/rec_head_share@10=0.246, "
+          + "standard/rec_mean_popularity_percentile@1=52.03333375573158, "
+          + "standard/rec_mean_popularity_percentile@10=53.53833373469114, "
+          + "standard/rec_mean_train_count@1=18.45, standard/rec_mean_train_count@10=15.473, "
+          + "standard/recall@1=0.05, standard/recall@1/head=0.09259259259259259, "
+          + "standard/recall@1/tail=0.0, standard/recall@1/torso=0.0, standard/recall@10=0.27, "
+          + "standard/recall@10/head=0.3888888888888889, standard/recall@10/tail=0.07692307692307693, "
+          + "standard/recall@10/torso=0.2, standard/rounds=4}"),
+      new Case("history-attention-refined-mixed-barrier-sync2",
+          List.of("model.userTower=history", "model.historyPooling=attention", "loss.type=refined",
+              "loss.uniformNegatives=5", "train.syncBackend=barrier", "train.syncEvery=2"),
+          "e80750d6e61999fe2ba166e68f2a95ac16d5f26813585bafb54bd61517102ab9",
+          "{catalog=100x60 train 892 test 100, refined/curve0/meanLoss=18.64481521590716, "
+          + "refined/curve1/meanLoss=16.93868470725688, refined/hitrate@1=0.02, "
+          + "refined/hitrate@10=0.24, refined/mrr=0.0643531746031746, refined/ndcg@1=0.02, "
+          + "refined/ndcg@10=0.10432472656416322, refined/planted_kl=9.37262427048907, "
+          + "refined/planted_total_variation=0.8885227588335054, refined/planted_users=100.0, "
+          + "refined/rec_head_share@1=0.24, refined/rec_head_share@10=0.233, "
+          + "refined/rec_mean_popularity_percentile@1=55.52500012397766, "
+          + "refined/rec_mean_popularity_percentile@10=52.11166685682535, "
+          + "refined/rec_mean_train_count@1=15.1, refined/rec_mean_train_count@10=14.579, "
+          + "refined/recall@1=0.02, refined/recall@1/head=0.037037037037037035, "
+          + "refined/recall@1/tail=0.0, refined/recall@1/torso=0.0, refined/recall@10=0.24, "
+          + "refined/recall@10/head=0.37037037037037035, refined/recall@10/tail=0.07692307692307693, "
+          + "refined/recall@10/torso=0.1, refined/rounds=4}"),
+      new Case("history-full-rounds-sync3",
+          List.of("model.userTower=history", "loss.type=full", "train.syncBackend=rounds", "train.syncEvery=3",
+              "train.optimizer=sgd", "train.learningRate=0.5"),
+          "b59739e1ea67bcd271bd07d10c90c15a14d555f4869563a4569159b968c4fb80",
+          "{catalog=100x60 train 892 test 100, full/curve0/meanLoss=12.62755934255087, "
+          + "full/curve1/meanLoss=6.548554542551464, full/hitrate@1=0.02, full/hitrate@10=0.42, "
+          + "full/mrr=0.11055555555555556, full/ndcg@1=0.02, full/ndcg@10=0.18159598435149837, "
+          + "full/planted_kl=2.0153581482852037, full/planted_total_variation=0.5933583507500407, "
+          + "full/planted_users=100.0, full/rec_head_share@1=0.28, full/rec_head_share@10=0.386, "
+          + "full/rec_mean_popularity_percentile@1=66.23333433151245, "
+          + "full/rec_mean_popularity_percentile@10=63.48250053596497, "
+          + "full/rec_mean_train_count@1=21.44, full/rec_mean_train_count@10=20.758, "
+          + "full/recall@1=0.02, full/recall@1/head=0.018518518518518517, full/recall@1/tail=0.0, "
+          + "full/recall@1/torso=0.05, full/recall@10=0.42, full/recall@10/head=0.6296296296296297, "
+          + "full/recall@10/tail=0.11538461538461539, full/recall@10/torso=0.25, full/rounds=4}"),
+      new Case("id-uniform-bce-rounds-sync2",
+          List.of("model.userTower=id", "loss.type=uniform-bce", "loss.bceNegatives=4", "train.syncBackend=rounds",
+              "train.syncEvery=2", "model.l2Normalize=false", "model.temperature=1.0"),
+          "7a02079c84accc284ec0ac10b4422e668c10cba5cd637828288b172eef2b12f8",
+          "{catalog=100x60 train 892 test 100, uniform-bce/curve0/meanLoss=3.4137249731146917, "
+          + "uniform-bce/curve1/meanLoss=3.41314449485818, uniform-bce/hitrate@1=0.02, "
+          + "uniform-bce/hitrate@10=0.19, uniform-bce/mrr=0.06452380952380952, "
+          + "uniform-bce/ndcg@1=0.02, uniform-bce/ndcg@10=0.09382219865566264, "
+          + "uniform-bce/planted_kl=1.0755992925722504, "
+          + "uniform-bce/planted_total_variation=0.5443754346920866, uniform-bce/planted_users=100.0, "
+          + "uniform-bce/rec_head_share@1=0.08, uniform-bce/rec_head_share@10=0.139, "
+          + "uniform-bce/rec_mean_popularity_percentile@1=39.97500004649162, "
+          + "uniform-bce/rec_mean_popularity_percentile@10=44.470833505213264, "
+          + "uniform-bce/rec_mean_train_count@1=10.36, uniform-bce/rec_mean_train_count@10=11.526, "
+          + "uniform-bce/recall@1=0.02, uniform-bce/recall@1/head=0.018518518518518517, "
+          + "uniform-bce/recall@1/tail=0.038461538461538464, uniform-bce/recall@1/torso=0.0, "
+          + "uniform-bce/recall@10=0.19, uniform-bce/recall@10/head=0.14814814814814814, "
+          + "uniform-bce/recall@10/tail=0.23076923076923078, uniform-bce/recall@10/torso=0.25, "
+          + "uniform-bce/rounds=4}"),
+      new Case("history-uniform-bce-barrier-sync1",
+          List.of("model.userTower=history", "loss.type=uniform-bce", "train.syncBackend=barrier",
+              "train.syncEvery=1", "model.itemMlp=[6]", "model.userMlp=[6]"),
+          "9459674c26477f446449dd5c0b85d4bc25b14422e29ccc991f5bc662a3ad6a86",
+          "{catalog=100x60 train 892 test 100, uniform-bce/curve0/meanLoss=10.352948777733188, "
+          + "uniform-bce/curve1/meanLoss=7.548676236328396, uniform-bce/hitrate@1=0.02, "
+          + "uniform-bce/hitrate@10=0.3, uniform-bce/mrr=0.08632539682539683, uniform-bce/ndcg@1=0.02, "
+          + "uniform-bce/ndcg@10=0.13542845350242344, uniform-bce/planted_kl=2.9513708642827665, "
+          + "uniform-bce/planted_total_variation=0.752440000936785, uniform-bce/planted_users=100.0, "
+          + "uniform-bce/rec_head_share@1=0.51, uniform-bce/rec_head_share@10=0.247, "
+          + "uniform-bce/rec_mean_popularity_percentile@1=68.7000011062622, "
+          + "uniform-bce/rec_mean_popularity_percentile@10=59.46833388900757, "
+          + "uniform-bce/rec_mean_train_count@1=21.02, uniform-bce/rec_mean_train_count@10=17.715, "
+          + "uniform-bce/recall@1=0.02, uniform-bce/recall@1/head=0.037037037037037035, "
+          + "uniform-bce/recall@1/tail=0.0, uniform-bce/recall@1/torso=0.0, uniform-bce/recall@10=0.3, "
+          + "uniform-bce/recall@10/head=0.4444444444444444, "
+          + "uniform-bce/recall@10/tail=0.11538461538461539, uniform-bce/recall@10/torso=0.15, "
+          + "uniform-bce/rounds=8}"));
+
+  @Test
+  void everyCaseTrainsTheRecordedModel() throws IOException {
+    List<String> failures = new ArrayList<>();
+    StringBuilder recorded = new StringBuilder();
+    for (Case c : CASES) {
+      Path out = tmp.resolve(c.name());
+      List<String> args = new ArrayList<>(BASE);
+      args.addAll(c.settings());
+      args.add("output.path=" + out);
+      JobRun run = JobRun.of(args);
+      assertEquals(0, run.exitCode(), c.name() + ": " + run.userMessage());
+      String digest = sha256(out.resolve("model/params.bin"));
+      String metrics = metricsFingerprint(JobRun.json(out.resolve("metrics.json")));
+      recorded.append(String.format("%s%n  %s%n  %s%n", c.name(), digest, metrics));
+      if (!digest.equals(c.paramsSha256())) {
+        failures.add(c.name() + ": params.bin sha256 " + digest + ", recorded " + c.paramsSha256());
+      }
+      if (!metrics.equals(c.metrics())) {
+        failures.add(c.name() + ": metrics " + metrics + ", recorded " + c.metrics());
+      }
+    }
+    System.out.println("GoldenModelTest values:\n" + recorded);
+    assertEquals(List.of(), failures, String.join("\n", failures));
+  }
+
+  /**
+   * Every metric of the run (exact doubles, as metrics.json writes them), the curve's mean loss per
+   * epoch and the number of rounds: one string, keys sorted.
+   */
+  private static String metricsFingerprint(JsonNode doc) {
+    Map<String, String> values = new TreeMap<>();
+    JsonNode losses = doc.at("/metrics");
+    for (Iterator<String> it = losses.fieldNames(); it.hasNext(); ) {
+      String loss = it.next();
+      JsonNode m = losses.get(loss);
+      for (Iterator<String> k = m.fieldNames(); k.hasNext(); ) {
+        String key = k.next();
+        values.put(loss + "/" + key, m.get(key).asText());
+      }
+      JsonNode training = doc.path("training_" + loss);
+      values.put(loss + "/rounds", training.path("rounds").asText());
+      JsonNode curve = training.path("curve");
+      for (int i = 0; i < curve.size(); i++) {
+        values.put(loss + "/curve" + i + "/meanLoss", curve.get(i).path("meanLoss").asText());
+      }
+    }
+    values.put("catalog", doc.at("/counts/catalog.users").asText() + "x" + doc.at("/counts/catalog.items").asText()
+        + " train " + doc.at("/counts/catalog.train_pairs").asText() + " test " + doc.at("/counts/catalog.test_pairs").asText());
+    return values.toString();
+  }
+
+  private static String sha256(Path file) throws IOException {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -212,7 +212,7 @@ final class Pipeline {
     DistributedTrainer.Result result;
     try {
       result = new DistributedTrainer(sc, plan, checkpoints.dirFor(prefix), hadoopConf)
-          .withBackend(DistributedTrainer.SyncBackend.parse(config.train().syncBackend().configName()))
+          .withBackend(config.train().syncBackend())
           .withMaxPendingPatchBytes(config.train().maxPendingPatchMegabytes() * 1048576L)
           .train(shards, data.logQ().toArray(), resume);
     } finally {

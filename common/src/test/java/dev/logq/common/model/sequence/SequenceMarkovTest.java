@@ -6,7 +6,10 @@ import dev.logq.common.loss.Loss;
 import dev.logq.common.loss.NoCorrection;
 import dev.logq.common.model.Batch;
 import dev.logq.common.model.ModelSpec;
-import dev.logq.common.model.ModelSpec.UserTower;
+import dev.logq.common.model.tower.HistoryPooling;
+import dev.logq.common.model.tower.HistoryTower;
+import dev.logq.common.model.tower.IdTower;
+import dev.logq.common.model.tower.UserTower;
 import dev.logq.common.model.TensorPatch;
 import dev.logq.common.model.TensorStore;
 import dev.logq.common.model.TwoTowerModel;
@@ -65,8 +68,8 @@ class SequenceMarkovTest {
     long start = System.nanoTime();
     double sequence = sequenceRecall(seqs);
     long mid = System.nanoTime();
-    double id = twoTowerRecall(seqs, UserTower.ID);
-    double history = twoTowerRecall(seqs, UserTower.HISTORY);
+    double id = twoTowerRecall(seqs, new IdTower());
+    double history = twoTowerRecall(seqs, new HistoryTower(20, HistoryPooling.MEAN));
     long end = System.nanoTime();
     System.out.printf("Markov task Recall@%d: sequence %.4f, id %.4f, history(mean, L=20) %.4f; "
         + "sequence %.1f s, id + history %.1f s%n", TOP, sequence, id, history, (mid - start) / 1e9,
@@ -125,7 +128,7 @@ class SequenceMarkovTest {
   static double twoTowerRecall(int[][] seqs, UserTower tower) {
     int historyLength = 20;
     ModelSpec spec = ModelSpec.builder().numUsers(NUM_USERS).numItems(NUM_ITEMS).userTower(tower)
-        .historyLength(historyLength).embeddingDim(DIM).outputDim(DIM).l2Normalize(true).temperature(TAU)
+        .embeddingDim(DIM).outputDim(DIM).l2Normalize(true).temperature(TAU)
         .seed(3).build();
     TwoTowerModel model = new TwoTowerModel(spec);
     TensorStore params = TwoTowerModel.initialParameters(spec);
@@ -143,7 +146,7 @@ class SequenceMarkovTest {
         int n = Math.min(batch, pairs - from);
         int[] users = new int[n];
         int[] items = new int[n];
-        int[] history = tower == UserTower.HISTORY ? new int[n * historyLength] : null;
+        int[] history = tower instanceof HistoryTower ? new int[n * historyLength] : null;
         for (int b = 0; b < n; b++) {
           int u = order[from + b] / TRAIN;
           int t = order[from + b] % TRAIN;
@@ -153,7 +156,7 @@ class SequenceMarkovTest {
             fillHistory(seqs[u], t, historyLength, history, b * historyLength);
           }
         }
-        Batch data = tower == UserTower.ID ? Batch.ofUsers(n, users, items) : Batch.ofHistory(n, history, items);
+        Batch data = tower instanceof IdTower ? Batch.ofUsers(n, users, items) : Batch.ofHistory(n, history, items);
         TensorPatch grad = new TensorPatch();
         model.lossAndGradient(params, data, loss, null, 0, rng, grad);
         adam.step(params, state, grad, ++step);
@@ -165,7 +168,7 @@ class SequenceMarkovTest {
       fillHistory(seqs[u], TRAIN, historyLength, histories, u * historyLength);
     }
     float[] users = new float[NUM_USERS * DIM];
-    model.userEmbeddings(params, allUsers, tower == UserTower.HISTORY ? histories : null, NUM_USERS, users);
+    model.userEmbeddings(params, allUsers, tower instanceof HistoryTower ? histories : null, NUM_USERS, users);
     float[] items = new float[NUM_ITEMS * DIM];
     model.itemEmbeddings(params, identity(NUM_ITEMS), NUM_ITEMS, items);
     return recall(users, items, seqs);

@@ -49,6 +49,7 @@ final class TrainingSetup {
     m.put("userTower", spec.userTower().name());
     m.put("historyLength", model.historyLength());
     m.put("historyPooling", model.historyPooling().configName());
+    spec.userTower().settings().forEach(m::putIfAbsent); // the tower's own settings (e.g. the sequence tower's)
     m.put("embeddingDim", spec.embeddingDim());
     m.put("userMlp", spec.userMlp());
     m.put("itemMlp", spec.itemMlp());

@@ -1,8 +1,11 @@
 package dev.logq.job.train;
 
+import dev.logq.job.console.EpochUpdate;
+import dev.logq.job.console.JobConsole;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,6 +30,8 @@ final class EpochProgress {
   private int firstRound;
   private long epochStart;
   private long lastLog;
+  /** Rounds run by this driver (not those restored from a checkpoint): the ETA's rate. */
+  private long roundsRun;
 
   EpochProgress(TrainingPlan plan, int roundsPerEpoch, TrainerState position) {
     this.plan = plan;
@@ -63,6 +68,7 @@ final class EpochProgress {
     }
     epochLossSum += lossSum;
     epochExamples += examples;
+    roundsRun += toRound - fromRound;
   }
 
   /** What a checkpoint taken after round {@code roundsDone} of the epoch (global round {@code round}) records. */
@@ -72,8 +78,9 @@ final class EpochProgress {
         : new TrainerState(round, epoch, roundsDone, epochLossSum, epochExamples, List.copyOf(curve));
   }
 
-  /** Logs the epoch's running loss and rate, at most every 30 seconds. */
+  /** Logs the epoch's running loss and rate, at most every 30 seconds; updates the console's progress line. */
   void maybeLog(int roundsDone) {
+    JobConsole.epoch(update(roundsDone, Map.of(), false));
     if (System.nanoTime() - lastLog > LOG_EVERY_NANOS) {
       lastLog = System.nanoTime();
       LOG.info(String.format(Locale.ROOT, "epoch %d/%d round %d/%d: loss %.5f, %.0f examples/s", epoch + 1,
@@ -84,6 +91,14 @@ final class EpochProgress {
 
   /** Closes the epoch: appends it to the curve and logs loss, rate, elapsed and remaining time. */
   void finishEpoch() {
+    finishEpoch(Map.of());
+  }
+
+  /**
+   * {@link #finishEpoch()}, with named metrics of the epoch (e.g. validation metrics) shown on its progress line
+   * and in the log.
+   */
+  void finishEpoch(Map<String, Double> metrics) {
     curve = withEpoch(roundsPerEpoch - firstRound);
     TrainerState.EpochStats last = curve.get(curve.size() - 1);
     double elapsed = (System.nanoTime() - trainingStart) / 1e9;
@@ -91,7 +106,19 @@ final class EpochProgress {
     double remaining = elapsed / epochsDone * (plan.epochs() - epoch - 1);
     LOG.info(String.format(Locale.ROOT, "epoch %d/%d done: loss %.5f, %.0f examples/s, elapsed %.1f s,"
         + " remaining ~%.1f s", epoch + 1, plan.epochs(), last.meanLoss(), last.examplesPerSecond(), elapsed,
-        remaining));
+        remaining) + (metrics.isEmpty() ? "" : ", " + metrics));
+    JobConsole.epoch(update(roundsPerEpoch, metrics, true));
+  }
+
+  /** The console's view of the current epoch after {@code roundsDone} of its rounds. */
+  EpochUpdate update(int roundsDone, Map<String, Double> metrics, boolean done) {
+    double epochSeconds = (System.nanoTime() - epochStart) / 1e9;
+    double elapsed = (System.nanoTime() - trainingStart) / 1e9;
+    long remainingRounds = (long) (roundsPerEpoch - roundsDone) + (long) (plan.epochs() - epoch - 1) * roundsPerEpoch;
+    double eta = roundsRun == 0 ? Double.NaN : elapsed / roundsRun * remainingRounds;
+    return new EpochUpdate(epoch + 1, plan.epochs(), roundsDone, roundsPerEpoch,
+        epochExamples == 0 ? Double.NaN : epochLossSum / epochExamples,
+        epochExamples / Math.max(1e-9, epochSeconds), eta, metrics, done);
   }
 
   /** The state at the end of training. */

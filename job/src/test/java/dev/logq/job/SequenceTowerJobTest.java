@@ -113,7 +113,7 @@ class SequenceTowerJobTest {
       checkEmbeddings(spark, two.resolve("embeddings/users"), users, 120);
       checkEmbeddings(spark, two.resolve("embeddings/items"), items, 80);
     } finally {
-      spark.stop();
+      SparkTestSession.stop(spark);
     }
   }
 

@@ -30,7 +30,7 @@ class SequenceShardsTest {
 
   @AfterAll
   static void stop() {
-    spark.stop();
+    SparkTestSession.stop(spark);
   }
 
   @Test

@@ -78,7 +78,7 @@ public final class PeerGroup implements AutoCloseable {
   static final byte DATA = 2;
   static final byte BYE = 3;
   static final byte ABORT = 4;
-  /** How long a dropped outbound connection waits for the peer's ABORT (which names the real culprit). */
+  /** How long a dropped connection (either direction) waits for the peer's ABORT (which names the real culprit). */
   static final long OUTBOUND_DROP_GRACE_MILLIS = 250;
 
   private record Frame(byte type, int tag, byte[] payload) {}
@@ -456,9 +456,17 @@ public final class PeerGroup implements AutoCloseable {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-      if (from >= 0 && byeFrom.get(from) == 0 && !closing.get()) {
-        fail(from, "rank " + rank + " lost the connection from rank " + from + " (" + addressOf(from)
-            + "): the peer died or closed without leaving the group", null);
+      int peer = from;
+      if (peer >= 0 && byeFrom.get(peer) == 0 && !closing.get()) {
+        // As for a dropped outbound connection: the peer may have closed because a third rank failed, and its
+        // ABORT (naming that rank) can still be on its way on another channel's event loop. Wait for it a moment
+        // so that the error names the first cause, not the cascade.
+        ctx.executor().schedule(() -> {
+          if (!closing.get() && byeFrom.get(peer) == 0) {
+            fail(peer, "rank " + rank + " lost the connection from rank " + peer + " (" + addressOf(peer)
+                + "): the peer died or closed without leaving the group", null);
+          }
+        }, OUTBOUND_DROP_GRACE_MILLIS, TimeUnit.MILLISECONDS);
       }
     }
 

@@ -618,6 +618,9 @@ public final class JobConfig implements Serializable {
     private final int minUserCount;
     private final int minItemCount;
     private final long seed;
+    /** 0: no validation split; -1: leave-last-out of the training part; else the held-out share. */
+    private final double validation;
+    private final int validationUsers;
 
     private Split(Reader r) {
       method = r.choice("split.method", SplitMethod.class);
@@ -625,6 +628,45 @@ public final class JobConfig implements Serializable {
       minUserCount = r.intValue("split.minUserCount", 1, Integer.MAX_VALUE);
       minItemCount = r.intValue("split.minItemCount", 1, Integer.MAX_VALUE);
       seed = r.longValue("split.seed", Long.MIN_VALUE, Long.MAX_VALUE);
+      String v = r.string("split.validation").trim().toLowerCase(Locale.ROOT);
+      double parsed = 0;
+      if (v.equals("none")) {
+        parsed = 0;
+      } else if (v.equals("leave-last-out")) {
+        parsed = -1;
+      } else {
+        try {
+          parsed = Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+          parsed = Double.NaN;
+        }
+        if (!(parsed > 0 && parsed < 1)) {
+          r.problem("split.validation", v, "none, leave-last-out or a fraction in (0, 1)");
+          parsed = 0;
+        }
+      }
+      validation = parsed;
+      validationUsers = r.intValue("split.validationUsers", 0, Integer.MAX_VALUE);
+    }
+
+    /** True when a validation split is held out of the training part. */
+    public boolean hasValidation() {
+      return validation != 0;
+    }
+
+    /** True for split.validation = leave-last-out. */
+    public boolean validationLeaveLastOut() {
+      return validation < 0;
+    }
+
+    /** split.validation as a fraction of the training part (0 for none and leave-last-out). */
+    public double validationFraction() {
+      return validation > 0 ? validation : 0;
+    }
+
+    /** Validation users evaluated each epoch (a seeded sample; 0: all). */
+    public int validationUsers() {
+      return validationUsers;
     }
 
     public SplitMethod method() {
@@ -770,8 +812,15 @@ public final class JobConfig implements Serializable {
     private final long seed;
     private final int checkpointEverySteps;
     private final int maxPendingPatchMegabytes;
+    private final String earlyStoppingMetric;
+    private final int earlyStoppingPatience;
 
     private Train(Reader r) {
+      earlyStoppingMetric = r.nonEmptyString("train.earlyStopping.metric").trim().toLowerCase(Locale.ROOT);
+      if (!earlyStoppingMetric.matches("(recall|ndcg)@[0-9]+")) {
+        r.problem("train.earlyStopping.metric", earlyStoppingMetric, "recall@K or ndcg@K with K one of eval.k");
+      }
+      earlyStoppingPatience = r.intValue("train.earlyStopping.patience", 0, Integer.MAX_VALUE);
       batchSize = r.intValue("train.batchSize", 1, 1 << 24);
       epochs = r.intValue("train.epochs", 1, 1_000_000);
       optimizer = r.choice("train.optimizer", Optimizer.class);
@@ -837,6 +886,16 @@ public final class JobConfig implements Serializable {
 
     public int maxPendingPatchMegabytes() {
       return maxPendingPatchMegabytes;
+    }
+
+    /** The validation metric shown per epoch and used by early stopping, e.g. recall@10. */
+    public String earlyStoppingMetric() {
+      return earlyStoppingMetric;
+    }
+
+    /** Epochs without improvement of the validation metric before training stops (0: never stop early). */
+    public int earlyStoppingPatience() {
+      return earlyStoppingPatience;
     }
   }
 
@@ -904,9 +963,13 @@ public final class JobConfig implements Serializable {
     private final boolean skipIfComplete;
     private final boolean writeEmbeddings;
     private final boolean report;
+    private final int recommendK;
+    private final boolean recommendAllUsers;
     private final String path;
 
     private Output(Reader r, Run run) {
+      recommendK = r.intValue("output.recommendK", 0, 100_000);
+      recommendAllUsers = r.bool("output.recommendAllUsers");
       pathTemplate = r.nonEmptyString("output.path").trim();
       overwrite = r.bool("output.overwrite");
       skipIfComplete = r.bool("output.skipIfComplete");
@@ -966,6 +1029,16 @@ public final class JobConfig implements Serializable {
     public boolean report() {
       return report;
     }
+
+    /** Top-K recommendations written per user (0: none). */
+    public int recommendK() {
+      return recommendK;
+    }
+
+    /** Recommendations for every user, not only the test users. */
+    public boolean recommendAllUsers() {
+      return recommendAllUsers;
+    }
   }
 
   /** run.*: run-scoped values such as Airflow's ds. */
@@ -1013,6 +1086,17 @@ public final class JobConfig implements Serializable {
     if (!r.allValid("split.method", "input.path", "input.testPath", "mode", "loss.type", "train.batchSize",
         "loss.uniformNegatives")) {
       return;  // each check below involves one of these; their own problems are already reported
+    }
+    String esMetric = train.earlyStoppingMetric();
+    if (esMetric.matches("(recall|ndcg)@[0-9]+") && r.allValid("eval.k")) {
+      int esK = Integer.parseInt(esMetric.substring(esMetric.indexOf('@') + 1));
+      if (Arrays.stream(eval.k()).noneMatch(x -> x == esK)) {
+        r.problem("train.earlyStopping.metric", esMetric, "a cut-off listed in eval.k " + Arrays.toString(eval.k()));
+      }
+    }
+    if (train.earlyStoppingPatience() > 0 && !split.hasValidation()) {
+      r.problem("train.earlyStopping.patience", train.earlyStoppingPatience(),
+          "0 when split.validation = none (early stopping needs the validation split; the test split is never used)");
     }
     if (split.method() == SplitMethod.GIVEN && input.testPath().isEmpty()) {
       r.problem("input.testPath", "", "a path when split.method = given");

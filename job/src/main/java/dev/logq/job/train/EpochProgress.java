@@ -3,6 +3,8 @@ package dev.logq.job.train;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -84,14 +86,40 @@ final class EpochProgress {
 
   /** Closes the epoch: appends it to the curve and logs loss, rate, elapsed and remaining time. */
   void finishEpoch() {
+    finishEpoch(Map.of());
+  }
+
+  /**
+   * {@link #finishEpoch()}, with named metrics of the epoch (the validation metrics) kept in its curve point
+   * and shown on its progress line.
+   */
+  void finishEpoch(Map<String, Double> metrics) {
     curve = withEpoch(roundsPerEpoch - firstRound);
-    TrainerState.EpochStats last = curve.get(curve.size() - 1);
+    TrainerState.EpochStats last = curve.get(curve.size() - 1).withValidation(metrics);
+    curve.set(curve.size() - 1, last);
     double elapsed = (System.nanoTime() - trainingStart) / 1e9;
     int epochsDone = epoch + 1 - resumedFrom.epoch();
     double remaining = elapsed / epochsDone * (plan.epochs() - epoch - 1);
-    LOG.info(String.format(Locale.ROOT, "epoch %d/%d done: loss %.5f, %.0f examples/s, elapsed %.1f s,"
-        + " remaining ~%.1f s", epoch + 1, plan.epochs(), last.meanLoss(), last.examplesPerSecond(), elapsed,
+    StringBuilder named = new StringBuilder();
+    new TreeMap<>(metrics).forEach((k, v) -> named.append(String.format(Locale.ROOT, ", %s %.4f", k, v)));
+    LOG.info(String.format(Locale.ROOT, "epoch %d/%d done: loss %.5f%s, %.0f examples/s, elapsed %.1f s,"
+        + " remaining ~%.1f s", epoch + 1, plan.epochs(), last.meanLoss(), named, last.examplesPerSecond(), elapsed,
         remaining));
+  }
+
+  /** The curve so far (after a resume: the checkpoint's). */
+  List<TrainerState.EpochStats> curve() {
+    return List.copyOf(curve);
+  }
+
+  /** Sets the validation metrics of the curve's last point (after a resume at an epoch end that lacked them). */
+  void setLastValidation(Map<String, Double> metrics) {
+    curve.set(curve.size() - 1, curve.get(curve.size() - 1).withValidation(metrics));
+  }
+
+  /** The state at the end of training that stopped after {@code epochs} epochs. */
+  TrainerState finalState(long round, int epochs) {
+    return new TrainerState(round, epochs, 0, 0.0, 0, List.copyOf(curve));
   }
 
   /** The state at the end of training. */

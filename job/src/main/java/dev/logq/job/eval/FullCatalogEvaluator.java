@@ -227,6 +227,19 @@ public final class FullCatalogEvaluator {
    */
   public JavaPairRDD<Integer, int[]> recommend(Dataset<Row> userEmbeddings, Dataset<Row> itemEmbeddings,
       Dataset<Row> trainPairs, int k) {
+    JavaPairRDD<Integer, TopK> top = recommendScored(userEmbeddings, itemEmbeddings, trainPairs, k);
+    JavaPairRDD<Integer, int[]> ranked = top.mapValues(TopK::sortedItems).persist(StorageLevel.MEMORY_AND_DISK());
+    ranked.count();
+    top.unpersist(false);
+    return ranked;
+  }
+
+  /**
+   * {@link #recommend} with the scores: each user's {@link TopK} ({@code sortedItems()} best first and
+   * {@code sortedScores()} aligned with them), computed and cached before this returns; unpersist when done.
+   */
+  public JavaPairRDD<Integer, TopK> recommendScored(Dataset<Row> userEmbeddings, Dataset<Row> itemEmbeddings,
+      Dataset<Row> trainPairs, int k) {
     if (k < 1) {
       throw new IllegalArgumentException("k must be >= 1, got " + k);
     }
@@ -247,9 +260,9 @@ public final class FullCatalogEvaluator {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(userEmbeddings.sparkSession().sparkContext());
     Ranking ranking = rankedItems(jsc, userRows, itemRows, userRows.count(), itemRows.count(), k);
     try {
-      JavaPairRDD<Integer, int[]> ranked = ranking.ranked().persist(StorageLevel.MEMORY_AND_DISK());
-      ranked.count();
-      return ranked;
+      JavaPairRDD<Integer, TopK> top = ranking.top().persist(StorageLevel.MEMORY_AND_DISK());
+      top.count();
+      return top;
     } finally {
       ranking.release();
     }
@@ -277,14 +290,17 @@ public final class FullCatalogEvaluator {
         numUsers, numItems, userParts, itemParts, userBlockSize, itemBlockSize, k);
     JavaPairRDD<Integer, TopK> perPair = ub.cartesian(ib)
         .flatMapToPair(pair -> ScoreBlocks.topKOfPair(pair._1(), pair._2(), k));
-    JavaPairRDD<Integer, int[]> ranked = perPair
-        .aggregateByKey(new TopK(k), Math.max(userParts, parallelism), TopK::merge, TopK::merge)
-        .mapValues(TopK::sortedItems);
-    return new Ranking(ranked, List.of(ub, ib));
+    JavaPairRDD<Integer, TopK> top = perPair
+        .aggregateByKey(new TopK(k), Math.max(userParts, parallelism), TopK::merge, TopK::merge);
+    return new Ranking(top, List.of(ub, ib));
   }
 
   /** A lazy ranking and the cached blocks it reads; release them once the ranking has been used. */
-  private record Ranking(JavaPairRDD<Integer, int[]> ranked, List<JavaRDD<Block>> cachedBlocks) {
+  private record Ranking(JavaPairRDD<Integer, TopK> top, List<JavaRDD<Block>> cachedBlocks) {
+    JavaPairRDD<Integer, int[]> ranked() {
+      return top.mapValues(TopK::sortedItems);
+    }
+
     void release() {
       cachedBlocks.forEach(rdd -> rdd.unpersist(false));
     }

@@ -57,6 +57,7 @@ public final class Main {
           LOG.info("Wrote {} synthetic interactions to {}", rows, config.input().path());
         }
         case TRAIN, COMPARE -> new Pipeline(spark, config, cli.resume()).run();
+        case RECOMMEND -> RecommendMode.run(spark, config);
         default -> throw new IllegalStateException("unknown mode " + config.mode());
       }
       LOG.info("Done.");

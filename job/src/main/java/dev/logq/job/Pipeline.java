@@ -310,7 +310,16 @@ final class Pipeline {
     Dataset<Row> userEmb = embedder.users(data.train(), data.validationUsers()).persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> itemEmb = embedder.items(partitions).persist(StorageLevel.MEMORY_AND_DISK());
     try {
-      EvalResult eval = new FullCatalogEvaluator(EvalSettings.of(config.eval())).evaluate(userEmb, itemEmb,
+      EvalSettings e = EvalSettings.of(config.eval());
+      List<Integer> ks = new ArrayList<>(new java.util.TreeSet<>(e.ks()));
+      String metric = config.train().earlyStoppingMetric();
+      int metricK = Integer.parseInt(metric.substring(metric.indexOf('@') + 1));
+      if (!ks.contains(metricK)) {
+        ks.add(metricK);
+      }
+      EvalSettings settings = new EvalSettings(ks, true, e.headShare(), e.torsoShare(), e.userBlockSize(),
+          e.itemBlockSize());
+      EvalResult eval = new FullCatalogEvaluator(settings).evaluate(userEmb, itemEmb,
           data.validation(), data.train().select(Interactions.USER_INDEX, Interactions.ITEM_INDEX),
           itemCounts(data.logQ()));
       Map<String, Double> out = new java.util.TreeMap<>();

@@ -51,6 +51,7 @@ public final class JobConfig implements Serializable {
   private final Input input;
   private final Synthetic synthetic;
   private final Split split;
+  private final Recommend recommend;
   private final Model model;
   private final Loss loss;
   private final Train train;
@@ -72,6 +73,7 @@ public final class JobConfig implements Serializable {
     train = new Train(r);
     eval = new Eval(r);
     run = new Run(r);
+    recommend = new Recommend(r);
     output = new Output(r, run);
     spark = new Spark(r);
     crossCheck(r);
@@ -417,6 +419,10 @@ public final class JobConfig implements Serializable {
 
   public Split split() {
     return split;
+  }
+
+  public Recommend recommend() {
+    return recommend;
   }
 
   public Model model() {
@@ -818,7 +824,7 @@ public final class JobConfig implements Serializable {
     private Train(Reader r) {
       earlyStoppingMetric = r.nonEmptyString("train.earlyStopping.metric").trim().toLowerCase(Locale.ROOT);
       if (!earlyStoppingMetric.matches("(recall|ndcg)@[0-9]+")) {
-        r.problem("train.earlyStopping.metric", earlyStoppingMetric, "recall@K or ndcg@K with K one of eval.k");
+        r.problem("train.earlyStopping.metric", earlyStoppingMetric, "recall@K or ndcg@K, e.g. recall@10");
       }
       earlyStoppingPatience = r.intValue("train.earlyStopping.patience", 0, Integer.MAX_VALUE);
       batchSize = r.intValue("train.batchSize", 1, 1 << 24);
@@ -951,6 +957,21 @@ public final class JobConfig implements Serializable {
 
     public int userBlockSize() {
       return userBlockSize;
+    }
+  }
+
+  /** recommend.*: the recommend mode (a saved model, recommendations for the users of input.path). */
+  public static final class Recommend implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private final String modelPath;
+
+    private Recommend(Reader r) {
+      modelPath = r.string("recommend.modelPath").trim();
+    }
+
+    /** The output of an earlier train run whose model recommends (mode = recommend). */
+    public String modelPath() {
+      return modelPath;
     }
   }
 
@@ -1087,13 +1108,6 @@ public final class JobConfig implements Serializable {
         "loss.uniformNegatives")) {
       return;  // each check below involves one of these; their own problems are already reported
     }
-    String esMetric = train.earlyStoppingMetric();
-    if (esMetric.matches("(recall|ndcg)@[0-9]+") && r.allValid("eval.k")) {
-      int esK = Integer.parseInt(esMetric.substring(esMetric.indexOf('@') + 1));
-      if (Arrays.stream(eval.k()).noneMatch(x -> x == esK)) {
-        r.problem("train.earlyStopping.metric", esMetric, "a cut-off listed in eval.k " + Arrays.toString(eval.k()));
-      }
-    }
     if (train.earlyStoppingPatience() > 0 && !split.hasValidation()) {
       r.problem("train.earlyStopping.patience", train.earlyStoppingPatience(),
           "0 when split.validation = none (early stopping needs the validation split; the test split is never used)");
@@ -1103,6 +1117,17 @@ public final class JobConfig implements Serializable {
     }
     if (split.method() == SplitMethod.GIVEN && input.isSynthetic()) {
       r.problem("split.method", "given", "another method when input.path is empty (the synthetic data has no separate test set)");
+    }
+    if (mode == Mode.RECOMMEND) {
+      if (recommend.modelPath().isEmpty()) {
+        r.problem("recommend.modelPath", "", "the output of an earlier train run when mode = recommend");
+      }
+      if (input.isSynthetic()) {
+        r.problem("input.path", "", "the interactions of the users to recommend for when mode = recommend");
+      }
+      if (output.recommendK() < 1) {
+        r.problem("output.recommendK", output.recommendK(), "at least 1 when mode = recommend (the K of the top K)");
+      }
     }
     if (mode == Mode.GENERATE && input.isSynthetic()) {
       r.problem("input.path", "", "a path when mode = generate (the synthetic data is written there)");
@@ -1123,7 +1148,7 @@ public final class JobConfig implements Serializable {
   }
 
   public enum Mode implements Named {
-    TRAIN("train"), COMPARE("compare"), GENERATE("generate");
+    TRAIN("train"), COMPARE("compare"), GENERATE("generate"), RECOMMEND("recommend");
     private final String name;
 
     Mode(String name) {

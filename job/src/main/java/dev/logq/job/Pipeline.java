@@ -319,7 +319,7 @@ final class Pipeline {
       }
       EvalSettings settings = new EvalSettings(ks, true, e.headShare(), e.torsoShare(), e.userBlockSize(),
           e.itemBlockSize());
-      EvalResult eval = new FullCatalogEvaluator(settings).evaluate(userEmb, itemEmb,
+      EvalResult eval = new FullCatalogEvaluator(settings).withPartitionIndependentSums().evaluate(userEmb, itemEmb,
           data.validation(), data.train().select(Interactions.USER_INDEX, Interactions.ITEM_INDEX),
           itemCounts(data.logQ()));
       Map<String, Double> out = new java.util.TreeMap<>();

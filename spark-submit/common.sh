@@ -28,7 +28,7 @@ logq_build_if_needed() {
   fi
   if [[ $stale == 1 ]]; then
     echo "logq: building the job (mvn -DskipTests package) ..." >&2
-    (cd "$LOGQ_HOME" && mvn -B -q -DskipTests package) || { echo "logq: build failed" >&2; exit 1; }
+    (cd "$LOGQ_HOME" && mvn -B -q -DskipTests package >&2) || { echo "logq: build failed" >&2; exit 1; }
     if [[ -z "$LOGQ_ASSEMBLY_GIVEN" ]]; then
       LOGQ_ASSEMBLY="$(logq_find_assembly)"
     fi

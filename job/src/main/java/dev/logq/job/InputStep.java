@@ -23,8 +23,8 @@ final class InputStep {
 
   private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
 
-  /** What was read; {@code givenTest} only for split.method = given, {@code planted} only for synthetic data. */
-  record Read(Dataset<Row> interactions, Dataset<Row> givenTest, SyntheticModel planted) {}
+  /** What was read and its counts (rows, bad records); {@code givenTest} only for split.method = given, {@code planted} only for synthetic data. */
+  record Read(Dataset<Row> interactions, Dataset<Row> givenTest, SyntheticModel planted, Map<String, Long> counts) {}
 
   private InputStep() {}
 
@@ -39,7 +39,7 @@ final class InputStep {
       inputCounts.put("bad_records", 0L);
       LOG.info("Generated {} synthetic interactions ({} users, {} items, Zipf exponent {})", inputCounts.get("rows"),
           config.synthetic().users(), config.synthetic().items(), config.synthetic().zipfExponent());
-      result = new Read(interactions, null, planted);
+      result = new Read(interactions, null, planted, inputCounts);
     } else {
       IngestResult read = InteractionReader.read(spark, config.input());
       inputCounts.put("rows", read.rows());
@@ -56,7 +56,7 @@ final class InputStep {
         inputCounts.put("test_rows", test.rows());
         inputCounts.put("test_bad_records", test.badRecords());
       }
-      result = new Read(read.interactions(), givenTest, null);
+      result = new Read(read.interactions(), givenTest, null, inputCounts);
     }
     metrics.counts("input", inputCounts);
     return result;

@@ -4,6 +4,8 @@ import dev.logq.common.config.CommandLine;
 import dev.logq.common.config.JobConfig;
 import dev.logq.common.error.ExitCode;
 import dev.logq.common.error.LogqException;
+import dev.logq.job.console.JobConsole;
+import dev.logq.job.console.RunLog;
 import dev.logq.job.ingest.SyntheticData;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
@@ -49,18 +51,27 @@ public final class Main {
     }
     boolean ownSession = SparkSession.getActiveSession().isEmpty() && SparkSession.getDefaultSession().isEmpty();
     SparkSession spark = null;
+    RunLog log = null;
+    boolean ok = false;
     try {
+      // Spark's INFO logging to the run's log file (WARN up on stderr); the job's own lines on stdout.
+      log = RunLog.start(cli.verbose());
+      JobConsole.installOnStdout();
+      JobConsole.mark();
       spark = session(config);
       switch (config.mode()) {
         case GENERATE -> {
           long rows = SyntheticData.write(spark, config, config.output().overwrite());
           LOG.info("Wrote {} synthetic interactions to {}", rows, config.input().path());
+          JobConsole.stage("generate", String.format(java.util.Locale.ROOT, "%,d synthetic interactions to %s", rows,
+              config.input().path()));
         }
         case TRAIN, COMPARE -> new Pipeline(spark, config, cli.resume()).run();
         case RECOMMEND -> RecommendMode.run(spark, config);
         default -> throw new IllegalStateException("unknown mode " + config.mode());
       }
       LOG.info("Done.");
+      ok = true;
       return ExitCode.OK.code();
     } catch (Throwable t) {
       return fail(t);
@@ -68,6 +79,15 @@ public final class Main {
       if (spark != null && ownSession) {
         spark.stop();
       }
+      if (log != null) {
+        // The log stays on local disk when it did not reach the output (a failure, nothing to do, generate).
+        boolean keep = !ok || !log.inOutput();
+        if (keep) {
+          JobConsole.line("log: " + log.localFile());
+        }
+        log.close(keep);
+      }
+      JobConsole.uninstall();
     }
   }
 

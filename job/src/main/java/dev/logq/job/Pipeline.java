@@ -8,6 +8,8 @@ import dev.logq.common.error.DataException;
 import dev.logq.common.freq.LogQTable;
 import dev.logq.common.model.tower.UserTower;
 import dev.logq.common.model.tower.UserTowers;
+import dev.logq.job.console.JobConsole;
+import dev.logq.job.console.RunLog;
 import dev.logq.job.eval.EvalResult;
 import dev.logq.job.eval.EvalSettings;
 import dev.logq.job.eval.FullCatalogEvaluator;
@@ -104,6 +106,7 @@ final class Pipeline {
       // A retry of a run that committed (e.g. the scheduler lost its exit status): nothing to do.
       LOG.info("{} already holds a complete run with this configuration (output.skipIfComplete = true); nothing to do",
           outputPath);
+      JobConsole.line("nothing to do: " + outputPath + " already holds a complete run of this configuration");
       checkpoints.delete();
       return;
     }
@@ -116,6 +119,7 @@ final class Pipeline {
     Prepared data = prepare();
     List<LossType> losses = config.mode() == JobConfig.Mode.COMPARE ? compareLosses(data) : List.of(config.loss().type());
     try (AtomicOutput out = AtomicOutput.begin(hadoopConf, outputPath, config.output().overwrite(), config.run().id())) {
+      RunLog.attach(out);
       EmbeddingWriter.writeIdIndex(data.users().mapping(), out.stagingUri("index/users"));
       EmbeddingWriter.writeIdIndex(data.items().mapping(), out.stagingUri("index/items"));
       try (OutputStream s = out.create("model/logq-table.bin")) {
@@ -135,9 +139,11 @@ final class Pipeline {
         throw e;
       }
       report.write(out, data.users().size(), data.items().size(), runs, seconds(started));
+      RunLog.beforeCommit(out);
       out.commit();
       checkpoints.delete();
       LOG.info("Output committed to {} in {} s", out.finalPath(), seconds(started));
+      JobConsole.finish(out.finalPath().toString(), seconds(started));
     }
   }
 
@@ -157,12 +163,15 @@ final class Pipeline {
     long t0 = System.nanoTime();
     sc.setJobGroup("logq-ingest", "Reading and validating input", false);
     InputStep.Read input = InputStep.read(spark, config, metrics);
+    JobConsole.stage("read", JobConsole.readDetail(input.counts(), config.input().isSynthetic()));
 
     sc.setJobGroup("logq-split", "Filtering and splitting (" + config.split().method().configName() + ")", false);
     SplitResult split = Splitter.prepare(input.interactions(), input.givenTest(), config);
     metrics.put("split", split.stats());
     LOG.info("Split {}: {} training and {} test interactions", config.split().method().configName(),
         split.trainRows(), split.testRows());
+    JobConsole.stage("split", String.format(java.util.Locale.ROOT, "%s: %,d training, %,d test interactions",
+        config.split().method().configName(), split.trainRows(), split.testRows()));
     if (split.testRows() == 0) {
       throw new DataException(config.input().path(), "no test interactions remain after the split and the cold-start"
           + " rules (split " + split.stats() + "); there is nothing to evaluate");
@@ -223,6 +232,8 @@ final class Pipeline {
     long trainPairs = train.count();
     metrics.counts("catalog", Map.of("users", users.size(), "items", items.size(), "train_pairs", trainPairs,
         "test_pairs", testPairs));
+    JobConsole.stage("index", String.format(java.util.Locale.ROOT, "%,d users, %,d items, %,d training pairs",
+        users.size(), items.size(), trainPairs));
     long perWorker = (trainPairs + config.train().workers() - 1) / config.train().workers();
     if (config.train().batchSize() > perWorker) {
       LOG.warn("train.batchSize = {} is larger than a worker's share of the training data (about {} of {} interactions"
@@ -245,7 +256,7 @@ final class Pipeline {
     DistributedTrainer.Result result;
     try {
       DistributedTrainer trainer = new DistributedTrainer(sc, plan, checkpoints.dirFor(prefix), hadoopConf)
-          .withBackend(DistributedTrainer.SyncBackend.parse(config.train().syncBackend().configName()))
+          .withBackend(config.train().syncBackend())
           .withMaxPendingPatchBytes(config.train().maxPendingPatchMegabytes() * 1048576L);
       if (data.validation() != null) {
         String dir = checkpoints.dirFor(prefix);
@@ -257,6 +268,8 @@ final class Pipeline {
       shards.unpersist(false);
     }
     double trainSeconds = seconds(t0);
+    JobConsole.stage("train", JobConsole.trainDetail(loss.configName(), result.state().curve().size(),
+        result.state().globalRound(), plan.workers()), trainSeconds);
 
     String modelUri = out.stagingUri(prefix + "model/params.bin");
     ModelFiles.write(result.params(), modelUri, hadoopConf);
@@ -285,6 +298,8 @@ final class Pipeline {
       Map<String, Double> planted = data.planted() == null ? Map.of() : PlantedDistance.fromPlanted(data.planted(),
           data.users().toArray(), data.items().toArray(), userEmb, itemEmb, 1.0 / plan.model().temperature());
       report.logMetrics(loss.configName(), eval, planted);
+      JobConsole.stage("evaluate", String.format(java.util.Locale.ROOT, "%s: %,d test users, full catalog of %,d items",
+          loss.configName(), eval.counts().getOrDefault("evaluated_users", 0L), data.items().size()));
       return new RunReport.Trained(loss.configName(), eval, planted, result.state(), result.sync(), trainSeconds,
           result.stopping() == null ? null : result.stopping().summary(plan.epochs()));
     } finally {

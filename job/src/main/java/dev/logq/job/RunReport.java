@@ -5,6 +5,7 @@ import dev.logq.job.eval.EvalResult;
 import dev.logq.job.eval.EvalSettings;
 import dev.logq.job.output.AtomicOutput;
 import dev.logq.job.output.MetricsDocument;
+import dev.logq.job.console.JobConsole;
 import dev.logq.job.report.ComparisonTable;
 import dev.logq.job.report.CurvePoint;
 import dev.logq.job.report.ReportWriter;
@@ -91,6 +92,7 @@ final class RunReport {
     ComparisonTable table = new ComparisonTable(tableKs);
     String rendered = table.render(summaries);
     LOG.info("Results:\n{}", rendered);
+    JobConsole.results(rendered);
     if (config.output().report()) {
       Map<String, String> info = new LinkedHashMap<>();
       info.put("input", config.input().isSynthetic() ? "synthetic (" + config.synthetic().users() + " users, "

@@ -46,9 +46,11 @@ final class TrainingSetup {
     m.put("loss", loss.configName());
     m.put("numUsers", spec.numUsers());
     m.put("numItems", spec.numItems());
-    m.put("userTower", spec.userTower().name());
-    m.put("historyLength", model.historyLength());
-    m.put("historyPooling", model.historyPooling().configName());
+    // The tower's own settings (userTower first); the history keys are always written, as before towers
+    // declared their settings, so readers of logq-model-v1 find them for every tower.
+    m.putAll(spec.userTower().settings());
+    m.putIfAbsent("historyLength", model.historyLength());
+    m.putIfAbsent("historyPooling", model.historyPooling().configName());
     m.put("embeddingDim", spec.embeddingDim());
     m.put("userMlp", spec.userMlp());
     m.put("itemMlp", spec.itemMlp());

@@ -39,7 +39,7 @@ class BadInputTest {
 
   @AfterAll
   static void stopSpark() {
-    spark.stop();
+    SparkTestSession.stop(spark);
   }
 
   // ---------------------------------------------------------------------------------------------

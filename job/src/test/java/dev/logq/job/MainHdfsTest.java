@@ -55,7 +55,7 @@ class MainHdfsTest {
   @AfterAll
   static void stop() {
     if (spark != null) {
-      spark.stop();
+      SparkTestSession.stop(spark);
     }
     if (cluster != null) {
       cluster.shutdown();

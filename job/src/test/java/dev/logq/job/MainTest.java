@@ -34,7 +34,7 @@ class MainTest {
 
   @AfterAll
   static void stopSpark() {
-    spark.stop();
+    SparkTestSession.stop(spark);
   }
 
   @Test

@@ -3,11 +3,18 @@ package dev.logq.job;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * The small local Spark session every Spark test class starts once (and stops in @AfterAll).
+ * The small local Spark session of the Spark test classes: one per test JVM (surefire fork), shared by the
+ * classes that ask for the same master, instead of a start and stop per class (a few seconds each). A class
+ * asking for another master (local[2,3], local[1]) stops the shared session and starts its own, which is then
+ * the shared one. {@link #stop} releases a class's use: it drops cached data and the job group, and leaves the
+ * session running for the next class; the JVM's exit stops it.
  * {@code LOGQ_TEST_SERIALIZER=org.apache.spark.serializer.KryoSerializer mvn test ...} reruns the
  * tests under Kryo, which clusters often configure and which cannot serialize Java records.
  */
 public final class SparkTestSession {
+
+  private static SparkSession shared;
+  private static String sharedMaster;
 
   private SparkTestSession() {}
 
@@ -16,7 +23,16 @@ public final class SparkTestSession {
   }
 
   /** With a master such as local[1] or local[2,3] (2 threads, a failed task is tried up to 3 times). */
-  public static SparkSession start(String appName, String master) {
+  public static synchronized SparkSession start(String appName, String master) {
+    if (shared != null && !shared.sparkContext().isStopped() && master.equals(sharedMaster)) {
+      SparkSession.setActiveSession(shared);
+      SparkSession.setDefaultSession(shared);
+      shared.sparkContext().setLogLevel("WARN");
+      return shared;
+    }
+    if (shared != null) {
+      shared.stop();
+    }
     SparkSession spark = SparkSession.builder()
         .master(master)
         .appName(appName)
@@ -29,6 +45,23 @@ public final class SparkTestSession {
         .config("spark.sql.warehouse.dir", System.getProperty("java.io.tmpdir") + "/logq-test-warehouse")
         .getOrCreate();
     spark.sparkContext().setLogLevel("WARN");
+    shared = spark;
+    sharedMaster = master;
     return spark;
+  }
+
+  /** The end of a test class's use of the session: cached data goes, the session stays for the next class. */
+  public static synchronized void stop(SparkSession spark) {
+    if (spark == null || spark.sparkContext().isStopped()) {
+      return;
+    }
+    if (spark != shared) {
+      spark.stop();
+      return;
+    }
+    spark.catalog().clearCache();
+    org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext()).getPersistentRDDs().values()
+        .forEach(rdd -> rdd.unpersist(true));
+    spark.sparkContext().clearJobGroup();
   }
 }

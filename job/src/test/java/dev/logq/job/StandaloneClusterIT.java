@@ -203,7 +203,8 @@ class StandaloneClusterIT {
       }
     }
     assertEquals(1, driverLogs.size(), "one driver ran on a worker: " + driverLogs);
-    String driverLog = ChildProcesses.read(driverLogs.get(0));
+    // The job's own lines are on the driver's stdout (its logging, WARN and up, on stderr).
+    String driverLog = ChildProcesses.read(driverLogs.get(0)) + ChildProcesses.read(driverLogs.get(0).resolveSibling("stdout"));
     assertTrue(Files.isRegularFile(generated.resolve("_SUCCESS")), "no " + generated + "/_SUCCESS once submit.sh"
         + " returned; driver log " + driverLogs.get(0) + ":\n" + ChildProcesses.tail(driverLogs.get(0), 40));
     assertTrue(driverLog.contains("synthetic interactions to " + generatedUri), "the driver did not log writing to "

@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * One parsed invocation of the job: {@code [--conf FILE] [--mode MODE] [--overwrite] [--resume] [--help]
+ * One parsed invocation of the job: {@code [--conf FILE] [--mode MODE] [--overwrite] [--resume] [--verbose] [--help]
  * [key=value ...]}. Flags may also be written {@code --conf=FILE} and {@code --mode=MODE}. {@code --mode}
  * and {@code --overwrite} are shorthands for the overrides {@code mode=...} and
  * {@code output.overwrite=true} and win over them.
@@ -18,6 +18,7 @@ public final class CommandLine {
   private final boolean overwrite;
   private final boolean resume;
   private final boolean help;
+  private boolean verbose;
   private final JobConfig.Mode mode;
   private final List<String> overrides;
 
@@ -36,6 +37,7 @@ public final class CommandLine {
     boolean overwrite = false;
     boolean resume = false;
     boolean help = false;
+    boolean verbose = false;
     JobConfig.Mode mode = null;
     List<String> overrides = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
@@ -76,6 +78,7 @@ public final class CommandLine {
           break;
         case "--overwrite":
         case "--resume":
+        case "--verbose":
         case "--help":
         case "-h":
           if (value != null) {
@@ -85,6 +88,8 @@ public final class CommandLine {
             overwrite = true;
           } else if (name.equals("--resume")) {
             resume = true;
+          } else if (name.equals("--verbose")) {
+            verbose = true;
           } else {
             help = true;
           }
@@ -93,7 +98,9 @@ public final class CommandLine {
           throw new ConfigException(name, "Unknown option '" + name + "'. " + optionsLine());
       }
     }
-    return new CommandLine(conf, overwrite, resume, help, mode, overrides);
+    CommandLine parsed = new CommandLine(conf, overwrite, resume, help, mode, overrides);
+    parsed.verbose = verbose;
+    return parsed;
   }
 
   private static JobConfig.Mode parseMode(String value) {
@@ -107,7 +114,7 @@ public final class CommandLine {
   }
 
   private static String optionsLine() {
-    return "Options: --conf FILE, --mode train|compare|generate|recommend, --overwrite, --resume, --help; "
+    return "Options: --conf FILE, --mode train|compare|generate|recommend, --overwrite, --resume, --verbose, --help; "
         + "anything else is key=value.";
   }
 
@@ -123,6 +130,8 @@ public final class CommandLine {
         "  --mode MODE       train | compare | generate | recommend (same as mode=MODE)",
         "  --overwrite       replace an existing output (same as output.overwrite=true)",
         "  --resume          continue an interrupted run from its last checkpoint in output.path",
+        "  --verbose         also show Spark's and Hadoop's INFO logging on the console (it is always in",
+        "                    the run's log file, <output.path>/logs/job.log)",
         "  --help, -h        print this text",
         "",
         "key=value           overrides one configuration key, with or without the 'logq.' prefix,",
@@ -160,6 +169,11 @@ public final class CommandLine {
 
   public boolean resume() {
     return resume;
+  }
+
+  /** --verbose: Spark's and Hadoop's INFO logging on the console too, not only in the run's log file. */
+  public boolean verbose() {
+    return verbose;
   }
 
   public boolean help() {

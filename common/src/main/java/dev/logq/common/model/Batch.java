@@ -2,7 +2,10 @@ package dev.logq.common.model;
 
 /**
  * One local batch of (query, positive item) pairs. Arrays may be longer than needed (reused buffers);
- * only the first {@code size} rows count.
+ * only the first {@code size} rows count. A row is a loss row: one example for the id and history towers;
+ * a tower that trains every position of a sequence window (input kind SEQUENCE) has a row per position,
+ * and {@code items} then names each position's positive (see
+ * {@link dev.logq.common.model.tower.UserTower}).
  *
  * <ul>
  *   <li>{@code users[b]}: dense user index (ID tower). May be null, or hold -1, with the HISTORY tower,

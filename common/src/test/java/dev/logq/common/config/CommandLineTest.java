@@ -56,6 +56,15 @@ class CommandLineTest {
   }
 
   @Test
+  void verbose() {
+    assertTrue(CommandLine.parse(new String[] {"--verbose", "train.epochs=2"}).verbose());
+    assertFalse(CommandLine.parse(new String[] {"train.epochs=2"}).verbose());
+    assertFalse(CommandLine.parse(new String[] {"--verbose"}).effectiveOverrides().contains("--verbose"));
+    assertThrows(ConfigException.class, () -> CommandLine.parse(new String[] {"--verbose=yes"}));
+    assertTrue(CommandLine.usage().contains("--verbose"));
+  }
+
+  @Test
   void errorsNameTheArgument() {
     ConfigException unknown = assertThrows(ConfigException.class, () -> CommandLine.parse(new String[] {"--epochs", "3"}));
     assertEquals("--epochs", unknown.key());

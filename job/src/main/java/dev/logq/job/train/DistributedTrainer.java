@@ -1,8 +1,10 @@
 package dev.logq.job.train;
 
+import dev.logq.common.config.JobConfig.SyncBackend;
 import dev.logq.common.model.TensorStore;
 import dev.logq.common.model.TwoTowerModel;
 import dev.logq.common.optim.Optimizer;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -62,37 +64,23 @@ public final class DistributedTrainer {
   /** Attempts of one barrier segment before the job fails (Spark's own task retries play this role for rounds). */
   static final int BARRIER_ATTEMPTS = 4;
 
+  /** Starts a backend's {@link Synchronizer} for one training. */
+  @FunctionalInterface
+  interface SynchronizerFactory {
+    Synchronizer start(SyncContext ctx, TensorStore master, TensorStore state, String base, long baseVersion);
+  }
+
   /**
    * The registry of synchronisation backends (train.syncBackend): how workers exchange their contributions
-   * each round (see docs/decisions.md for the measurements). Each constant starts its {@link Synchronizer}.
+   * each round (see docs/decisions.md for the measurements).
    */
-  public enum SyncBackend {
-    /** One Spark job per round; the driver averages and broadcasts the changed rows. */
-    ROUNDS {
-      @Override
-      Synchronizer start(SyncContext ctx, TensorStore master, TensorStore state, String base, long baseVersion) {
-        return new RoundsSynchronizer(ctx, master, state, base, baseVersion);
-      }
-    },
-    /** One barrier-mode job per checkpoint segment; workers allGather and all apply the same update. */
-    BARRIER {
-      @Override
-      Synchronizer start(SyncContext ctx, TensorStore master, TensorStore state, String base, long baseVersion) {
-        return new BarrierSynchronizer(ctx, base);
-      }
-    };
+  private static final Map<SyncBackend, SynchronizerFactory> BACKENDS = new EnumMap<>(SyncBackend.class);
 
-    abstract Synchronizer start(SyncContext ctx, TensorStore master, TensorStore state, String base,
-                                long baseVersion);
-
-    public static SyncBackend parse(String name) {
-      for (SyncBackend b : values()) {
-        if (b.name().equalsIgnoreCase(name)) {
-          return b;
-        }
-      }
-      throw new IllegalArgumentException("unknown synchronisation backend '" + name + "'; expected rounds or barrier");
-    }
+  static {
+    // One Spark job per round; the driver averages and broadcasts the changed rows.
+    BACKENDS.put(SyncBackend.ROUNDS, RoundsSynchronizer::new);
+    // One barrier-mode job per checkpoint segment; workers allGather and all apply the same update.
+    BACKENDS.put(SyncBackend.BARRIER, (ctx, master, state, base, baseVersion) -> new BarrierSynchronizer(ctx, base));
   }
 
   /**
@@ -200,11 +188,12 @@ public final class DistributedTrainer {
     Broadcast<double[]> logQ = sc.broadcast(itemLogQ);
     SyncContext context = new SyncContext(sc, plan, shards, logQ, runId, checkpointDir, hadoopConf, failureInjection,
         maxPendingPatchBytes);
-    Synchronizer sync = backend.start(context, master, state, base, position.globalRound());
+    Synchronizer sync = BACKENDS.get(backend).start(context, master, state, base, position.globalRound());
 
     // The epoch loop, the same for every backend: a segment of rounds, its loss, the backend's checkpoints,
     // then the validation metrics of the epoch's model and the early-stopping decision.
-    EpochProgress progress = new EpochProgress(plan, roundsPerEpoch, position);
+    EpochProgress progress = new EpochProgress(plan, roundsPerEpoch, position)
+        .withConsoleMetric(stopping == null ? null : stopping.metric());
     TensorStore bestInMemory = null;
     if (validation != null) {
       List<TrainerState.EpochStats> done = progress.curve();

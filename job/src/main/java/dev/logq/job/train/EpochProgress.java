@@ -1,5 +1,7 @@
 package dev.logq.job.train;
 
+import dev.logq.job.console.EpochUpdate;
+import dev.logq.job.console.JobConsole;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -29,6 +31,10 @@ final class EpochProgress {
   private int firstRound;
   private long epochStart;
   private long lastLog;
+  /** Rounds run by this driver (not those restored from a checkpoint): the ETA's rate. */
+  private long roundsRun;
+  /** The validation metric shown on the console (null: whatever finishEpoch is given). */
+  private String consoleMetric;
 
   EpochProgress(TrainingPlan plan, int roundsPerEpoch, TrainerState position) {
     this.plan = plan;
@@ -65,6 +71,7 @@ final class EpochProgress {
     }
     epochLossSum += lossSum;
     epochExamples += examples;
+    roundsRun += toRound - fromRound;
   }
 
   /** What a checkpoint taken after round {@code roundsDone} of the epoch (global round {@code round}) records. */
@@ -74,8 +81,9 @@ final class EpochProgress {
         : new TrainerState(round, epoch, roundsDone, epochLossSum, epochExamples, List.copyOf(curve));
   }
 
-  /** Logs the epoch's running loss and rate, at most every 30 seconds. */
+  /** Logs the epoch's running loss and rate, at most every 30 seconds; updates the console's progress line. */
   void maybeLog(int roundsDone) {
+    JobConsole.epoch(update(roundsDone, Map.of(), false));
     if (System.nanoTime() - lastLog > LOG_EVERY_NANOS) {
       lastLog = System.nanoTime();
       LOG.info(String.format(Locale.ROOT, "epoch %d/%d round %d/%d: loss %.5f, %.0f examples/s", epoch + 1,
@@ -90,8 +98,8 @@ final class EpochProgress {
   }
 
   /**
-   * {@link #finishEpoch()}, with named metrics of the epoch (the validation metrics) kept in its curve point
-   * and shown on its progress line.
+   * {@link #finishEpoch()}, with named metrics of the epoch (the validation metrics) kept in its curve point,
+   * logged, and the headline one ({@link #withConsoleMetric}) shown on the console's progress line.
    */
   void finishEpoch(Map<String, Double> metrics) {
     curve = withEpoch(roundsPerEpoch - firstRound);
@@ -101,10 +109,32 @@ final class EpochProgress {
     int epochsDone = epoch + 1 - resumedFrom.epoch();
     double remaining = elapsed / epochsDone * (plan.epochs() - epoch - 1);
     StringBuilder named = new StringBuilder();
-    new TreeMap<>(metrics).forEach((k, v) -> named.append(String.format(Locale.ROOT, ", %s %.4f", k, v)));
+    new TreeMap<>(metrics).forEach((k, v) -> named.append(String.format(Locale.ROOT, ", val %s %.4f", k, v)));
     LOG.info(String.format(Locale.ROOT, "epoch %d/%d done: loss %.5f%s, %.0f examples/s, elapsed %.1f s,"
         + " remaining ~%.1f s", epoch + 1, plan.epochs(), last.meanLoss(), named, last.examplesPerSecond(), elapsed,
         remaining));
+    Map<String, Double> shown = metrics;
+    if (consoleMetric != null && metrics.containsKey(consoleMetric)) {
+      shown = Map.of("val " + consoleMetric, metrics.get(consoleMetric));
+    }
+    JobConsole.epoch(update(roundsPerEpoch, shown, true));
+  }
+
+  /** The validation metric the console's epoch line shows (train.earlyStopping.metric); the log has them all. */
+  EpochProgress withConsoleMetric(String metric) {
+    this.consoleMetric = metric;
+    return this;
+  }
+
+  /** The console's view of the current epoch after {@code roundsDone} of its rounds. */
+  EpochUpdate update(int roundsDone, Map<String, Double> metrics, boolean done) {
+    double epochSeconds = (System.nanoTime() - epochStart) / 1e9;
+    double elapsed = (System.nanoTime() - trainingStart) / 1e9;
+    long remainingRounds = (long) (roundsPerEpoch - roundsDone) + (long) (plan.epochs() - epoch - 1) * roundsPerEpoch;
+    double eta = roundsRun == 0 ? Double.NaN : elapsed / roundsRun * remainingRounds;
+    return new EpochUpdate(epoch + 1, plan.epochs(), roundsDone, roundsPerEpoch,
+        epochExamples == 0 ? Double.NaN : epochLossSum / epochExamples,
+        epochExamples / Math.max(1e-9, epochSeconds), eta, metrics, done);
   }
 
   /** The curve so far (after a resume: the checkpoint's). */

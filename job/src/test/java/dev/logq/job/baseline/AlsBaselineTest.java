@@ -38,7 +38,7 @@ class AlsBaselineTest {
 
   @AfterAll
   static void stop() {
-    spark.stop();
+    SparkTestSession.stop(spark);
   }
 
   /**

@@ -42,7 +42,7 @@ class FullCatalogEvaluatorTest {
 
   @AfterAll
   static void stop() {
-    spark.stop();
+    SparkTestSession.stop(spark);
   }
 
   private static double log2(double x) {

@@ -38,7 +38,7 @@ class PlantedDistanceTest {
 
   @AfterAll
   static void stop() {
-    spark.stop();
+    SparkTestSession.stop(spark);
   }
 
   /** softmax(scale * <u, i>) computed independently in double. */

@@ -34,7 +34,7 @@ class FrequencyTableBuilderTest {
 
   @AfterAll
   static void stop() {
-    spark.stop();
+    SparkTestSession.stop(spark);
   }
 
   private static Dataset<Row> rows(int[] items, double[] weights) {

@@ -35,7 +35,7 @@ class IdIndexTest {
 
   @AfterAll
   static void stop() {
-    spark.stop();
+    SparkTestSession.stop(spark);
   }
 
   private static Dataset<Row> data(String... items) {

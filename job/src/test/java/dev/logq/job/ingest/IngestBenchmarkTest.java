@@ -33,7 +33,7 @@ class IngestBenchmarkTest {
 
   @AfterAll
   static void stop() {
-    spark.stop();
+    SparkTestSession.stop(spark);
   }
 
   @Test

@@ -42,7 +42,7 @@ class InteractionReaderTest {
 
   @AfterAll
   static void stop() {
-    spark.stop();
+    SparkTestSession.stop(spark);
   }
 
   private static JobConfig.Input input(String... overrides) {

@@ -34,7 +34,7 @@ class RealDataIngestTest {
 
   @AfterAll
   static void stop() {
-    spark.stop();
+    SparkTestSession.stop(spark);
   }
 
   @Test

@@ -33,7 +33,7 @@ class SyntheticDataTest {
 
   @AfterAll
   static void stop() {
-    spark.stop();
+    SparkTestSession.stop(spark);
   }
 
   private static List<String> sorted(List<Row> rows) {

@@ -43,7 +43,7 @@ class EmbeddingWriterTest {
 
   @AfterAll
   static void stop() {
-    spark.stop();
+    SparkTestSession.stop(spark);
   }
 
   private static float[] vectorOf(int index) {

@@ -39,7 +39,7 @@ class SplitterTest {
 
   @AfterAll
   static void stop() {
-    spark.stop();
+    SparkTestSession.stop(spark);
   }
 
   private static Row r(String user, String item, long time) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.logq.common.config.JobConfig;
 import dev.logq.common.eval.TopK;
 import dev.logq.common.model.ModelSpec;
 import dev.logq.common.model.TensorStore;
@@ -41,7 +42,7 @@ class DistributedTrainerTest {
 
   @AfterAll
   static void stop() {
-    spark.stop();
+    SparkTestSession.stop(spark);
   }
 
   static ModelSpec spec() {
@@ -50,21 +51,25 @@ class DistributedTrainerTest {
   }
 
   static TrainingPlan plan(String loss, int workers, int syncEvery, int epochs, int checkpointEvery) {
-    return new TrainingPlan(spec(), loss, true, 0, 64, epochs, workers, syncEvery, 17L, "adam", 0.02,
+    return plan(loss, workers, syncEvery, epochs, checkpointEvery, 64);
+  }
+
+  static TrainingPlan plan(String loss, int workers, int syncEvery, int epochs, int checkpointEvery, int batchSize) {
+    return new TrainingPlan(spec(), loss, true, 0, batchSize, epochs, workers, syncEvery, 17L, "adam", 0.02,
         0.9, 0.999, 1e-8, checkpointEvery);
   }
 
   private DistributedTrainer.Result train(TrainingPlan plan, String checkpoints, boolean resume, String failure) {
-    return train(plan, checkpoints, resume, failure, DistributedTrainer.SyncBackend.ROUNDS);
+    return train(plan, checkpoints, resume, failure, JobConfig.SyncBackend.ROUNDS);
   }
 
   private DistributedTrainer.Result train(TrainingPlan plan, String checkpoints, boolean resume, String failure,
-                                          DistributedTrainer.SyncBackend backend) {
+                                          JobConfig.SyncBackend backend) {
     return train(plan, checkpoints, resume, failure, backend, 0);
   }
 
   private DistributedTrainer.Result train(TrainingPlan plan, String checkpoints, boolean resume, String failure,
-                                          DistributedTrainer.SyncBackend backend, long maxPendingPatchBytes) {
+                                          JobConfig.SyncBackend backend, long maxPendingPatchBytes) {
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     JavaRDD<TrainingShard> shards = ShardBuilder.build(DATA.trainSet(spark), plan.workers(), 0, plan.seed());
     try {
@@ -191,10 +196,10 @@ class DistributedTrainerTest {
     // A 1-byte bound: every round's patch exceeds it, so every round checkpoints although
     // checkpointEverySteps = 0. The job dies in round 9; its newest checkpoint is the round before.
     assertThrows(Exception.class,
-        () -> train(plan, dir, false, "9:0:always", DistributedTrainer.SyncBackend.ROUNDS, 1));
+        () -> train(plan, dir, false, "9:0:always", JobConfig.SyncBackend.ROUNDS, 1));
     assertTrue(Checkpoints.latestComplete(dir, new Configuration()).orElseThrow().endsWith("round-000000000009"),
         Checkpoints.latestComplete(dir, new Configuration()).orElseThrow());
-    TensorStore resumed = train(plan, dir, true, null, DistributedTrainer.SyncBackend.ROUNDS, 1).params();
+    TensorStore resumed = train(plan, dir, true, null, JobConfig.SyncBackend.ROUNDS, 1).params();
     assertTrue(unbounded.bitwiseEquals(resumed), "bounded pending patches changed the model");
   }
 
@@ -208,21 +213,31 @@ class DistributedTrainerTest {
     assertTrue(recall > 0.35, "recall@10 with syncEvery=4: " + recall);
   }
 
+  /**
+   * Every barrier round waits in allGather, which Spark 3.5 polls with one-second sleeps: so this test uses
+   * batches of 256 (6 rounds per epoch with syncEvery 1, 2 with syncEvery 3) and checkpoints every 4 rounds,
+   * segments [0,4) [4,6) | [6,8) [8,12): the failures in round 10 hit a mid-epoch segment after a mid-epoch
+   * checkpoint, as round 15 with batches of 64 (21 rounds per epoch) and checkpoints every 11 rounds did,
+   * in a tenth of the barrier rounds.
+   */
   @Test
   void barrierBackendTrainsTheSameModelBitForBitAlsoThroughARetryAndAResume() {
-    DistributedTrainer.SyncBackend barrier = DistributedTrainer.SyncBackend.BARRIER;
+    JobConfig.SyncBackend barrier = JobConfig.SyncBackend.BARRIER;
     for (int syncEvery : new int[] {1, 3}) {
-      TrainingPlan plan = plan("refined", 2, syncEvery, 2, 11);
+      TrainingPlan plan = plan("refined", 2, syncEvery, 2, 4, 256);
       TensorStore rounds = train(plan, null, false, null).params();
       TensorStore viaBarrier = train(plan, null, false, null, barrier).params();
       assertTrue(rounds.bitwiseEquals(viaBarrier), "barrier differs from rounds, syncEvery " + syncEvery);
     }
-    TrainingPlan plan = plan("refined", 2, 1, 2, 11);
+    TrainingPlan plan = plan("refined", 2, 1, 2, 4, 256);
     TensorStore expected = train(plan, null, false, null).params();
     // A failed barrier task fails the stage; Spark reruns the segment from its checkpoint.
-    assertTrue(expected.bitwiseEquals(train(plan, null, false, "15:1", barrier).params()), "barrier retry");
+    assertTrue(expected.bitwiseEquals(train(plan, null, false, "10:1", barrier).params()), "barrier retry");
     String dir = tmp.resolve("barrier").toUri().toString();
-    assertThrows(Exception.class, () -> train(plan, dir, false, "15:0:always", barrier));
+    assertThrows(Exception.class, () -> train(plan, dir, false, "10:0:always", barrier));
+    // The failed run left its checkpoints up to round 8, the start of the failing segment.
+    assertTrue(Checkpoints.latestComplete(dir, new Configuration()).orElseThrow().endsWith("round-000000000008"),
+        Checkpoints.latestComplete(dir, new Configuration()).orElseThrow());
     assertTrue(expected.bitwiseEquals(train(plan, dir, true, null, barrier).params()), "barrier resume");
   }
 

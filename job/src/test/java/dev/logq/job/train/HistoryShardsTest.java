@@ -37,7 +37,7 @@ class HistoryShardsTest {
 
   @AfterAll
   static void stop() {
-    spark.stop();
+    SparkTestSession.stop(spark);
   }
 
   @Test

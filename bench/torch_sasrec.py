@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""Issue 11's PyTorch peer for the sequence encoder's kernel diagnosis (SequenceEncoderBenchmark).
+
+Same shapes as the Java benchmark: B = 128 sequences of L = 200 items (all valid), d = 64, 2 pre-LayerNorm
+blocks of 1-head causal self-attention and a ReLU FFN with hidden 64, dropout 0.2, item embedding * sqrt(d) plus
+a learned positional embedding, a final LayerNorm; then an in-batch softmax over the batch's distinct targets
+(each distinct target once, its negative term counted by its multiplicity, the row's other copies of its own
+target masked), tau 0.1. One thread. Prints time per forward+backward step and positions/s per core.
+
+nn.TransformerEncoderLayer also drops out attention weights and the FFN hidden layer (the Java encoder drops
+only the residual branches and the embedding), so PyTorch does slightly more work per step.
+
+Run: /usr/bin/python3 bench/torch_sasrec.py   (Debian python3-torch, libopenblas0-pthread)
+"""
+import math
+import time
+
+import torch
+import torch.nn as nn
+
+L, D, B, BLOCKS, HIDDEN, ITEMS, TAU = 200, 64, 128, 2, 64, 3706, 0.1
+WARMUP, RUNS = 2, 4
+
+torch.set_num_threads(1)
+torch.manual_seed(1)
+
+
+class SasRec(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.items = nn.Embedding(ITEMS, D)
+        self.pos = nn.Embedding(L, D)
+        self.drop = nn.Dropout(0.2)
+        layer = nn.TransformerEncoderLayer(d_model=D, nhead=1, dim_feedforward=HIDDEN, dropout=0.2,
+                                           activation="relu", batch_first=True, norm_first=True)
+        self.blocks = nn.TransformerEncoder(layer, BLOCKS, enable_nested_tensor=False)
+        self.final = nn.LayerNorm(D)
+        self.register_buffer("causal", torch.triu(torch.full((L, L), float("-inf")), diagonal=1))
+
+    def forward(self, seq):
+        x = self.items(seq) * math.sqrt(D) + self.pos.weight[None, :, :]
+        x = self.drop(x)
+        x = self.blocks(x, mask=self.causal)
+        return self.final(x)
+
+
+def zipf_items(n, gen):
+    u = torch.rand(n, generator=gen, dtype=torch.float64)
+    return torch.clamp(torch.floor(torch.exp(u * math.log(ITEMS + 1.0)) - 1), max=ITEMS - 1).long()
+
+
+def main():
+    gen = torch.Generator().manual_seed(1)
+    all_items = zipf_items(B * (L + 1), gen).view(B, L + 1)
+    seq, targets = all_items[:, :L].contiguous(), all_items[:, 1:].contiguous()
+    model = SasRec()
+    distinct, inverse, counts = torch.unique(targets.reshape(-1), return_inverse=True, return_counts=True)
+    print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, distinct targets {len(distinct)} "
+          f"of {B * L} rows")
+    log_counts = counts.float().log()
+    rows = torch.arange(B * L)
+    for with_loss in (False, True):
+        times, walls = [], []
+        for run in range(WARMUP + RUNS):
+            model.zero_grad(set_to_none=True)
+            t0, w0 = time.process_time(), time.perf_counter()
+            h = model(seq).reshape(B * L, D)
+            if with_loss:
+                v = model.items(distinct)
+                logits = (h / TAU) @ v.T + log_counts[None, :]
+                # The row's own column counts once; its other copies are accidental hits.
+                logits[rows, inverse] -= log_counts[inverse]
+                loss = nn.functional.cross_entropy(logits, inverse)
+            else:
+                loss = h.sum() * 1e-3
+            loss.backward()
+            t1, w1 = time.process_time(), time.perf_counter()
+            if run >= WARMUP:
+                times.append(t1 - t0)
+                walls.append(w1 - w0)
+        step = sum(times) / len(times)
+        print(f"torch    {'encoder+softmax' if with_loss else 'encoder only':16s} step cpu {step * 1e3:8.1f} ms, "
+              f"wall {sum(walls) / len(walls) * 1e3:8.1f} ms, {B * L / step:.0f} positions/s per core")
+
+
+if __name__ == "__main__":
+    main()

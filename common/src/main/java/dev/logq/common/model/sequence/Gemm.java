@@ -1,0 +1,102 @@
+package dev.logq.common.model.sequence;
+
+import dev.logq.common.linalg.Matrices;
+
+/**
+ * The three row-major float products the sequence encoder needs, on sub-arrays given by offsets (rows are
+ * contiguous: the leading dimension is the row width). Implementations are deterministic: the same inputs and
+ * shapes give the same bits on the same JVM and CPU. Instances may hold scratch buffers and are not
+ * thread-safe: one per forward or backward call.
+ */
+abstract class Gemm {
+
+  /**
+   * Which implementation; {@link #create} makes a fresh instance. NETLIB is netlib's own pick (native OpenBLAS
+   * through JNI when one loads), NETLIB_JAVA netlib's Java implementation (Vector API), MATRICES the project's
+   * kernels.
+   */
+  enum Kind { MATRICES, NETLIB, NETLIB_JAVA }
+
+  static Gemm create(Kind kind) {
+    switch (kind) {
+      case NETLIB:
+        return new NetlibGemm();
+      case NETLIB_JAVA:
+        return NetlibGemm.java();
+      default:
+        return new MatricesGemm();
+    }
+  }
+
+  /** out[m x n] = a[m x k] * b[n x k]^T (overwrites). */
+  abstract void abT(float[] a, int ao, float[] b, int bo, float[] out, int oo, int m, int n, int k);
+
+  /** out[m x n] += a[m x k] * b[k x n]. */
+  abstract void abAdd(float[] a, int ao, float[] b, int bo, float[] out, int oo, int m, int n, int k);
+
+  /** out[k x n] += a[m x k]^T * b[m x n]. */
+  abstract void aTbAdd(float[] a, int ao, float[] b, int bo, float[] out, int oo, int m, int n, int k);
+
+  /** The project's {@link Matrices} kernels; sub-arrays at a non-zero offset are copied to scratch first. */
+  static final class MatricesGemm extends Gemm {
+    private float[] sa = new float[0];
+    private float[] sb = new float[0];
+    private float[] so = new float[0];
+
+    private static float[] view(float[] x, int off, int len, float[] scratch) {
+      if (off == 0) {
+        return x;
+      }
+      System.arraycopy(x, off, scratch, 0, len);
+      return scratch;
+    }
+
+    private void ensure(int a, int b, int o) {
+      if (sa.length < a) {
+        sa = new float[a];
+      }
+      if (sb.length < b) {
+        sb = new float[b];
+      }
+      if (so.length < o) {
+        so = new float[o];
+      }
+    }
+
+    @Override
+    void abT(float[] a, int ao, float[] b, int bo, float[] out, int oo, int m, int n, int k) {
+      ensure(ao == 0 ? 0 : m * k, bo == 0 ? 0 : n * k, oo == 0 ? 0 : m * n);
+      float[] av = view(a, ao, m * k, sa);
+      float[] bv = view(b, bo, n * k, sb);
+      float[] ov = oo == 0 ? out : so;
+      Matrices.multiplyTransposed(av, bv, ov, m, n, k);
+      if (ov != out) {
+        System.arraycopy(ov, 0, out, oo, m * n);
+      }
+    }
+
+    @Override
+    void abAdd(float[] a, int ao, float[] b, int bo, float[] out, int oo, int m, int n, int k) {
+      ensure(ao == 0 ? 0 : m * k, bo == 0 ? 0 : k * n, oo == 0 ? 0 : m * n);
+      float[] av = view(a, ao, m * k, sa);
+      float[] bv = view(b, bo, k * n, sb);
+      float[] ov = view(out, oo, m * n, so);
+      Matrices.multiplyAdd(av, bv, ov, m, n, k);
+      if (ov != out) {
+        System.arraycopy(ov, 0, out, oo, m * n);
+      }
+    }
+
+    @Override
+    void aTbAdd(float[] a, int ao, float[] b, int bo, float[] out, int oo, int m, int n, int k) {
+      ensure(ao == 0 ? 0 : m * k, bo == 0 ? 0 : m * n, oo == 0 ? 0 : k * n);
+      float[] av = view(a, ao, m * k, sa);
+      float[] bv = view(b, bo, m * n, sb);
+      float[] ov = view(out, oo, k * n, so);
+      Matrices.transposeMultiplyAdd(av, bv, ov, m, n, k);
+      if (ov != out) {
+        System.arraycopy(ov, 0, out, oo, k * n);
+      }
+    }
+  }
+}

@@ -1,0 +1,256 @@
+package dev.logq.job.train.collective;
+
+import dev.logq.common.model.SparseRows;
+import dev.logq.common.model.TensorPatch;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.TreeMap;
+
+/**
+ * One synchronous round of owner-sharded data parallelism, the pattern of MLlib ALS's in/out blocks and of
+ * ZeRO's reduce-scatter: row r of table t is owned by {@link RowOwnership#owner}; dense tensors by
+ * {@link RowOwnership#denseOwner}.
+ * <pre>
+ *   every rank: split its gradient by owner ──sparse reduce-scatter (one all-to-all)──▶ owners
+ *               (each part carries the sender's example count, so every owner learns the total)
+ *   owner:      sum of the parts in rank order ─▶ {@link OwnerStep} (mean + optimizer on its own rows only)
+ *   owner ──new values of its changed rows and dense tensors──▶ every rank (all-gather)
+ *   every rank: the union, to apply to its replica
+ * </pre>
+ * Per rank and round: 2 (N - 1) messages; bytes out = its gradient + its owned new values x (N - 1); bytes in
+ * = the others' parts for its rows + every changed row. No driver involvement.
+ *
+ * <p>Determinism: the owner adds part 0, then part 1, ... with {@code TensorPatch.addScaled(part, 1f)}, skipping
+ * ranks without examples, which is exactly what the rounds backend's driver does per row (its sum over the
+ * partition-ordered contributions visits a given row's contributions in the same order with the same
+ * float operations), so the owned sums carry the same bits as the driver's, on any layout and arrival order.
+ */
+public final class ShardedExchange {
+
+  /** The summed contributions of a round for the rows and dense tensors this rank owns. */
+  public record Owned(TensorPatch sum, long examples, long[] examplesByRank) {}
+
+  /**
+   * What an owner does with its sum: typically scale by 1 / examples and step the optimizer on its shard.
+   * Returns the new values of the owned rows and dense tensors that changed (only owned ones), or null.
+   */
+  @FunctionalInterface
+  public interface OwnerStep {
+    TensorPatch apply(Owned owned);
+  }
+
+  /** A finished round: every changed row's new value (the same patch on every rank) and the total examples. */
+  public record Outcome(TensorPatch newValues, long examples) {}
+
+  private final Collectives collectives;
+  private final RowOwnership ownership;
+  private long lastSentBytes;
+  private long lastReceivedBytes;
+
+  public ShardedExchange(Collectives collectives, RowOwnership ownership) {
+    if (ownership.workers() != collectives.size()) {
+      throw new IllegalArgumentException("ownership for " + ownership.workers() + " workers in a group of "
+          + collectives.size());
+    }
+    this.collectives = collectives;
+    this.ownership = ownership;
+  }
+
+  /** One round: reduce-scatter, the owner's step, all-gather of the new values. */
+  public Outcome round(TensorPatch gradient, long examples, OwnerStep step) {
+    Owned owned = reduceScatter(gradient, examples);
+    TensorPatch mine = owned.examples() == 0 ? null : step.apply(owned);
+    TensorPatch all = allGatherRows(mine == null ? new TensorPatch() : mine);
+    return new Outcome(all, owned.examples());
+  }
+
+  /** Bytes this rank sent / received in the last round's two collectives (its own part excluded). */
+  public long lastSentBytes() {
+    return lastSentBytes;
+  }
+
+  public long lastReceivedBytes() {
+    return lastReceivedBytes;
+  }
+
+  /**
+   * Sends every owner the rows and dense tensors of {@code gradient} it owns (and this rank's example count)
+   * and returns the rank-order sum of what every rank sent for this rank's rows. {@code gradient} is not
+   * changed.
+   */
+  public Owned reduceScatter(TensorPatch gradient, long examples) {
+    int n = collectives.size();
+    int me = collectives.rank();
+    TensorPatch[] parts = split(gradient);
+    byte[][] out = new byte[n][];
+    long sent = 0;
+    for (int r = 0; r < n; r++) {
+      if (r != me) {
+        out[r] = Codec.patch(examples, parts[r]);
+        sent += out[r].length;
+      }
+    }
+    out[me] = new byte[0];
+    byte[][] in = collectives.allToAll(out);
+    long[] examplesByRank = new long[n];
+    TensorPatch[] received = new TensorPatch[n];
+    long receivedBytes = 0;
+    for (int r = 0; r < n; r++) {
+      if (r == me) {
+        examplesByRank[r] = examples;
+        received[r] = parts[r];
+        continue;
+      }
+      receivedBytes += in[r].length;
+      examplesByRank[r] = Codec.header(in[r]);
+      try {
+        received[r] = Codec.patch(in[r]);
+      } catch (IOException e) {
+        throw collectives.group().fail(r, "rank " + me + " could not decode rank " + r + "'s gradient part", e);
+      }
+    }
+    lastSentBytes = sent;
+    lastReceivedBytes = receivedBytes;
+    long total = 0;
+    TensorPatch sum = new TensorPatch();
+    for (int r = 0; r < n; r++) { // rank order: the rounds backend's partition order
+      if (examplesByRank[r] == 0) {
+        continue;
+      }
+      total += examplesByRank[r];
+      sum.addScaled(received[r], 1f);
+    }
+    return new Owned(sum, total, examplesByRank);
+  }
+
+  /**
+   * Sends this rank's owned new values to every rank and returns the union of all ranks' (disjoint) values,
+   * rows in id order, the same patch on every rank.
+   */
+  public TensorPatch allGatherRows(TensorPatch ownedValues) {
+    int me = collectives.rank();
+    checkOwned(ownedValues, me);
+    byte[] mine = Codec.patch(0L, ownedValues);
+    byte[][] in = collectives.allGather(mine);
+    TensorPatch[] parts = new TensorPatch[in.length];
+    long receivedBytes = 0;
+    for (int r = 0; r < in.length; r++) {
+      if (r == me) {
+        parts[r] = ownedValues;
+        continue;
+      }
+      receivedBytes += in[r].length;
+      try {
+        parts[r] = Codec.patch(in[r]);
+      } catch (IOException e) {
+        throw collectives.group().fail(r, "rank " + me + " could not decode rank " + r + "'s new values", e);
+      }
+    }
+    lastSentBytes += (long) mine.length * (in.length - 1);
+    lastReceivedBytes += receivedBytes;
+    return union(parts);
+  }
+
+  /** Splits a patch by owner (rows keep their id order; empty tables are left out). */
+  TensorPatch[] split(TensorPatch patch) {
+    int n = collectives.size();
+    TensorPatch[] parts = new TensorPatch[n];
+    for (int r = 0; r < n; r++) {
+      parts[r] = new TensorPatch();
+    }
+    for (String table : patch.tableNames()) {
+      SparseRows rows = patch.rows(table);
+      int dim = rows.dim();
+      int[] owner = new int[rows.size()];
+      int[] counts = new int[n];
+      for (int i = 0; i < rows.size(); i++) {
+        owner[i] = ownership.owner(table, rows.rowId(i));
+        counts[owner[i]]++;
+      }
+      int[][] ids = new int[n][];
+      float[][] values = new float[n][];
+      for (int r = 0; r < n; r++) {
+        ids[r] = new int[counts[r]];
+        values[r] = new float[counts[r] * dim];
+      }
+      int[] fill = new int[n];
+      for (int i = 0; i < rows.size(); i++) {
+        int o = owner[i];
+        ids[o][fill[o]] = rows.rowId(i);
+        rows.copyRow(i, values[o], fill[o] * dim);
+        fill[o]++;
+      }
+      for (int r = 0; r < n; r++) {
+        if (counts[r] > 0) {
+          parts[r].putRows(table, new SparseRows(dim, ids[r], values[r]));
+        }
+      }
+    }
+    for (String name : patch.denseNames()) {
+      parts[ownership.denseOwner(name)].putDense(name, patch.dense(name).clone());
+    }
+    return parts;
+  }
+
+  private void checkOwned(TensorPatch values, int me) {
+    for (String table : values.tableNames()) {
+      SparseRows rows = values.rows(table);
+      for (int i = 0; i < rows.size(); i++) {
+        if (ownership.owner(table, rows.rowId(i)) != me) {
+          throw new IllegalArgumentException("rank " + me + " publishes row " + rows.rowId(i) + " of '" + table
+              + "', which rank " + ownership.owner(table, rows.rowId(i)) + " owns");
+        }
+      }
+    }
+    for (String name : values.denseNames()) {
+      if (ownership.denseOwner(name) != me) {
+        throw new IllegalArgumentException("rank " + me + " publishes dense tensor '" + name + "', which rank "
+            + ownership.denseOwner(name) + " owns");
+      }
+    }
+  }
+
+  /** The union of patches with disjoint rows and dense tensors; values copied bit for bit. */
+  static TensorPatch union(TensorPatch[] parts) {
+    TreeMap<String, List<SparseRows>> byTable = new TreeMap<>();
+    TensorPatch out = new TensorPatch();
+    for (TensorPatch p : parts) {
+      for (String table : p.tableNames()) {
+        byTable.computeIfAbsent(table, k -> new ArrayList<>()).add(p.rows(table));
+      }
+      for (String name : p.denseNames()) {
+        if (out.dense(name) != null) {
+          throw new IllegalArgumentException("dense tensor '" + name + "' published by two ranks");
+        }
+        out.putDense(name, p.dense(name));
+      }
+    }
+    for (var e : byTable.entrySet()) {
+      List<SparseRows> list = e.getValue();
+      int dim = list.get(0).dim();
+      int total = 0;
+      for (SparseRows r : list) {
+        total += r.size();
+      }
+      int[] ids = new int[total];
+      int k = 0;
+      for (SparseRows r : list) {
+        for (int i = 0; i < r.size(); i++) {
+          ids[k++] = r.rowId(i);
+        }
+      }
+      Arrays.sort(ids);
+      float[] values = new float[total * dim];
+      for (SparseRows r : list) {
+        for (int i = 0; i < r.size(); i++) {
+          int at = Arrays.binarySearch(ids, r.rowId(i));
+          r.copyRow(i, values, at * dim);
+        }
+      }
+      out.putRows(e.getKey(), new SparseRows(dim, ids, values)); // validates: rows must be disjoint
+    }
+    return out;
+  }
+}

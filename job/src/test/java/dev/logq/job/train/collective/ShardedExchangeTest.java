@@ -1,0 +1,336 @@
+package dev.logq.job.train.collective;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.logq.common.model.SparseRows;
+import dev.logq.common.model.TensorPatch;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The transport and collectives with N peers in one JVM on loopback: exact sums against a direct computation,
+ * rank-order determinism under shuffled arrival, a dying or silent peer, large payloads, empty rounds.
+ */
+@Timeout(120)
+public class ShardedExchangeTest {
+
+  static final Map<String, Integer> TABLES = Map.of("item", 5000, "user", 3000);
+  static final int DIM = 8;
+
+  /** A gradient-like patch: random rows of both tables (overlapping across ranks), one dense tensor. */
+  public static TensorPatch gradient(long seed, int rowsPerTable, int dim, Map<String, Integer> tables) {
+    Random rnd = new Random(seed);
+    TensorPatch p = new TensorPatch();
+    for (var e : new java.util.TreeMap<>(tables).entrySet()) {
+      TreeSet<Integer> ids = new TreeSet<>();
+      while (ids.size() < Math.min(rowsPerTable, e.getValue())) {
+        // skewed: low ids are hit by every rank, so rows are shared and their sums are order-sensitive
+        ids.add((int) Math.min(e.getValue() - 1, Math.abs(rnd.nextGaussian()) * e.getValue() / 4));
+      }
+      int[] idArray = ids.stream().mapToInt(Integer::intValue).toArray();
+      float[] values = new float[idArray.length * dim];
+      for (int i = 0; i < values.length; i++) {
+        // magnitudes from 1e-4 to 1e4: float addition is far from associative here
+        values[i] = (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(9) - 4));
+      }
+      p.putRows(e.getKey(), new SparseRows(dim, idArray, values));
+    }
+    float[] dense = new float[37];
+    for (int i = 0; i < dense.length; i++) {
+      dense[i] = (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(9) - 4));
+    }
+    p.putDense("mlp.w0", dense);
+    p.putDense("mlp.b0", new float[] {(float) rnd.nextGaussian()});
+    return p;
+  }
+
+  /** The rounds backend's arithmetic: contributions with examples, in partition order, addScaled(.., 1f). */
+  public static TensorPatch directSum(List<TensorPatch> grads, long[] examples) {
+    TensorPatch sum = new TensorPatch();
+    for (int r = 0; r < grads.size(); r++) {
+      if (examples[r] > 0) {
+        sum.addScaled(grads.get(r), 1f);
+      }
+    }
+    return sum;
+  }
+
+  static RowOwnership ownership(int n) {
+    return new RowOwnership(n, 42L, TABLES);
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {1, 2, 4})
+  void roundsGiveTheExactRankOrderSumOnEveryRank(int n) throws Exception {
+    int rounds = 5;
+    var outcomes = Peers.run(n, Peers.options(Duration.ofSeconds(30)), Duration.ofSeconds(60), g -> {
+      ShardedExchange x = new ShardedExchange(new Collectives(g), ownership(n));
+      List<ShardedExchange.Outcome> out = new ArrayList<>();
+      for (int round = 0; round < rounds; round++) {
+        TensorPatch grad = gradient(1000L * round + g.rank(), 300, DIM, TABLES);
+        long examples = 100 + g.rank();
+        TensorPatch before = grad.copy();
+        out.add(x.round(grad, examples, owned -> owned.sum()));
+        assertTrue(grad.bitwiseEquals(before), "the gradient must not change");
+      }
+      return out;
+    });
+    for (int round = 0; round < rounds; round++) {
+      List<TensorPatch> grads = new ArrayList<>();
+      long[] examples = new long[n];
+      for (int r = 0; r < n; r++) {
+        grads.add(gradient(1000L * round + r, 300, DIM, TABLES));
+        examples[r] = 100 + r;
+      }
+      TensorPatch expected = directSum(grads, examples);
+      for (int r = 0; r < n; r++) {
+        ShardedExchange.Outcome o = outcomes.get(r).get().get(round);
+        assertTrue(expected.bitwiseEquals(o.newValues()), "round " + round + ", rank " + r + ": not the direct sum");
+        assertEquals(java.util.Arrays.stream(examples).sum(), o.examples());
+      }
+      if (n > 2 && round == 0) {
+        // The check has teeth: the same contributions summed in another order give other bits (with three or
+        // more terms: float addition is commutative but not associative).
+        List<TensorPatch> reversed = new ArrayList<>(grads);
+        java.util.Collections.reverse(reversed);
+        assertFalse(expected.bitwiseEquals(directSum(reversed, examples)), "test data is not order-sensitive");
+      }
+    }
+  }
+
+  @Test
+  void arrivalOrderDoesNotChangeTheBits() throws Exception {
+    int n = 4;
+    int rounds = 6;
+    // Each rank sleeps a different, per-round random time before contributing, so parts reach the owners in
+    // a different order every round and every run.
+    var outcomes = Peers.run(n, Peers.options(Duration.ofSeconds(30)), Duration.ofSeconds(60), g -> {
+      ShardedExchange x = new ShardedExchange(new Collectives(g), ownership(n));
+      Random delays = new Random(System.nanoTime() + g.rank());
+      List<TensorPatch> out = new ArrayList<>();
+      for (int round = 0; round < rounds; round++) {
+        Thread.sleep(delays.nextInt(40));
+        long examples = round == 2 && g.rank() == 1 ? 0 : 64; // and a rank without examples once
+        TensorPatch grad = examples == 0 ? new TensorPatch() : gradient(77L * round + g.rank(), 400, DIM, TABLES);
+        out.add(x.round(grad, examples, owned -> owned.sum()).newValues());
+      }
+      return out;
+    });
+    for (int round = 0; round < rounds; round++) {
+      List<TensorPatch> grads = new ArrayList<>();
+      long[] examples = new long[n];
+      for (int r = 0; r < n; r++) {
+        examples[r] = round == 2 && r == 1 ? 0 : 64;
+        grads.add(examples[r] == 0 ? new TensorPatch() : gradient(77L * round + r, 400, DIM, TABLES));
+      }
+      TensorPatch expected = directSum(grads, examples);
+      for (int r = 0; r < n; r++) {
+        assertTrue(expected.bitwiseEquals(outcomes.get(r).get().get(round)), "round " + round + ", rank " + r);
+      }
+    }
+  }
+
+  @Test
+  void aPeerThatDiesMidExchangeFailsTheOthersQuicklyNamingIt() throws Exception {
+    int n = 3;
+    long[] crashedAt = new long[1];
+    String[] victim = new String[1];
+    // A 60 s receive timeout: the others must notice the lost connection, not wait for the timeout.
+    var outcomes = Peers.run(n, Peers.options(Duration.ofSeconds(60)), Duration.ofSeconds(30), g -> {
+      ShardedExchange x = new ShardedExchange(new Collectives(g), ownership(n));
+      x.round(gradient(g.rank(), 200, DIM, TABLES), 10, owned -> owned.sum());
+      if (g.rank() == 2) {
+        victim[0] = g.address();
+        Thread.sleep(200); // the others are now blocked in round 2
+        crashedAt[0] = System.nanoTime();
+        g.crash();
+        return null;
+      }
+      x.round(gradient(10 + g.rank(), 200, DIM, TABLES), 10, owned -> owned.sum());
+      return null;
+    });
+    for (int r = 0; r < 2; r++) {
+      Throwable e = outcomes.get(r).error();
+      assertNotNull(e, "rank " + r + " should have failed");
+      assertInstanceOf(PeerFailureException.class, e);
+      assertTrue(e.getMessage().contains("rank 2") && e.getMessage().contains(victim[0]),
+          "message should name the dead peer: " + e.getMessage() + " (rank 0: " + outcomes.get(0).error()
+              + "; rank 1: " + outcomes.get(1).error() + ")");
+      double seconds = (outcomes.get(r).endedNanos() - crashedAt[0]) / 1e9;
+      assertTrue(seconds < 3, "rank " + r + " took " + seconds + " s to fail");
+    }
+  }
+
+  @Test
+  void aSilentPeerTimesOutNamingIt() throws Exception {
+    int n = 2;
+    var outcomes = Peers.run(n, Peers.options(Duration.ofMillis(500)), Duration.ofSeconds(30), g -> {
+      Collectives c = new Collectives(g);
+      if (g.rank() == 1) {
+        Thread.sleep(1500); // alive, connected, but never contributes in time
+      }
+      c.barrier();
+      return null;
+    });
+    Throwable e = outcomes.get(0).error();
+    assertInstanceOf(PeerFailureException.class, e);
+    assertTrue(e.getMessage().contains("timed out") && e.getMessage().contains("rank 1"), e.getMessage());
+    assertEquals(1, ((PeerFailureException) e).peer());
+    // rank 0 dropped its connections when it failed, so rank 1 fails at once instead of waiting its turn.
+    assertInstanceOf(PeerFailureException.class, outcomes.get(1).error());
+  }
+
+  @Test
+  void aPeerThatNeverConnectsFailsTheConnectNamingIt() {
+    PeerGroup.Options options = new PeerGroup.Options(Duration.ofMillis(500), Duration.ofSeconds(5),
+        Duration.ofSeconds(1), 1, 1 << 20);
+    try (PeerGroup a = PeerGroup.listen("never", 0, 2, "127.0.0.1", options);
+         PeerGroup b = PeerGroup.listen("never", 1, 2, "127.0.0.1", options)) {
+      long t0 = System.nanoTime();
+      PeerFailureException e = org.junit.jupiter.api.Assertions.assertThrows(PeerFailureException.class,
+          () -> a.connect(List.of(a.address(), b.address()))); // b listens but never connects back
+      assertTrue(e.getMessage().contains("ranks 1 (" + b.address() + ")"), e.getMessage());
+      assertTrue((System.nanoTime() - t0) / 1e9 < 3);
+    }
+  }
+
+  @Test
+  void largePayloads() throws Exception {
+    int n = 2;
+    int dim = 64;
+    Map<String, Integer> tables = Map.of("item", 400_000, "user", 400_000);
+    RowOwnership own = new RowOwnership(n, 7L, tables);
+    // 2 tables x 80k rows x 64 floats = 41 MB of values per rank, about 20 MB to the other owner each way.
+    var outcomes = Peers.run(n, Peers.options(Duration.ofSeconds(60)), Duration.ofSeconds(100), g -> {
+      ShardedExchange x = new ShardedExchange(new Collectives(g), own);
+      ShardedExchange.Outcome o = x.round(gradient(5 + g.rank(), 80_000, dim, tables), 1000, owned -> owned.sum());
+      return new Object[] {o.newValues(), x.lastSentBytes()};
+    });
+    List<TensorPatch> grads = List.of(gradient(5, 80_000, dim, tables), gradient(6, 80_000, dim, tables));
+    TensorPatch expected = directSum(grads, new long[] {1000, 1000});
+    for (int r = 0; r < n; r++) {
+      Object[] v = outcomes.get(r).get();
+      assertTrue(expected.bitwiseEquals((TensorPatch) v[0]), "rank " + r);
+      assertTrue((Long) v[1] > 30_000_000L, "sent only " + v[1] + " bytes");
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {1, 2, 4})
+  void zeroRowRounds(int n) throws Exception {
+    var outcomes = Peers.run(n, Peers.options(Duration.ofSeconds(30)), Duration.ofSeconds(30), g -> {
+      ShardedExchange x = new ShardedExchange(new Collectives(g), ownership(n));
+      List<ShardedExchange.Outcome> out = new ArrayList<>();
+      boolean[] called = new boolean[1];
+      // No rank has examples: the owner step is not called, nothing changes.
+      out.add(x.round(new TensorPatch(), 0, owned -> {
+        called[0] = true;
+        return owned.sum();
+      }));
+      assertFalse(called[0]);
+      // Examples but no rows (e.g. a dense-only model) and then a normal round again.
+      TensorPatch denseOnly = new TensorPatch().putDense("mlp.b0", new float[] {g.rank() + 1f});
+      out.add(x.round(denseOnly, 3, owned -> owned.sum()));
+      out.add(x.round(gradient(g.rank(), 50, DIM, TABLES), 3, owned -> owned.sum()));
+      return out;
+    });
+    float expectedBias = 0;
+    for (int r = 0; r < n; r++) {
+      expectedBias += r + 1f;
+    }
+    for (int r = 0; r < n; r++) {
+      List<ShardedExchange.Outcome> o = outcomes.get(r).get();
+      assertTrue(o.get(0).newValues().isEmpty());
+      assertEquals(0, o.get(0).examples());
+      assertEquals(0, o.get(1).newValues().rowCount());
+      assertArrayEquals(new float[] {expectedBias}, o.get(1).newValues().dense("mlp.b0"));
+      assertEquals(3L * n, o.get(1).examples());
+      assertTrue(o.get(2).newValues().rowCount() > 0);
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {1, 2, 4})
+  void scalarAndDenseAllReduce(int n) throws Exception {
+    var outcomes = Peers.run(n, Peers.options(Duration.ofSeconds(30)), Duration.ofSeconds(30), g -> {
+      Collectives c = new Collectives(g);
+      Random rnd = new Random(g.rank());
+      float[] v = new float[10_000];
+      for (int i = 0; i < v.length; i++) {
+        v[i] = (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(9) - 4));
+      }
+      c.barrier();
+      long l = c.allReduceSum(g.rank() + 1L);
+      double d = c.allReduceSum(0.1 * (g.rank() + 1));
+      float[] sum = c.allReduceSum(v, n - 1);
+      return new Object[] {l, d, sum};
+    });
+    float[] expected = null;
+    double[] ds = new double[n];
+    for (int r = 0; r < n; r++) {
+      Random rnd = new Random(r);
+      float[] v = new float[10_000];
+      for (int i = 0; i < v.length; i++) {
+        v[i] = (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(9) - 4));
+      }
+      if (expected == null) {
+        expected = v;
+      } else {
+        for (int i = 0; i < v.length; i++) {
+          expected[i] += v[i];
+        }
+      }
+      ds[r] = 0.1 * (r + 1);
+    }
+    for (int r = 0; r < n; r++) {
+      Object[] v = outcomes.get(r).get();
+      assertEquals((long) n * (n + 1) / 2, v[0]);
+      assertEquals(java.util.stream.DoubleStream.of(ds).sum(), (double) v[1]);
+      assertArrayEquals(expected, (float[]) v[2]);
+    }
+  }
+
+  @Test
+  void ownershipIsABalancedBijection() {
+    for (int rows : new int[] {1, 2, 7, 1000, 1024, 50_000}) {
+      for (int n : new int[] {1, 2, 3, 8, 13}) {
+        RowOwnership own = new RowOwnership(n, 3L, Map.of("t", rows));
+        int[] counts = new int[n];
+        boolean[][] seen = new boolean[n][];
+        for (int o = 0; o < n; o++) {
+          seen[o] = new boolean[own.shardRows("t", o)];
+        }
+        for (int row = 0; row < rows; row++) {
+          int o = own.owner("t", row);
+          int local = own.localRow("t", row);
+          assertFalse(seen[o][local], "two rows on one local slot");
+          seen[o][local] = true;
+          counts[o]++;
+          assertEquals(row, own.globalRow("t", o, local));
+        }
+        int total = 0;
+        for (int o = 0; o < n; o++) {
+          assertEquals(own.shardRows("t", o), counts[o]);
+          total += counts[o];
+        }
+        assertEquals(rows, total);
+        assertEquals(own.owner("t", 5 % rows), own.owner("adam.m/t", 5 % rows), "slot tables follow their table");
+      }
+    }
+    // Fixed function of its inputs: another instance, same answers.
+    assertEquals(new RowOwnership(4, 9L, TABLES).owner("item", 123), new RowOwnership(4, 9L, TABLES).owner("item", 123));
+  }
+}

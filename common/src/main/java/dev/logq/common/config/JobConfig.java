@@ -702,6 +702,13 @@ public final class JobConfig implements Serializable {
     private final UserTower userTower;
     private final int historyLength;
     private final HistoryPooling historyPooling;
+    private final int sequenceLength;
+    private final int sequenceBlocks;
+    private final int sequenceHeads;
+    private final int sequenceHidden;
+    private final double sequenceDropout;
+    private final boolean sequenceSharedEmbeddings;
+    private final int sequenceStride;
     private final int embeddingDim;
     private final int[] userMlp;
     private final int[] itemMlp;
@@ -714,6 +721,13 @@ public final class JobConfig implements Serializable {
       userTower = r.choice("model.userTower", UserTower.class);
       historyLength = r.intValue("model.historyLength", 1, 1_000_000);
       historyPooling = r.choice("model.historyPooling", HistoryPooling.class);
+      sequenceLength = r.intValue("model.sequenceLength", 1, 100_000);
+      sequenceBlocks = r.intValue("model.sequenceBlocks", 0, 64);
+      sequenceHeads = r.intValue("model.sequenceHeads", 1, 1024);
+      sequenceHidden = r.intValue("model.sequenceHidden", 0, 65_536);
+      sequenceDropout = r.doubleValue("model.sequenceDropout", 0, true, 1, false);
+      sequenceSharedEmbeddings = r.bool("model.sequenceSharedEmbeddings");
+      sequenceStride = r.intValue("model.sequenceStride", 0, 100_000_000);
       embeddingDim = r.intValue("model.embeddingDim", 1, 65_536);
       userMlp = r.intList("model.userMlp", 1, true);
       itemMlp = r.intList("model.itemMlp", 1, true);
@@ -721,6 +735,10 @@ public final class JobConfig implements Serializable {
       l2Normalize = r.bool("model.l2Normalize");
       temperature = r.doubleValue("model.temperature", 0, false, Double.MAX_VALUE, true);
       initStd = r.doubleValue("model.initStd", 0, false, Double.MAX_VALUE, true);
+      if (userTower == UserTower.SEQUENCE && embeddingDim % sequenceHeads != 0) {
+        r.problem("model.sequenceHeads", sequenceHeads,
+            "a divisor of model.embeddingDim (" + embeddingDim + "): each head attends over embeddingDim / heads");
+      }
       if ((userMlp.length == 0 || itemMlp.length == 0) && outputDim != embeddingDim) {
         r.problem("model.outputDim", outputDim,
             "model.embeddingDim (" + embeddingDim + "): a tower without an MLP (model.userMlp or model.itemMlp = [])"
@@ -738,6 +756,36 @@ public final class JobConfig implements Serializable {
 
     public HistoryPooling historyPooling() {
       return historyPooling;
+    }
+
+    public int sequenceLength() {
+      return sequenceLength;
+    }
+
+    public int sequenceBlocks() {
+      return sequenceBlocks;
+    }
+
+    public int sequenceHeads() {
+      return sequenceHeads;
+    }
+
+    /** 0: embeddingDim. */
+    public int sequenceHidden() {
+      return sequenceHidden;
+    }
+
+    public double sequenceDropout() {
+      return sequenceDropout;
+    }
+
+    public boolean sequenceSharedEmbeddings() {
+      return sequenceSharedEmbeddings;
+    }
+
+    /** 0: sequenceLength. */
+    public int sequenceStride() {
+      return sequenceStride;
     }
 
     public int embeddingDim() {
@@ -1204,7 +1252,7 @@ public final class JobConfig implements Serializable {
   }
 
   public enum UserTower implements Named {
-    ID("id"), HISTORY("history");
+    ID("id"), HISTORY("history"), SEQUENCE("sequence");
     private final String name;
 
     UserTower(String name) {

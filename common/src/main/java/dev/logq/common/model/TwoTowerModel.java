@@ -146,7 +146,7 @@ public final class TwoTowerModel implements Serializable {
     int itemRows = columnItem.length;
 
     // Forward.
-    Tower user = userForward(params, batch);
+    Tower user = userForward(params, batch, rng);
     Tower item = itemForward(params, columnItem, itemRows);
     int outDim = spec.outputDim();
     // The temperature is folded into the user side: S = (U / tau) V^T, so it costs n x D, not n x cols.
@@ -291,9 +291,9 @@ public final class TwoTowerModel implements Serializable {
     return towerForward(itemMlp, params, input, m);
   }
 
-  private Tower userForward(TensorStore params, Batch batch) {
+  private Tower userForward(TensorStore params, Batch batch, SplittableRandom rng) {
     float[] input = new float[batch.size * spec.embeddingDim()];
-    UserTower.Pass pass = userTower.forward(params, shape, batch, input);
+    UserTower.Pass pass = userTower.forward(params, shape, batch, rng, input);
     Tower tower = towerForward(userMlp, params, input, batch.size);
     tower.userPass = pass;
     return tower;

@@ -5,6 +5,8 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.xxhash64;
 
 import dev.logq.common.data.Interactions;
+import dev.logq.common.model.tower.InputKind;
+import dev.logq.common.model.tower.SequenceTower;
 import dev.logq.common.model.tower.UserTower;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -29,6 +31,10 @@ import scala.Tuple2;
  *
  * <p>For the history tower each row also carries the user's previous {@code historyLength} training
  * items by time ({@link UserHistory}, the same code that gives evaluation and export their histories).
+ *
+ * <p>For a sequence tower an example is a window of L items of the user's training sequence with each
+ * slot's next item ({@link UserHistory#windows}, stride {@link SequenceTower#windowStride()}); windows are
+ * placed by a seeded hash of (user, window end) and sorted by it, like rows.
  */
 public final class ShardBuilder {
 
@@ -40,17 +46,105 @@ public final class ShardBuilder {
 
   /** The shards for {@code tower}'s input (see {@link #build(Dataset, int, int, long)}). */
   public static JavaRDD<TrainingShard> build(Dataset<Row> train, int workers, UserTower tower, long seed) {
+    if (tower.input() == InputKind.SEQUENCE) {
+      int stride = tower instanceof SequenceTower s ? s.windowStride() : tower.window();
+      return buildSequences(train, workers, tower.window(), stride, seed);
+    }
     return build(train, workers, historyLength(tower), seed);
   }
 
-  /** The history window the shards carry for {@code tower}: L for towers that read the user's history, else 0. */
+  /**
+   * The items the tower reads per example and per embedded user: L for towers that read the user's items
+   * (HISTORY: the items before the example; SEQUENCE: a window, and the user's last L for embedding), else 0.
+   */
   public static int historyLength(UserTower tower) {
     return switch (tower.input()) {
       case USER_IDS -> 0;
-      case HISTORY -> tower.window();
-      case SEQUENCE -> throw new IllegalArgumentException("user tower '" + tower.name() + "' reads sequence windows,"
-          + " which ShardBuilder does not build: add the sequence layout to TrainingShard first");
+      case HISTORY, SEQUENCE -> tower.window();
     };
+  }
+
+  /**
+   * Sequence windows ({@link UserHistory#windows} of each user's {@link UserHistory#sequences}), placed on the
+   * workers by a seeded hash of (user, window end) and sorted by (hash, user, end) inside a shard.
+   *
+   * @return an RDD with exactly {@code workers} partitions, each holding one shard of windows, persisted
+   */
+  public static JavaRDD<TrainingShard> buildSequences(Dataset<Row> train, int workers, int length, int stride,
+                                                      long seed) {
+    Dataset<Row> rows = train.select(col(USER).cast("int").as(USER), col(ITEM).cast("int").as(ITEM),
+        col(TIME).cast("long").as(TIME));
+    final int n = workers;
+    JavaRDD<TrainingShard> shards = UserHistory.sequences(rows).toJavaRDD()
+        .flatMapToPair(r -> {
+          int user = r.getInt(0);
+          List<Tuple2<Integer, WindowExample>> out = new ArrayList<>();
+          for (UserHistory.SequenceWindow w : UserHistory.windows(r.getList(1), length, stride)) {
+            long key = Seeds.mix(seed, 0x5E9L, user, w.end());
+            out.add(new Tuple2<>((int) Math.floorMod(key, (long) n),
+                new WindowExample(key, user, w.end(), w.inputs(), w.targets())));
+          }
+          return out.iterator();
+        })
+        .partitionBy(new WorkerPartitioner(n))
+        .mapPartitionsWithIndex((partition, it) -> Collections.singletonList(toSequenceShard(partition, it, length))
+            .iterator(), true);
+    return shards.persist(StorageLevel.MEMORY_AND_DISK());
+  }
+
+  /** One training window on its way to its worker (a plain class: Kryo, which clusters often use, cannot build records). */
+  static final class WindowExample implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    long key;
+    int user;
+    int end;
+    int[] inputs;
+    int[] targets;
+
+    WindowExample() {}
+
+    WindowExample(long key, int user, int end, int[] inputs, int[] targets) {
+      this.key = key;
+      this.user = user;
+      this.end = end;
+      this.inputs = inputs;
+      this.targets = targets;
+    }
+
+    long key() {
+      return key;
+    }
+
+    int user() {
+      return user;
+    }
+
+    int end() {
+      return end;
+    }
+  }
+
+  private static TrainingShard toSequenceShard(int partition, Iterator<Tuple2<Integer, WindowExample>> it,
+                                               int length) {
+    List<WindowExample> windows = new ArrayList<>();
+    while (it.hasNext()) {
+      windows.add(it.next()._2());
+    }
+    windows.sort(Comparator.comparingLong(WindowExample::key).thenComparingInt(WindowExample::user)
+        .thenComparingInt(WindowExample::end));
+    int m = windows.size();
+    int[] users = new int[m];
+    int[] last = new int[m];
+    int[] inputs = new int[m * length];
+    int[] targets = new int[m * length];
+    for (int i = 0; i < m; i++) {
+      WindowExample w = windows.get(i);
+      users[i] = w.user();
+      last[i] = w.targets[length - 1];
+      System.arraycopy(w.inputs, 0, inputs, i * length, length);
+      System.arraycopy(w.targets, 0, targets, i * length, length);
+    }
+    return TrainingShard.ofSequences(partition, users, last, length, inputs, targets);
   }
 
   /**

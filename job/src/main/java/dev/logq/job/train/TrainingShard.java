@@ -8,8 +8,10 @@ import java.util.SplittableRandom;
 
 /**
  * One worker's training examples, columnar: the positives of its partition and, for the history
- * tower, each example's last L items before it. One shard is the single element of one Spark partition
- * of the cached shard RDD, so a worker touches plain arrays, never Rows, in its inner loop.
+ * tower, each example's last L items before it. For a sequence tower ({@link #ofSequences}) an example is a
+ * window of the user's sequence: its L inputs (in the history array) and each slot's next item
+ * ({@link #copyTargets}); {@code item(i)} is then the window's last target. One shard is the single element of
+ * one Spark partition of the cached shard RDD, so a worker touches plain arrays, never Rows, in its inner loop.
  */
 public final class TrainingShard implements Externalizable {
 
@@ -22,6 +24,9 @@ public final class TrainingShard implements Externalizable {
   private int[] items;
   /** size x historyLength item indices, most recent last, -1 padding; empty when historyLength = 0. */
   private int[] history;
+  /** Sequence shards only: size x historyLength next items, -1 none; empty otherwise. */
+  private int[] targets = new int[0];
+  private boolean sequence;
 
   /** For Externalizable only. */
   public TrainingShard() {}
@@ -40,6 +45,28 @@ public final class TrainingShard implements Externalizable {
     this.items = items;
     this.historyLength = historyLength;
     this.history = history;
+  }
+
+  /** A shard of sequence windows: {@code inputs} and {@code targets} are windows x length. */
+  public static TrainingShard ofSequences(int partition, int[] users, int[] lastTargets, int length, int[] inputs,
+                                          int[] targets) {
+    TrainingShard shard = new TrainingShard(partition, users, lastTargets, length, inputs);
+    if (targets.length != inputs.length || length < 1) {
+      throw new IllegalArgumentException("targets have " + targets.length + " entries, inputs " + inputs.length);
+    }
+    shard.targets = targets;
+    shard.sequence = true;
+    return shard;
+  }
+
+  /** Whether the examples are sequence windows (with per-slot targets). */
+  public boolean isSequence() {
+    return sequence;
+  }
+
+  /** Sequence shards: copies window i's per-slot next items into dst at offset. */
+  public void copyTargets(int i, int[] dst, int offset) {
+    System.arraycopy(targets, i * historyLength, dst, offset, historyLength);
   }
 
   public int partition() {
@@ -94,6 +121,10 @@ public final class TrainingShard implements Externalizable {
     writeInts(out, users, size);
     writeInts(out, items, size);
     writeInts(out, history, history.length);
+    out.writeBoolean(sequence);
+    if (sequence) {
+      writeInts(out, targets, targets.length);
+    }
   }
 
   @Override
@@ -104,6 +135,8 @@ public final class TrainingShard implements Externalizable {
     users = readInts(in, size);
     items = readInts(in, size);
     history = readInts(in, size * historyLength);
+    sequence = in.readBoolean();
+    targets = sequence ? readInts(in, size * historyLength) : new int[0];
   }
 
   private static void writeInts(ObjectOutput out, int[] values, int n) throws IOException {

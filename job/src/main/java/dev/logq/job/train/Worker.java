@@ -114,6 +114,8 @@ final class Worker {
       TensorPatch grad = new TensorPatch();
       double meanLoss = model.lossAndGradient(params, batch, loss, itemLogQ, plan.negatives(),
           rng(roundInEpoch, 0), grad);
+      // Weighted by the loss rows (batch.size: examples, or a sequence batch's positions), so the driver's
+      // average over workers is the mean over every loss row of the round (Averaging divides by their sum).
       grad.scale(batch.size);
       return new RoundResult(shard.partition(), batch.size, meanLoss * batch.size, grad, null,
           System.nanoTime() - start);
@@ -165,7 +167,10 @@ final class Worker {
     return SparkHadoopUtil.get().newConfiguration(SparkEnv.get().conf());
   }
 
-  /** The local batch for a step of the epoch, or null when this worker's shard is exhausted. */
+  /**
+   * The local batch for a step of the epoch, or null when this worker's shard is exhausted: batchSize examples
+   * (for sequence shards batchSize windows, whose loss rows are their positions).
+   */
   static Batch batch(TrainingShard shard, int[] order, long localStep, int batchSize) {
     long from = localStep * batchSize;
     if (from >= shard.size()) {
@@ -173,6 +178,17 @@ final class Worker {
     }
     int n = (int) Math.min(batchSize, shard.size() - from);
     int length = shard.historyLength();
+    if (shard.isSequence()) {
+      // batchSize windows; the loss rows are their positions (Batch.size), which also weight the averaging.
+      int[] inputs = new int[n * length];
+      int[] targets = new int[n * length];
+      for (int i = 0; i < n; i++) {
+        int row = order[(int) from + i];
+        shard.copyHistory(row, inputs, i * length);
+        shard.copyTargets(row, targets, i * length);
+      }
+      return Batch.ofSequences(n, length, inputs, targets);
+    }
     int[] users = new int[n];
     int[] items = new int[n];
     int[] history = new int[n * length];

@@ -58,6 +58,16 @@ public interface UserTower extends Serializable {
   Pass forward(TensorStore params, TowerShape shape, Batch batch, float[] out);
 
   /**
+   * The training forward pass with the step's random generator (the one the candidate columns drew from,
+   * after their draws), for towers with randomness of their own such as dropout; {@code rng} null means
+   * none (as at inference). Towers without randomness keep the default, which ignores it.
+   */
+  default Pass forward(TensorStore params, TowerShape shape, Batch batch, java.util.SplittableRandom rng,
+                       float[] out) {
+    return forward(params, shape, batch, out);
+  }
+
+  /**
    * Chains {@code gradOut} of the rows' inputs (same layout as the forward's {@code out}) into the tower's
    * tensors: rows of its tables (only the rows the pass read) and every dense tensor it owns.
    */

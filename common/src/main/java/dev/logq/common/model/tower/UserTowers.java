@@ -22,6 +22,8 @@ public final class UserTowers {
     register(IdTower.NAME, m -> new IdTower());
     register(HistoryTower.NAME, m -> new HistoryTower(m.historyLength(),
         HistoryPooling.parse(m.historyPooling().configName())));
+    register(SequenceTower.NAME, m -> new SequenceTower(m.sequenceLength(), m.sequenceBlocks(), m.sequenceHeads(),
+        m.sequenceHidden(), m.sequenceDropout(), m.sequenceSharedEmbeddings(), m.sequenceStride()));
   }
 
   private UserTowers() {}

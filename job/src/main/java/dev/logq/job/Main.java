@@ -67,6 +67,7 @@ public final class Main {
               config.input().path()));
         }
         case TRAIN, COMPARE -> new Pipeline(spark, config, cli.resume()).run();
+        case RECOMMEND -> RecommendMode.run(spark, config);
         default -> throw new IllegalStateException("unknown mode " + config.mode());
       }
       LOG.info("Done.");

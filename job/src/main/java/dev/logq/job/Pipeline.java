@@ -21,10 +21,12 @@ import dev.logq.job.output.CompletedOutput;
 import dev.logq.job.output.EmbeddingWriter;
 import dev.logq.job.output.JsonOutput;
 import dev.logq.job.output.MetricsDocument;
+import dev.logq.job.output.RecommendationWriter;
 import dev.logq.job.output.Provenance;
 import dev.logq.job.report.TrainingCurveWriter;
 import dev.logq.job.split.SplitResult;
 import dev.logq.job.split.Splitter;
+import dev.logq.job.split.ValidationSplit;
 import dev.logq.job.train.DistributedTrainer;
 import dev.logq.job.train.Embedder;
 import dev.logq.job.train.ModelFiles;
@@ -90,7 +92,12 @@ final class Pipeline {
    * ts and weight. Package-visible so a baseline trained outside the pipeline (bench) sees the same split.
    */
   record Prepared(Dataset<Row> train, Dataset<Row> test, IdIndex users, IdIndex items, LogQTable logQ,
-                  SyntheticModel planted) {}
+                  SyntheticModel planted, Dataset<Row> validation, Dataset<Row> validationUsers, Dataset<Row> seen) {
+    Prepared(Dataset<Row> train, Dataset<Row> test, IdIndex users, IdIndex items, LogQTable logQ,
+             SyntheticModel planted) {
+      this(train, test, users, items, logQ, planted, null, null, train);
+    }
+  }
 
   void run() throws IOException {
     String outputPath = config.output().path();
@@ -170,14 +177,51 @@ final class Pipeline {
           + " rules (split " + split.stats() + "); there is nothing to evaluate");
     }
 
+    // The validation split comes out of the training part only; the model trains on the rest (fit).
+    Dataset<Row> fitRows = split.train();
+    ValidationSplit.Result validationSplit = null;
+    if (config.split().hasValidation()) {
+      sc.setJobGroup("logq-split", "Holding out the validation split from the training part", false);
+      validationSplit = ValidationSplit.carve(split.train(), config.split(), userTower.embedsUnseenUsers());
+      metrics.put("validation_split", validationSplit.stats(config.split().validationLeaveLastOut()
+          ? "leave-last-out" : String.valueOf(config.split().validationFraction())));
+      LOG.info("Validation split: {} of the {} training interactions held out for validation ({} evaluable)",
+          validationSplit.validationRowsBeforeColdStart(), split.trainRows(), validationSplit.validationRows());
+      if (validationSplit.fitRows() == 0) {
+        throw new DataException(config.input().path(), "the validation split (split.validation) left no training"
+            + " interactions; use split.validation = none or a smaller fraction");
+      }
+      fitRows = validationSplit.fit();
+    }
+
     sc.setJobGroup("logq-index", "Indexing user and item ids", false);
     // A tower that reads the user's items embeds users it never trained on, so index them too.
     IdIndex users = IdIndex.build(userTower.embedsUnseenUsers() ? split.train().select(Interactions.USER)
-        .union(split.test().select(Interactions.USER)) : split.train(), Interactions.USER);
-    IdIndex items = IdIndex.build(split.train(), Interactions.ITEM);
+        .union(split.test().select(Interactions.USER)) : fitRows, Interactions.USER);
+    IdIndex items = IdIndex.build(fitRows, Interactions.ITEM);
     Indexing.requireEnoughToRank(users, items, config.input().isSynthetic() ? null : config.input().path());
-    Dataset<Row> train = Indexing.index(split.train(), users, items).persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> train = Indexing.index(fitRows, users, items).persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> test = Indexing.index(split.test(), users, items).persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> validation = null;
+    Dataset<Row> validationUsers = null;
+    Dataset<Row> seen = train;
+    if (validationSplit != null) {
+      validation = Indexing.index(validationSplit.validation(), users, items).persist(StorageLevel.MEMORY_AND_DISK());
+      validationUsers = ValidationSplit.sampleUsers(validation, config.split().validationUsers(), config.split().seed())
+          .persist(StorageLevel.MEMORY_AND_DISK());
+      long sampled = validationUsers.count();
+      if (sampled == 0) {
+        LOG.warn("The validation split holds no evaluable interaction; no validation metrics");
+        validation = null;
+        validationUsers = null;
+      } else {
+        validation = validation.join(validationUsers, Interactions.USER_INDEX)
+            .select(Interactions.USER_INDEX, Interactions.ITEM_INDEX).persist(StorageLevel.MEMORY_AND_DISK());
+        LOG.info("Validating {} users at every epoch end ({} pairs)", sampled, validation.count());
+      }
+      // What the user did in the whole training part: test-time histories and the items the test ranking skips.
+      seen = Indexing.index(split.train(), users, items).persist(StorageLevel.MEMORY_AND_DISK());
+    }
     long testPairs = test.count();
     LOG.info("Indexed {} users and {} items; {} test interactions map to the training catalog", users.size(),
         items.size(), testPairs);
@@ -197,7 +241,7 @@ final class Pipeline {
           config.train().batchSize(), perWorker, trainPairs, config.train().workers());
     }
     metrics.timing("prepare", seconds(t0));
-    return new Prepared(train, test, users, items, logQ, input.planted());
+    return new Prepared(train, test, users, items, logQ, input.planted(), validation, validationUsers, seen);
   }
 
   /** Shard, train, save the model, embed, evaluate: one loss. */
@@ -211,10 +255,15 @@ final class Pipeline {
     JavaRDD<TrainingShard> shards = ShardBuilder.build(data.train(), plan.workers(), userTower, plan.seed());
     DistributedTrainer.Result result;
     try {
-      result = new DistributedTrainer(sc, plan, checkpoints.dirFor(prefix), hadoopConf)
+      DistributedTrainer trainer = new DistributedTrainer(sc, plan, checkpoints.dirFor(prefix), hadoopConf)
           .withBackend(config.train().syncBackend())
-          .withMaxPendingPatchBytes(config.train().maxPendingPatchMegabytes() * 1048576L)
-          .train(shards, data.logQ().toArray(), resume);
+          .withMaxPendingPatchBytes(config.train().maxPendingPatchMegabytes() * 1048576L);
+      if (data.validation() != null) {
+        String dir = checkpoints.dirFor(prefix);
+        trainer.withValidation((epoch, params) -> validate(data, plan, params, dir, loss, epoch),
+            config.train().earlyStoppingMetric(), config.train().earlyStoppingPatience());
+      }
+      result = trainer.train(shards, data.logQ().toArray(), resume);
     } finally {
       shards.unpersist(false);
     }
@@ -230,7 +279,7 @@ final class Pipeline {
     sc.setJobGroup("logq-embed", "Embedding users and items (" + loss.configName() + ")", false);
     Embedder embedder = new Embedder(spark, plan.model(), modelUri);
     int partitions = Math.max(2, sc.defaultParallelism());
-    Dataset<Row> userEmb = embedder.users(data.train(), partitions).persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> userEmb = embedder.users(data.seen(), partitions).persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> itemEmb = embedder.items(partitions).persist(StorageLevel.MEMORY_AND_DISK());
     try {
       if (config.output().writeEmbeddings()) {
@@ -241,15 +290,86 @@ final class Pipeline {
       }
       sc.setJobGroup("logq-eval", "Full-catalog evaluation (" + loss.configName() + ")", false);
       EvalResult eval = evaluate(data, userEmb, itemEmb);
+      if (config.output().recommendK() > 0) {
+        sc.setJobGroup("logq-recommend", "Top-" + config.output().recommendK() + " recommendations ("
+            + loss.configName() + ")", false);
+        writeRecommendations(data, userEmb, itemEmb, out.stagingUri(prefix + "recommendations"));
+      }
       Map<String, Double> planted = data.planted() == null ? Map.of() : PlantedDistance.fromPlanted(data.planted(),
           data.users().toArray(), data.items().toArray(), userEmb, itemEmb, 1.0 / plan.model().temperature());
       report.logMetrics(loss.configName(), eval, planted);
       JobConsole.stage("evaluate", String.format(java.util.Locale.ROOT, "%s: %,d test users, full catalog of %,d items",
           loss.configName(), eval.counts().getOrDefault("evaluated_users", 0L), data.items().size()));
-      return new RunReport.Trained(loss.configName(), eval, planted, result.state(), result.sync(), trainSeconds);
+      return new RunReport.Trained(loss.configName(), eval, planted, result.state(), result.sync(), trainSeconds,
+          result.stopping() == null ? null : result.stopping().summary(plan.epochs()));
     } finally {
       userEmb.unpersist();
       itemEmb.unpersist();
+    }
+  }
+
+  /**
+   * The validation metrics of the model {@code params} after {@code epoch}: the sampled validation users, full
+   * catalog, their fit (training) items filtered, the same evaluator as the test; the metrics without the
+   * popularity breakdown. The parameters go through a file per epoch under the run's checkpoint directory
+   * (executors cache a model file by path), removed afterwards.
+   */
+  private Map<String, Double> validate(Prepared data, TrainingPlan plan, dev.logq.common.model.TensorStore params,
+                                       String checkpointDir, LossType loss, int epoch) {
+    sc.setJobGroup("logq-validate", "Validation after epoch " + epoch + " (" + loss.configName() + ")", false);
+    String path = new org.apache.hadoop.fs.Path(checkpointDir, "_validation/epoch-" + epoch + "-"
+        + java.util.UUID.randomUUID() + ".bin").toString();
+    ModelFiles.write(params, path, hadoopConf);
+    Embedder embedder = new Embedder(spark, plan.model(), path);
+    int partitions = Math.max(2, sc.defaultParallelism());
+    Dataset<Row> userEmb = embedder.users(data.train(), data.validationUsers()).persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> itemEmb = embedder.items(partitions).persist(StorageLevel.MEMORY_AND_DISK());
+    try {
+      EvalSettings e = EvalSettings.of(config.eval());
+      List<Integer> ks = new ArrayList<>(new java.util.TreeSet<>(e.ks()));
+      String metric = config.train().earlyStoppingMetric();
+      int metricK = Integer.parseInt(metric.substring(metric.indexOf('@') + 1));
+      if (!ks.contains(metricK)) {
+        ks.add(metricK);
+      }
+      EvalSettings settings = new EvalSettings(ks, true, e.headShare(), e.torsoShare(), e.userBlockSize(),
+          e.itemBlockSize());
+      EvalResult eval = new FullCatalogEvaluator(settings).withPartitionIndependentSums().evaluate(userEmb, itemEmb,
+          data.validation(), data.train().select(Interactions.USER_INDEX, Interactions.ITEM_INDEX),
+          itemCounts(data.logQ()));
+      Map<String, Double> out = new java.util.TreeMap<>();
+      eval.metrics().forEach((k, v) -> {
+        if (k.matches("(recall|ndcg)@[0-9]+")) {
+          out.put(k, v);
+        }
+      });
+      return out;
+    } finally {
+      userEmb.unpersist();
+      itemEmb.unpersist();
+      try {
+        new org.apache.hadoop.fs.Path(path).getFileSystem(hadoopConf).delete(new org.apache.hadoop.fs.Path(path), false);
+      } catch (IOException e) {
+        LOG.warn("Could not remove {}: {}", path, e.getMessage());
+      }
+      sc.setJobGroup("logq-train", "Training (" + loss.configName() + ")", false);
+    }
+  }
+
+  /**
+   * output.recommendK: the top K items of every test user (output.recommendAllUsers: of every user), the items of
+   * the user's training part removed, scored by the evaluator's blocked pass ({@link FullCatalogEvaluator#recommendScored}).
+   */
+  private void writeRecommendations(Prepared data, Dataset<Row> userEmb, Dataset<Row> itemEmb, String uri) {
+    Dataset<Row> users = config.output().recommendAllUsers() ? userEmb
+        : userEmb.join(data.test().select(Interactions.USER_INDEX).distinct(), Interactions.USER_INDEX);
+    org.apache.spark.api.java.JavaPairRDD<Integer, dev.logq.common.eval.TopK> top =
+        new FullCatalogEvaluator(EvalSettings.of(config.eval())).recommendScored(users, itemEmb,
+            data.seen().select(Interactions.USER_INDEX, Interactions.ITEM_INDEX), config.output().recommendK());
+    try {
+      RecommendationWriter.write(spark, top, data.users().mapping(), data.items().mapping(), uri);
+    } finally {
+      top.unpersist(false);
     }
   }
 
@@ -260,7 +380,7 @@ final class Pipeline {
   EvalResult evaluate(Prepared data, Dataset<Row> userEmbeddings, Dataset<Row> itemEmbeddings) {
     return new FullCatalogEvaluator(EvalSettings.of(config.eval())).evaluate(userEmbeddings, itemEmbeddings,
         data.test().select(Interactions.USER_INDEX, Interactions.ITEM_INDEX),
-        data.train().select(Interactions.USER_INDEX, Interactions.ITEM_INDEX), itemCounts(data.logQ()));
+        data.seen().select(Interactions.USER_INDEX, Interactions.ITEM_INDEX), itemCounts(data.logQ()));
   }
 
   private static long[] itemCounts(LogQTable logQ) {

@@ -32,7 +32,7 @@ final class RunReport {
 
   /** One trained and evaluated model. */
   record Trained(String loss, EvalResult eval, Map<String, Double> planted, TrainerState state,
-                 DistributedTrainer.SyncStats sync, double trainSeconds) {}
+                 DistributedTrainer.SyncStats sync, double trainSeconds, Map<String, Object> earlyStopping) {}
 
   private final JobConfig config;
   private final MetricsDocument metrics;
@@ -48,7 +48,7 @@ final class RunReport {
     long step = 0;
     for (TrainerState.EpochStats e : state.curve()) {
       step += e.rounds();
-      points.add(new CurvePoint(e.epoch(), step, e.meanLoss(), e.examplesPerSecond()));
+      points.add(new CurvePoint(e.epoch(), step, e.meanLoss(), e.examplesPerSecond(), e.validation()));
     }
     return points;
   }
@@ -77,6 +77,9 @@ final class RunReport {
       training.put("rounds", t.state().globalRound());
       training.put("curve", t.state().curve());
       training.put("sync", t.sync());
+      if (t.earlyStopping() != null) {
+        training.put("validation", t.earlyStopping());
+      }
       training.put("eval_counts", t.eval().counts());
       training.put("eval_seconds", t.eval().seconds());
       metrics.put("training_" + t.loss(), training);
@@ -98,9 +101,13 @@ final class RunReport {
       info.put("users / items", users + " / " + items);
       info.put("workers x batch", config.train().workers() + " x " + config.train().batchSize());
       info.put("epochs", String.valueOf(config.train().epochs()));
+      info.put("validation", config.split().hasValidation() ? config.split().validationLeaveLastOut()
+          ? "leave-last-out of the training part" : config.split().validationFraction() + " of the training part"
+          : "none");
       try {
         ReportWriter.write(out, "report", "logq-spark: " + config.mode().configName(), info, summaries,
-            EvalSettings.of(config.eval()).ks(), table, tableKs.get(0));
+            EvalSettings.of(config.eval()).ks(), table, tableKs.get(0),
+            config.split().hasValidation() ? config.train().earlyStoppingMetric() : null);
       } catch (RuntimeException | Error e) {
         // Charts need AWT fonts on the driver; a missing font must not cost the trained model.
         LOG.warn("Could not draw the report ({}); writing the table only", e.toString());

@@ -51,7 +51,8 @@ class PipelineBaselineTest {
     f.unpersist();
     assertEquals(data.users().size(), users.size());
     assertEquals(data.items().size(), items.size());
-    Map<Integer, Set<Integer>> seen = pairs(data.train().select("user_idx", "item_idx").collectAsList());
+    // The evaluation filters the whole training part (the rows trained on and the validation rows).
+    Map<Integer, Set<Integer>> seen = pairs(data.seen().select("user_idx", "item_idx").collectAsList());
     Map<Integer, Set<Integer>> test = pairs(data.test().select("user_idx", "item_idx").collectAsList());
     double[] recall = new double[2];
     double[] ndcg = new double[2];

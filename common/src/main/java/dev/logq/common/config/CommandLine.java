@@ -63,7 +63,7 @@ public final class CommandLine {
           if (value == null) {
             if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
               throw new ConfigException(name, "Option " + name + " needs a value: " + name
-                  + (name.equals("--conf") ? " FILE" : " train|compare|generate"));
+                  + (name.equals("--conf") ? " FILE" : " train|compare|generate|recommend"));
             }
             value = args[++i];
           }
@@ -114,7 +114,7 @@ public final class CommandLine {
   }
 
   private static String optionsLine() {
-    return "Options: --conf FILE, --mode train|compare|generate, --overwrite, --resume, --verbose, --help; "
+    return "Options: --conf FILE, --mode train|compare|generate|recommend, --overwrite, --resume, --verbose, --help; "
         + "anything else is key=value.";
   }
 
@@ -127,7 +127,7 @@ public final class CommandLine {
         "",
         "Options:",
         "  --conf FILE       HOCON configuration file (see conf/logq.conf for every key)",
-        "  --mode MODE       train | compare | generate (same as mode=MODE)",
+        "  --mode MODE       train | compare | generate | recommend (same as mode=MODE)",
         "  --overwrite       replace an existing output (same as output.overwrite=true)",
         "  --resume          continue an interrupted run from its last checkpoint in output.path",
         "  --verbose         also show Spark's and Hadoop's INFO logging on the console (it is always in",

@@ -51,6 +51,7 @@ public final class JobConfig implements Serializable {
   private final Input input;
   private final Synthetic synthetic;
   private final Split split;
+  private final Recommend recommend;
   private final Model model;
   private final Loss loss;
   private final Train train;
@@ -72,6 +73,7 @@ public final class JobConfig implements Serializable {
     train = new Train(r);
     eval = new Eval(r);
     run = new Run(r);
+    recommend = new Recommend(r);
     output = new Output(r, run);
     spark = new Spark(r);
     crossCheck(r);
@@ -419,6 +421,10 @@ public final class JobConfig implements Serializable {
     return split;
   }
 
+  public Recommend recommend() {
+    return recommend;
+  }
+
   public Model model() {
     return model;
   }
@@ -618,6 +624,9 @@ public final class JobConfig implements Serializable {
     private final int minUserCount;
     private final int minItemCount;
     private final long seed;
+    /** 0: no validation split; -1: leave-last-out of the training part; else the held-out share. */
+    private final double validation;
+    private final int validationUsers;
 
     private Split(Reader r) {
       method = r.choice("split.method", SplitMethod.class);
@@ -625,6 +634,45 @@ public final class JobConfig implements Serializable {
       minUserCount = r.intValue("split.minUserCount", 1, Integer.MAX_VALUE);
       minItemCount = r.intValue("split.minItemCount", 1, Integer.MAX_VALUE);
       seed = r.longValue("split.seed", Long.MIN_VALUE, Long.MAX_VALUE);
+      String v = r.string("split.validation").trim().toLowerCase(Locale.ROOT);
+      double parsed = 0;
+      if (v.equals("none")) {
+        parsed = 0;
+      } else if (v.equals("leave-last-out")) {
+        parsed = -1;
+      } else {
+        try {
+          parsed = Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+          parsed = Double.NaN;
+        }
+        if (!(parsed > 0 && parsed < 1)) {
+          r.problem("split.validation", v, "none, leave-last-out or a fraction in (0, 1)");
+          parsed = 0;
+        }
+      }
+      validation = parsed;
+      validationUsers = r.intValue("split.validationUsers", 0, Integer.MAX_VALUE);
+    }
+
+    /** True when a validation split is held out of the training part. */
+    public boolean hasValidation() {
+      return validation != 0;
+    }
+
+    /** True for split.validation = leave-last-out. */
+    public boolean validationLeaveLastOut() {
+      return validation < 0;
+    }
+
+    /** split.validation as a fraction of the training part (0 for none and leave-last-out). */
+    public double validationFraction() {
+      return validation > 0 ? validation : 0;
+    }
+
+    /** Validation users evaluated each epoch (a seeded sample; 0: all). */
+    public int validationUsers() {
+      return validationUsers;
     }
 
     public SplitMethod method() {
@@ -818,8 +866,15 @@ public final class JobConfig implements Serializable {
     private final long seed;
     private final int checkpointEverySteps;
     private final int maxPendingPatchMegabytes;
+    private final String earlyStoppingMetric;
+    private final int earlyStoppingPatience;
 
     private Train(Reader r) {
+      earlyStoppingMetric = r.nonEmptyString("train.earlyStopping.metric").trim().toLowerCase(Locale.ROOT);
+      if (!earlyStoppingMetric.matches("(recall|ndcg)@[0-9]+")) {
+        r.problem("train.earlyStopping.metric", earlyStoppingMetric, "recall@K or ndcg@K, e.g. recall@10");
+      }
+      earlyStoppingPatience = r.intValue("train.earlyStopping.patience", 0, Integer.MAX_VALUE);
       batchSize = r.intValue("train.batchSize", 1, 1 << 24);
       epochs = r.intValue("train.epochs", 1, 1_000_000);
       optimizer = r.choice("train.optimizer", Optimizer.class);
@@ -886,6 +941,16 @@ public final class JobConfig implements Serializable {
     public int maxPendingPatchMegabytes() {
       return maxPendingPatchMegabytes;
     }
+
+    /** The validation metric shown per epoch and used by early stopping, e.g. recall@10. */
+    public String earlyStoppingMetric() {
+      return earlyStoppingMetric;
+    }
+
+    /** Epochs without improvement of the validation metric before training stops (0: never stop early). */
+    public int earlyStoppingPatience() {
+      return earlyStoppingPatience;
+    }
   }
 
   /** eval.*: full-catalog retrieval metrics. */
@@ -943,6 +1008,21 @@ public final class JobConfig implements Serializable {
     }
   }
 
+  /** recommend.*: the recommend mode (a saved model, recommendations for the users of input.path). */
+  public static final class Recommend implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private final String modelPath;
+
+    private Recommend(Reader r) {
+      modelPath = r.string("recommend.modelPath").trim();
+    }
+
+    /** The output of an earlier train run whose model recommends (mode = recommend). */
+    public String modelPath() {
+      return modelPath;
+    }
+  }
+
   /** output.*: where the run writes. */
   public static final class Output implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -952,9 +1032,13 @@ public final class JobConfig implements Serializable {
     private final boolean skipIfComplete;
     private final boolean writeEmbeddings;
     private final boolean report;
+    private final int recommendK;
+    private final boolean recommendAllUsers;
     private final String path;
 
     private Output(Reader r, Run run) {
+      recommendK = r.intValue("output.recommendK", 0, 100_000);
+      recommendAllUsers = r.bool("output.recommendAllUsers");
       pathTemplate = r.nonEmptyString("output.path").trim();
       overwrite = r.bool("output.overwrite");
       skipIfComplete = r.bool("output.skipIfComplete");
@@ -1014,6 +1098,16 @@ public final class JobConfig implements Serializable {
     public boolean report() {
       return report;
     }
+
+    /** Top-K recommendations written per user (0: none). */
+    public int recommendK() {
+      return recommendK;
+    }
+
+    /** Recommendations for every user, not only the test users. */
+    public boolean recommendAllUsers() {
+      return recommendAllUsers;
+    }
   }
 
   /** run.*: run-scoped values such as Airflow's ds. */
@@ -1062,11 +1156,26 @@ public final class JobConfig implements Serializable {
         "loss.uniformNegatives")) {
       return;  // each check below involves one of these; their own problems are already reported
     }
+    if (train.earlyStoppingPatience() > 0 && !split.hasValidation()) {
+      r.problem("train.earlyStopping.patience", train.earlyStoppingPatience(),
+          "0 when split.validation = none (early stopping needs the validation split; the test split is never used)");
+    }
     if (split.method() == SplitMethod.GIVEN && input.testPath().isEmpty()) {
       r.problem("input.testPath", "", "a path when split.method = given");
     }
     if (split.method() == SplitMethod.GIVEN && input.isSynthetic()) {
       r.problem("split.method", "given", "another method when input.path is empty (the synthetic data has no separate test set)");
+    }
+    if (mode == Mode.RECOMMEND) {
+      if (recommend.modelPath().isEmpty()) {
+        r.problem("recommend.modelPath", "", "the output of an earlier train run when mode = recommend");
+      }
+      if (input.isSynthetic()) {
+        r.problem("input.path", "", "the interactions of the users to recommend for when mode = recommend");
+      }
+      if (output.recommendK() < 1) {
+        r.problem("output.recommendK", output.recommendK(), "at least 1 when mode = recommend (the K of the top K)");
+      }
     }
     if (mode == Mode.GENERATE && input.isSynthetic()) {
       r.problem("input.path", "", "a path when mode = generate (the synthetic data is written there)");
@@ -1087,7 +1196,7 @@ public final class JobConfig implements Serializable {
   }
 
   public enum Mode implements Named {
-    TRAIN("train"), COMPARE("compare"), GENERATE("generate");
+    TRAIN("train"), COMPARE("compare"), GENERATE("generate"), RECOMMEND("recommend");
     private final String name;
 
     Mode(String name) {

@@ -19,8 +19,10 @@ import dev.logq.job.eval.ScoreBlocks.ItemRow;
 import dev.logq.job.eval.ScoreBlocks.UserRow;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.HashPartitioner;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -102,6 +104,22 @@ public final class FullCatalogEvaluator {
     return settings;
   }
 
+  /** Partitions of the order-independent metric sums ({@link #withPartitionIndependentSums}). */
+  static final int SUM_PARTITIONS = 16;
+  private boolean partitionIndependentSums;
+
+  /**
+   * Sums the per-user metrics in a fixed order (fixed hash partitions of the users, user order inside each, merged
+   * in partition order), so the metrics are the same bits on any number of executors or cores (the validation
+   * metrics, which early stopping compares, use it). Without it the sums follow the inputs' partitioning: the same
+   * bits run to run on the same cluster shape, last bits apart across shapes (the test metrics, whose recorded
+   * golden values predate this option).
+   */
+  public FullCatalogEvaluator withPartitionIndependentSums() {
+    this.partitionIndependentSums = true;
+    return this;
+  }
+
   /**
    * Evaluates the embeddings on the test pairs.
    *
@@ -173,12 +191,33 @@ public final class FullCatalogEvaluator {
       try {
         int[] ks = settings.ksArray();
         JavaPairRDD<Integer, int[]> userTests = userRows.mapToPair(u -> new Tuple2<>(u.id(), u.test()));
-        sums = userTests.leftOuterJoin(ranking.ranked()).treeAggregate(new MetricSums(ks),
-            (acc, entry) -> {
-              Optional<int[]> list = entry._2()._2();
-              return acc.addUser(list.isPresent() ? list.get() : new int[0], entry._2()._1(), pop.value());
-            },
-            MetricSums::merge);
+        if (partitionIndependentSums) {
+          // Users in SUM_PARTITIONS fixed hash partitions, each summed in user order, merged in partition order:
+          // the same bits whatever the cluster's parallelism and the inputs' partitioning.
+          List<MetricSums> parts = userTests.leftOuterJoin(ranking.ranked(), new HashPartitioner(SUM_PARTITIONS))
+              .mapPartitions(it -> {
+                List<Tuple2<Integer, Tuple2<int[], Optional<int[]>>>> entries = new ArrayList<>();
+                it.forEachRemaining(entries::add);
+                entries.sort((a, b) -> Integer.compare(a._1(), b._1()));
+                MetricSums acc = new MetricSums(ks);
+                for (Tuple2<Integer, Tuple2<int[], Optional<int[]>>> entry : entries) {
+                  Optional<int[]> list = entry._2()._2();
+                  acc.addUser(list.isPresent() ? list.get() : new int[0], entry._2()._1(), pop.value());
+                }
+                return List.of(acc).iterator();
+              }).collect();
+          sums = new MetricSums(ks);
+          for (MetricSums part : parts) {
+            sums = sums.merge(part);
+          }
+        } else {
+          sums = userTests.leftOuterJoin(ranking.ranked()).treeAggregate(new MetricSums(ks),
+              (acc, entry) -> {
+                Optional<int[]> list = entry._2()._2();
+                return acc.addUser(list.isPresent() ? list.get() : new int[0], entry._2()._1(), pop.value());
+              },
+              MetricSums::merge);
+        }
       } finally {
         ranking.release();
         pop.destroy();
@@ -227,6 +266,19 @@ public final class FullCatalogEvaluator {
    */
   public JavaPairRDD<Integer, int[]> recommend(Dataset<Row> userEmbeddings, Dataset<Row> itemEmbeddings,
       Dataset<Row> trainPairs, int k) {
+    JavaPairRDD<Integer, TopK> top = recommendScored(userEmbeddings, itemEmbeddings, trainPairs, k);
+    JavaPairRDD<Integer, int[]> ranked = top.mapValues(TopK::sortedItems).persist(StorageLevel.MEMORY_AND_DISK());
+    ranked.count();
+    top.unpersist(false);
+    return ranked;
+  }
+
+  /**
+   * {@link #recommend} with the scores: each user's {@link TopK} ({@code sortedItems()} best first and
+   * {@code sortedScores()} aligned with them), computed and cached before this returns; unpersist when done.
+   */
+  public JavaPairRDD<Integer, TopK> recommendScored(Dataset<Row> userEmbeddings, Dataset<Row> itemEmbeddings,
+      Dataset<Row> trainPairs, int k) {
     if (k < 1) {
       throw new IllegalArgumentException("k must be >= 1, got " + k);
     }
@@ -247,9 +299,9 @@ public final class FullCatalogEvaluator {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(userEmbeddings.sparkSession().sparkContext());
     Ranking ranking = rankedItems(jsc, userRows, itemRows, userRows.count(), itemRows.count(), k);
     try {
-      JavaPairRDD<Integer, int[]> ranked = ranking.ranked().persist(StorageLevel.MEMORY_AND_DISK());
-      ranked.count();
-      return ranked;
+      JavaPairRDD<Integer, TopK> top = ranking.top().persist(StorageLevel.MEMORY_AND_DISK());
+      top.count();
+      return top;
     } finally {
       ranking.release();
     }
@@ -277,14 +329,17 @@ public final class FullCatalogEvaluator {
         numUsers, numItems, userParts, itemParts, userBlockSize, itemBlockSize, k);
     JavaPairRDD<Integer, TopK> perPair = ub.cartesian(ib)
         .flatMapToPair(pair -> ScoreBlocks.topKOfPair(pair._1(), pair._2(), k));
-    JavaPairRDD<Integer, int[]> ranked = perPair
-        .aggregateByKey(new TopK(k), Math.max(userParts, parallelism), TopK::merge, TopK::merge)
-        .mapValues(TopK::sortedItems);
-    return new Ranking(ranked, List.of(ub, ib));
+    JavaPairRDD<Integer, TopK> top = perPair
+        .aggregateByKey(new TopK(k), Math.max(userParts, parallelism), TopK::merge, TopK::merge);
+    return new Ranking(top, List.of(ub, ib));
   }
 
   /** A lazy ranking and the cached blocks it reads; release them once the ranking has been used. */
-  private record Ranking(JavaPairRDD<Integer, int[]> ranked, List<JavaRDD<Block>> cachedBlocks) {
+  private record Ranking(JavaPairRDD<Integer, TopK> top, List<JavaRDD<Block>> cachedBlocks) {
+    JavaPairRDD<Integer, int[]> ranked() {
+      return top.mapValues(TopK::sortedItems);
+    }
+
     void release() {
       cachedBlocks.forEach(rdd -> rdd.unpersist(false));
     }

@@ -60,6 +60,31 @@ public final class ReportCharts {
     return chart;
   }
 
+  /** The validation metric per epoch (split.validation), one line per loss; null when no run has it. */
+  public static XYChart validationCurve(List<RunSummary> runs, String metric) {
+    XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT)
+        .title("Validation " + metric + " per epoch").xAxisTitle("epoch").yAxisTitle(metric).build();
+    style(chart.getStyler());
+    chart.getStyler().setMarkerSize(6);
+    boolean any = false;
+    for (RunSummary run : runs) {
+      List<Integer> epochs = new ArrayList<>();
+      List<Double> values = new ArrayList<>();
+      for (CurvePoint p : run.curve()) {
+        Double v = p.validation().get(metric);
+        if (v != null && Double.isFinite(v)) {
+          epochs.add(p.epoch());
+          values.add(v);
+        }
+      }
+      if (!epochs.isEmpty()) {
+        chart.addSeries(run.lossName(), epochs, values);
+        any = true;
+      }
+    }
+    return any ? chart : null;
+  }
+
   /** Grouped bars: Recall@K and nDCG@K for every K, one bar per loss. */
   public static CategoryChart metricsAtK(List<RunSummary> runs, List<Integer> ks) {
     CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT)

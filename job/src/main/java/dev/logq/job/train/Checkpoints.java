@@ -30,6 +30,8 @@ public final class Checkpoints {
   private static final Logger LOG = LoggerFactory.getLogger(Checkpoints.class);
   private static final String PREFIX = "round-";
   private static final String COMPLETE = "_COMPLETE";
+  /** Marks the best epoch's checkpoint (early stopping): pruning keeps it until the run's end. */
+  private static final String BEST = "_BEST";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private Checkpoints() {}
@@ -46,7 +48,7 @@ public final class Checkpoints {
   }
 
   /** The directory of the checkpoint after {@code globalRound} rounds. */
-  static String pathFor(String dir, long globalRound) {
+  public static String pathFor(String dir, long globalRound) {
     return new Path(dir, String.format("%s%012d", PREFIX, globalRound)).toString();
   }
 
@@ -143,14 +145,54 @@ public final class Checkpoints {
     }
   }
 
-  /** Deletes every checkpoint older than the one kept (they are superseded). */
+  /**
+   * Marks the complete checkpoint {@code path} as the best epoch's and removes the previous best one (unless it is
+   * the newest checkpoint, which resume needs).
+   */
+  public static void markBest(String dir, String path, Configuration conf) {
+    Path target = new Path(path);
+    try {
+      FileSystem fs = target.getFileSystem(conf);
+      if (!fs.exists(new Path(target, COMPLETE))) {
+        throw new IllegalStateException("Checkpoint " + path + " is incomplete (no " + COMPLETE + ")");
+      }
+      Optional<String> previous = best(dir, conf);
+      fs.create(new Path(target, BEST), true).close();
+      if (previous.isPresent() && !new Path(previous.get()).getName().equals(target.getName())) {
+        fs.delete(new Path(previous.get()), true);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("Could not mark checkpoint " + path + " as the best: " + e.getMessage(), e);
+    }
+  }
+
+  /** The checkpoint marked by {@link #markBest}, if any. */
+  public static Optional<String> best(String dir, Configuration conf) {
+    Path root = new Path(dir);
+    try {
+      FileSystem fs = root.getFileSystem(conf);
+      if (!fs.exists(root)) {
+        return Optional.empty();
+      }
+      for (FileStatus s : fs.listStatus(root, p -> p.getName().startsWith(PREFIX))) {
+        if (s.isDirectory() && fs.exists(new Path(s.getPath(), BEST))) {
+          return Optional.of(s.getPath().toString());
+        }
+      }
+      return Optional.empty();
+    } catch (IOException e) {
+      throw new UncheckedIOException("Could not list checkpoints in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Deletes every checkpoint older than the one kept (they are superseded), except the best epoch's. */
   public static void pruneOlderThan(String dir, String keep, Configuration conf) {
     Path root = new Path(dir);
     String keepName = new Path(keep).getName();
     try {
       FileSystem fs = root.getFileSystem(conf);
       for (FileStatus s : fs.listStatus(root, p -> p.getName().startsWith(PREFIX))) {
-        if (s.getPath().getName().compareTo(keepName) < 0) {
+        if (s.getPath().getName().compareTo(keepName) < 0 && !fs.exists(new Path(s.getPath(), BEST))) {
           fs.delete(s.getPath(), true);
         }
       }

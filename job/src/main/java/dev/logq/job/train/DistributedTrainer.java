@@ -7,6 +7,7 @@ import dev.logq.common.optim.Optimizer;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaRDD;
@@ -58,6 +59,8 @@ public final class DistributedTrainer {
   private String failureInjection;
   private SyncBackend backend = SyncBackend.ROUNDS;
   private long maxPendingPatchBytes;
+  private EpochValidation validation;
+  private EarlyStopping stopping;
   /** Attempts of one barrier segment before the job fails (Spark's own task retries play this role for rounds). */
   static final int BARRIER_ATTEMPTS = 4;
 
@@ -80,8 +83,19 @@ public final class DistributedTrainer {
     BACKENDS.put(SyncBackend.BARRIER, (ctx, master, state, base, baseVersion) -> new BarrierSynchronizer(ctx, base));
   }
 
-  /** The trained model and how training went. */
-  public record Result(TensorStore params, TrainerState state, SyncStats sync) {}
+  /**
+   * The trained model and how training went.
+   *
+   * @param stopping the validation metric's course (best epoch, why training stopped); null without validation
+   */
+  public record Result(TensorStore params, TrainerState state, SyncStats sync, EarlyStopping stopping) {}
+
+  /** Evaluates the model at an epoch's end on the validation split (driver side; may run Spark jobs). */
+  @FunctionalInterface
+  public interface EpochValidation {
+    /** The validation metrics of the model {@code params} after epoch {@code epoch} (1-based). */
+    Map<String, Double> validate(int epoch, TensorStore params);
+  }
 
   /** Per-round costs, to see what synchronisation costs next to the computation. */
   public record SyncStats(long rounds, double meanRoundMillis, double meanWorkerComputeMillis,
@@ -98,6 +112,18 @@ public final class DistributedTrainer {
   /** Test hook: "round:partition" fails that task's first attempt (Spark must retry it). */
   public DistributedTrainer withFailureInjection(String spec) {
     this.failureInjection = spec;
+    return this;
+  }
+
+  /**
+   * Validates at every epoch end and follows {@code metric} there: with {@code patience > 0} training stops after
+   * that many epochs without improvement and the result is the best epoch's model, read back from its checkpoint
+   * (kept, marked, until the run's checkpoints are removed); with patience 0 every epoch is trained and the
+   * result is the last epoch's model.
+   */
+  public DistributedTrainer withValidation(EpochValidation validation, String metric, int patience) {
+    this.validation = validation;
+    this.stopping = new EarlyStopping(metric, patience);
     return this;
   }
 
@@ -164,10 +190,32 @@ public final class DistributedTrainer {
         maxPendingPatchBytes);
     Synchronizer sync = BACKENDS.get(backend).start(context, master, state, base, position.globalRound());
 
-    // The epoch loop, the same for every backend: a segment of rounds, its loss, the backend's checkpoints.
-    EpochProgress progress = new EpochProgress(plan, roundsPerEpoch, position);
+    // The epoch loop, the same for every backend: a segment of rounds, its loss, the backend's checkpoints,
+    // then the validation metrics of the epoch's model and the early-stopping decision.
+    EpochProgress progress = new EpochProgress(plan, roundsPerEpoch, position)
+        .withConsoleMetric(stopping == null ? null : stopping.metric());
+    TensorStore bestInMemory = null;
+    if (validation != null) {
+      List<TrainerState.EpochStats> done = progress.curve();
+      for (TrainerState.EpochStats e : done) {
+        if (!e.validation().isEmpty()) {
+          stopping.record(e.epoch(), e.validation());
+        }
+      }
+      if (!done.isEmpty() && position.roundInEpoch() == 0 && done.get(done.size() - 1).validation().isEmpty()) {
+        // Resumed from an epoch-end checkpoint written before that epoch's validation ran: its model is master.
+        int last = done.get(done.size() - 1).epoch();
+        Map<String, Double> v = validation.validate(last, sync.finalParams());
+        progress.setLastValidation(v);
+        if (stopping.record(last, v) && checkpointDir != null && base != null) {
+          Checkpoints.markBest(checkpointDir, base, hadoopConf);
+        }
+      }
+    }
     long round = position.globalRound();
-    for (int epoch = position.epoch(); epoch < plan.epochs(); epoch++) {
+    int epochsDone = position.epoch();
+    for (int epoch = position.epoch(); epoch < plan.epochs() && (stopping == null || !stopping.shouldStop());
+         epoch++) {
       int r = progress.startEpoch(epoch);
       while (r < roundsPerEpoch) {
         Synchronizer.Segment segment = sync.run(epoch, r, roundsPerEpoch, round);
@@ -179,16 +227,49 @@ public final class DistributedTrainer {
         }
         r = segment.end();
       }
-      progress.finishEpoch();
+      Map<String, Double> metrics = Map.of();
+      if (validation != null) {
+        TensorStore now = sync.finalParams();
+        metrics = validation.validate(epoch + 1, now);
+        if (stopping.record(epoch + 1, metrics) && stopping.patience() > 0) {
+          if (checkpointDir != null) {
+            Checkpoints.markBest(checkpointDir, Checkpoints.pathFor(checkpointDir, round), hadoopConf);
+          } else {
+            bestInMemory = now.copy();
+          }
+        }
+      }
+      progress.finishEpoch(metrics);
+      epochsDone = epoch + 1;
+      if (stopping != null && stopping.shouldStop() && epochsDone < plan.epochs()) {
+        LOG.info("Early stopping after epoch {}: {} did not improve for {} epochs; the best epoch is {} ({} = {})",
+            epochsDone, stopping.metric(), stopping.epochsWithoutImprovement(), stopping.bestEpoch(),
+            stopping.metric(), stopping.bestValue());
+      }
     }
 
     TensorStore params = sync.finalParams();
+    if (stopping != null && stopping.patience() > 0 && stopping.bestEpoch() > 0
+        && stopping.bestEpoch() != stopping.lastEpoch()) {
+      if (checkpointDir != null) {
+        Optional<String> best = Checkpoints.best(checkpointDir, hadoopConf);
+        if (best.isEmpty()) {
+          throw new IllegalStateException("The best epoch's checkpoint (epoch " + stopping.bestEpoch()
+              + ") is missing from " + checkpointDir);
+        }
+        LOG.info("Output model: the best epoch's ({}), read from {}", stopping.bestEpoch(), best.get());
+        params = Checkpoints.read(best.get(), hadoopConf, false).params();
+      } else {
+        params = bestInMemory;
+      }
+    }
     final String finishedRun = runId;
     sc.setJobGroup("logq-train", "Releasing model replicas", false);
     shards.foreachPartition(it -> Replicas.release(finishedRun));
     sync.close();
     logQ.destroy();
     sc.clearJobGroup();
-    return new Result(params, progress.finalState(round), sync.stats());
+    return new Result(params, progress.finalState(round, epochsDone), sync.stats(),
+        validation == null ? null : stopping);
   }
 }

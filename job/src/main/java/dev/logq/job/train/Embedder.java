@@ -60,10 +60,17 @@ public final class Embedder {
    */
   public Dataset<Row> users(Dataset<Row> train, int partitions) {
     ModelSpec s = spec;
-    String path = modelPath;
-    int length = ShardBuilder.historyLength(s.userTower());
     Dataset<Row> ids = spark.range(0, s.numUsers(), 1, partitions).toDF(Interactions.USER_INDEX)
         .withColumn(Interactions.USER_INDEX, col(Interactions.USER_INDEX).cast("int"));
+    return users(train, ids);
+  }
+
+  /** {@link #users(Dataset, int)} for the users of {@code ids} only (one int column user_idx, distinct). */
+  public Dataset<Row> users(Dataset<Row> train, Dataset<Row> ids) {
+    ModelSpec s = spec;
+    String path = modelPath;
+    int length = ShardBuilder.historyLength(s.userTower());
+    ids = ids.select(col(Interactions.USER_INDEX).cast("int").as(Interactions.USER_INDEX));
     if (length > 0) {
       ids = ids.join(UserHistory.latest(train, ids, length), Interactions.USER_INDEX, "left");
     }

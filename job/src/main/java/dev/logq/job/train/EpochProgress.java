@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,6 +33,8 @@ final class EpochProgress {
   private long lastLog;
   /** Rounds run by this driver (not those restored from a checkpoint): the ETA's rate. */
   private long roundsRun;
+  /** The validation metric shown on the console (null: whatever finishEpoch is given). */
+  private String consoleMetric;
 
   EpochProgress(TrainingPlan plan, int roundsPerEpoch, TrainerState position) {
     this.plan = plan;
@@ -95,19 +98,32 @@ final class EpochProgress {
   }
 
   /**
-   * {@link #finishEpoch()}, with named metrics of the epoch (e.g. validation metrics) shown on its progress line
-   * and in the log.
+   * {@link #finishEpoch()}, with named metrics of the epoch (the validation metrics) kept in its curve point,
+   * logged, and the headline one ({@link #withConsoleMetric}) shown on the console's progress line.
    */
   void finishEpoch(Map<String, Double> metrics) {
     curve = withEpoch(roundsPerEpoch - firstRound);
-    TrainerState.EpochStats last = curve.get(curve.size() - 1);
+    TrainerState.EpochStats last = curve.get(curve.size() - 1).withValidation(metrics);
+    curve.set(curve.size() - 1, last);
     double elapsed = (System.nanoTime() - trainingStart) / 1e9;
     int epochsDone = epoch + 1 - resumedFrom.epoch();
     double remaining = elapsed / epochsDone * (plan.epochs() - epoch - 1);
-    LOG.info(String.format(Locale.ROOT, "epoch %d/%d done: loss %.5f, %.0f examples/s, elapsed %.1f s,"
-        + " remaining ~%.1f s", epoch + 1, plan.epochs(), last.meanLoss(), last.examplesPerSecond(), elapsed,
-        remaining) + (metrics.isEmpty() ? "" : ", " + metrics));
-    JobConsole.epoch(update(roundsPerEpoch, metrics, true));
+    StringBuilder named = new StringBuilder();
+    new TreeMap<>(metrics).forEach((k, v) -> named.append(String.format(Locale.ROOT, ", val %s %.4f", k, v)));
+    LOG.info(String.format(Locale.ROOT, "epoch %d/%d done: loss %.5f%s, %.0f examples/s, elapsed %.1f s,"
+        + " remaining ~%.1f s", epoch + 1, plan.epochs(), last.meanLoss(), named, last.examplesPerSecond(), elapsed,
+        remaining));
+    Map<String, Double> shown = metrics;
+    if (consoleMetric != null && metrics.containsKey(consoleMetric)) {
+      shown = Map.of("val " + consoleMetric, metrics.get(consoleMetric));
+    }
+    JobConsole.epoch(update(roundsPerEpoch, shown, true));
+  }
+
+  /** The validation metric the console's epoch line shows (train.earlyStopping.metric); the log has them all. */
+  EpochProgress withConsoleMetric(String metric) {
+    this.consoleMetric = metric;
+    return this;
   }
 
   /** The console's view of the current epoch after {@code roundsDone} of its rounds. */
@@ -119,6 +135,21 @@ final class EpochProgress {
     return new EpochUpdate(epoch + 1, plan.epochs(), roundsDone, roundsPerEpoch,
         epochExamples == 0 ? Double.NaN : epochLossSum / epochExamples,
         epochExamples / Math.max(1e-9, epochSeconds), eta, metrics, done);
+  }
+
+  /** The curve so far (after a resume: the checkpoint's). */
+  List<TrainerState.EpochStats> curve() {
+    return List.copyOf(curve);
+  }
+
+  /** Sets the validation metrics of the curve's last point (after a resume at an epoch end that lacked them). */
+  void setLastValidation(Map<String, Double> metrics) {
+    curve.set(curve.size() - 1, curve.get(curve.size() - 1).withValidation(metrics));
+  }
+
+  /** The state at the end of training that stopped after {@code epochs} epochs. */
+  TrainerState finalState(long round, int epochs) {
+    return new TrainerState(round, epochs, 0, 0.0, 0, List.copyOf(curve));
   }
 
   /** The state at the end of training. */

@@ -1,0 +1,156 @@
+package dev.logq.job.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.logq.common.model.TensorStore;
+import dev.logq.job.SparkTestSession;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * train.earlyStopping on a constructed validation-metric sequence: the decision rule alone, then the trainer:
+ * it stops at the right epoch and its output model is, byte for byte, the best epoch's checkpoint.
+ */
+class EarlyStoppingTest {
+
+  private static final PlantedClusters DATA = new PlantedClusters(120, 60, 8, 8, 3);
+  private static SparkSession spark;
+
+  @TempDir
+  Path tmp;
+
+  @BeforeAll
+  static void start() {
+    spark = SparkTestSession.start("EarlyStoppingTest");
+  }
+
+  @AfterAll
+  static void stop() {
+    spark.stop();
+  }
+
+  @Test
+  void stopsAfterPatienceEpochsWithoutStrictImprovement() {
+    EarlyStopping es = new EarlyStopping("recall@10", 2);
+    double[] values = {0.10, 0.30, 0.30, 0.25, 0.40};
+    int stoppedAfter = -1;
+    for (int e = 1; e <= values.length; e++) {
+      es.record(e, values[e - 1]);
+      if (es.shouldStop()) {
+        stoppedAfter = e;
+        break;
+      }
+    }
+    assertEquals(4, stoppedAfter, "a tie (epoch 3) is no improvement; epoch 4 is the second without one");
+    assertEquals(2, es.bestEpoch());
+    assertEquals(0.30, es.bestValue());
+    Map<String, Object> summary = es.summary(5);
+    assertEquals(true, summary.get("stoppedEarly"));
+    assertEquals(2, summary.get("bestEpoch"));
+    assertEquals(4, summary.get("epochsTrained"));
+
+    EarlyStopping never = new EarlyStopping("ndcg@10", 0);
+    for (int e = 1; e <= 5; e++) {
+      never.record(e, 1.0 / e);
+      assertFalse(never.shouldStop());
+    }
+    assertEquals(1, never.bestEpoch());
+  }
+
+  private static byte[] bytes(TensorStore params) {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    try (DataOutputStream out = new DataOutputStream(b)) {
+      params.writeTo(out);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return b.toByteArray();
+  }
+
+  private DistributedTrainer.Result train(String checkpoints, double[] metric, int patience, List<byte[]> seen,
+                                          dev.logq.common.config.JobConfig.SyncBackend backend) {
+    ModelSpecHolder h = new ModelSpecHolder();
+    TrainingPlan plan = new TrainingPlan(h.spec(), "refined", true, 0, 32, metric.length, 2, 1, 17L, "adam", 0.02,
+        0.9, 0.999, 1e-8, 0);
+    JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    JavaRDD<TrainingShard> shards = ShardBuilder.build(DATA.trainSet(spark), plan.workers(), 0, plan.seed());
+    try {
+      return new DistributedTrainer(sc, plan, checkpoints, new Configuration())
+          .withBackend(backend)
+          .withValidation((epoch, params) -> {
+            seen.add(bytes(params));
+            return Map.of("recall@10", metric[epoch - 1], "ndcg@10", metric[epoch - 1] / 2);
+          }, "recall@10", patience)
+          .train(shards, DATA.itemLogQ(), false);
+    } finally {
+      shards.unpersist(true);
+    }
+  }
+
+  /** The model spec of the planted data (same shape as DistributedTrainerTest's, smaller). */
+  private static final class ModelSpecHolder {
+    dev.logq.common.model.ModelSpec spec() {
+      return dev.logq.common.model.ModelSpec.builder().numUsers(DATA.users).numItems(DATA.items).embeddingDim(8)
+          .outputDim(8).l2Normalize(true).temperature(0.1).initStd(0.1).seed(5).build();
+    }
+  }
+
+  @Test
+  void stopsAtTheRightEpochAndOutputsTheBestCheckpointsBytes() throws IOException {
+    for (dev.logq.common.config.JobConfig.SyncBackend backend : dev.logq.common.config.JobConfig.SyncBackend.values()) {
+      String dir = tmp.resolve("ckpt-" + backend).toString();
+      List<byte[]> atEpochEnd = new ArrayList<>();
+      // best at epoch 2, then 2 epochs without improvement: stops after epoch 4 of 6
+      DistributedTrainer.Result r = train(dir, new double[] {0.2, 0.5, 0.4, 0.5, 0.9, 0.9}, 2, atEpochEnd, backend);
+      assertEquals(4, atEpochEnd.size(), backend + ": validated after every epoch up to the stop");
+      assertEquals(4, r.state().curve().size(), backend + ": four epochs trained");
+      assertEquals(0.5, r.state().curve().get(1).validation().get("recall@10"));
+      assertEquals(2, r.stopping().bestEpoch());
+      assertTrue(r.stopping().shouldStop());
+
+      Optional<String> best = Checkpoints.best(dir, new Configuration());
+      assertTrue(best.isPresent(), backend + ": the best epoch's checkpoint is kept to the end");
+      Checkpoints.Loaded loaded = Checkpoints.read(best.get(), new Configuration(), false);
+      assertEquals(2, loaded.trainer().epoch(), backend + ": the kept checkpoint is epoch 2's end");
+      byte[] checkpointBytes = Files.readAllBytes(Path.of(java.net.URI.create(
+          best.get().startsWith("file:") ? best.get() : "file://" + best.get())).resolve("params.bin"));
+      assertArrayEquals(checkpointBytes, bytes(r.params()), backend + ": output model = best checkpoint's bytes");
+      assertArrayEquals(atEpochEnd.get(1), bytes(r.params()), backend + ": = the model validated after epoch 2");
+      assertFalse(java.util.Arrays.equals(atEpochEnd.get(3), bytes(r.params())), "not the last epoch's model");
+      try (Stream<Path> rounds = Files.list(Path.of(dir))) {
+        assertEquals(2, rounds.filter(p -> p.getFileName().toString().startsWith("round-")).count(),
+            backend + ": the newest checkpoint (for resume) and the best one, nothing else");
+      }
+    }
+  }
+
+  @Test
+  void withoutPatienceEveryEpochTrainsAndTheLastModelIsOutput() {
+    List<byte[]> atEpochEnd = new ArrayList<>();
+    DistributedTrainer.Result r = train(null, new double[] {0.5, 0.1, 0.1}, 0, atEpochEnd,
+        dev.logq.common.config.JobConfig.SyncBackend.ROUNDS);
+    assertEquals(3, r.state().curve().size());
+    assertEquals(1, r.stopping().bestEpoch());
+    assertArrayEquals(atEpochEnd.get(2), bytes(r.params()));
+  }
+}

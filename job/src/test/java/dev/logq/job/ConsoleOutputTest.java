@@ -83,7 +83,7 @@ class ConsoleOutputTest {
     // Not a terminal: one plain progress line per epoch, no carriage returns.
     assertEquals(1, lines.stream().filter(l -> l.startsWith("epoch 1/2 ")).count(), c.out());
     assertEquals(1, lines.stream().filter(l -> l.startsWith("epoch 2/2 ")).count(), c.out());
-    assertTrue(lines.stream().anyMatch(l -> l.matches("epoch 1/2 \\d+/\\d+ rounds  loss \\d+\\.\\d{4}  .* ex/s  ETA .*")),
+    assertTrue(lines.stream().anyMatch(l -> l.matches("epoch 1/2 \\d+/\\d+ rounds  loss \\d+\\.\\d{4}  .* ex/s  val recall@10 \\d\\.\\d{4}  ETA .*")),
         c.out());
     assertFalse(c.out().contains("\r"), "carriage return outside a terminal");
     // The metrics table, one row per loss, and where the output is.

@@ -1,6 +1,7 @@
 package dev.logq.job;
 
 import dev.logq.common.config.JobConfig;
+import dev.logq.common.config.SplitSettings;
 import dev.logq.common.data.SyntheticModel;
 import dev.logq.job.ingest.IngestResult;
 import dev.logq.job.ingest.InteractionReader;
@@ -50,7 +51,7 @@ final class InputStep {
         metrics.put("bad_record_samples", read.badRecordSamples());
       }
       Dataset<Row> givenTest = null;
-      if (config.split().method() == JobConfig.SplitMethod.GIVEN) {
+      if (config.split().method() == SplitSettings.SplitMethod.GIVEN) {
         IngestResult test = InteractionReader.read(spark, config.input(), config.input().testPath());
         givenTest = test.interactions();
         inputCounts.put("test_rows", test.rows());

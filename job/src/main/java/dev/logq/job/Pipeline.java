@@ -1,11 +1,14 @@
 package dev.logq.job;
 
 import dev.logq.common.config.JobConfig;
-import dev.logq.common.config.JobConfig.LossType;
 import dev.logq.common.data.Interactions;
 import dev.logq.common.data.SyntheticModel;
 import dev.logq.common.error.DataException;
 import dev.logq.common.freq.LogQTable;
+import dev.logq.common.loss.FullSoftmax;
+import dev.logq.common.loss.NoCorrection;
+import dev.logq.common.loss.RefinedLogQ;
+import dev.logq.common.loss.StandardLogQ;
 import dev.logq.common.model.tower.UserTower;
 import dev.logq.common.model.tower.UserTowers;
 import dev.logq.job.console.JobConsole;
@@ -117,7 +120,7 @@ final class Pipeline {
         .config(config.toMap());
 
     Prepared data = prepare();
-    List<LossType> losses = config.mode() == JobConfig.Mode.COMPARE ? compareLosses(data) : List.of(config.loss().type());
+    List<String> losses = config.mode() == JobConfig.Mode.COMPARE ? compareLosses(data) : List.of(config.loss().type());
     try (AtomicOutput out = AtomicOutput.begin(hadoopConf, outputPath, config.output().overwrite(), config.run().id())) {
       RunLog.attach(out);
       EmbeddingWriter.writeIdIndex(data.users().mapping(), out.stagingUri("index/users"));
@@ -130,8 +133,8 @@ final class Pipeline {
       checkpoints.prepare(resume);
       List<RunReport.Trained> runs = new ArrayList<>();
       try {
-        for (LossType loss : losses) {
-          String prefix = losses.size() == 1 ? "" : "runs/" + loss.configName() + "/";
+        for (String loss : losses) {
+          String prefix = losses.size() == 1 ? "" : "runs/" + loss + "/";
           runs.add(trainAndEvaluate(data, loss, out, prefix));
         }
       } catch (IOException | RuntimeException e) {
@@ -147,10 +150,10 @@ final class Pipeline {
     }
   }
 
-  private List<LossType> compareLosses(Prepared data) {
-    List<LossType> losses = new ArrayList<>(List.of(LossType.NONE, LossType.STANDARD, LossType.REFINED));
+  private List<String> compareLosses(Prepared data) {
+    List<String> losses = new ArrayList<>(List.of(NoCorrection.NAME, StandardLogQ.NAME, RefinedLogQ.NAME));
     if (data.items().size() <= FULL_SOFTMAX_MAX_ITEMS) {
-      losses.add(LossType.FULL);
+      losses.add(FullSoftmax.NAME);
     } else {
       LOG.info("compare: skipping the full softmax, the catalog has {} items (> {})", data.items().size(),
           FULL_SOFTMAX_MAX_ITEMS);
@@ -245,12 +248,12 @@ final class Pipeline {
   }
 
   /** Shard, train, save the model, embed, evaluate: one loss. */
-  private RunReport.Trained trainAndEvaluate(Prepared data, LossType loss, AtomicOutput out, String prefix)
+  private RunReport.Trained trainAndEvaluate(Prepared data, String loss, AtomicOutput out, String prefix)
       throws IOException {
     long t0 = System.nanoTime();
     TrainingPlan plan = TrainingSetup.plan(config, userTower, loss, data.users().size(), data.items().size());
     LOG.info("Training loss={} ({} workers, batch {} per worker, {} epochs, syncEvery {}; driver {})",
-        loss.configName(), plan.workers(), plan.batchSize(), plan.epochs(), plan.syncEvery(),
+        loss, plan.workers(), plan.batchSize(), plan.epochs(), plan.syncEvery(),
         dev.logq.common.linalg.Exp.describe());
     JavaRDD<TrainingShard> shards = ShardBuilder.build(data.train(), plan.workers(), userTower, plan.seed());
     DistributedTrainer.Result result;
@@ -268,7 +271,7 @@ final class Pipeline {
       shards.unpersist(false);
     }
     double trainSeconds = seconds(t0);
-    JobConsole.stage("train", JobConsole.trainDetail(loss.configName(), result.state().curve().size(),
+    JobConsole.stage("train", JobConsole.trainDetail(loss, result.state().curve().size(),
         result.state().globalRound(), plan.workers()), trainSeconds);
 
     String modelUri = out.stagingUri(prefix + "model/params.bin");
@@ -276,7 +279,7 @@ final class Pipeline {
     JsonOutput.write(out, prefix + "model/spec.json", TrainingSetup.specJson(plan.model(), config.model(), loss));
     TrainingCurveWriter.write(out, prefix + "curve", RunReport.curve(result.state()));
 
-    sc.setJobGroup("logq-embed", "Embedding users and items (" + loss.configName() + ")", false);
+    sc.setJobGroup("logq-embed", "Embedding users and items (" + loss + ")", false);
     Embedder embedder = new Embedder(spark, plan.model(), modelUri);
     int partitions = Math.max(2, sc.defaultParallelism());
     Dataset<Row> userEmb = embedder.users(data.seen(), partitions).persist(StorageLevel.MEMORY_AND_DISK());
@@ -288,19 +291,19 @@ final class Pipeline {
         EmbeddingWriter.write(itemEmb, Interactions.ITEM_INDEX, data.items().mapping(),
             out.stagingUri(prefix + "embeddings/items"));
       }
-      sc.setJobGroup("logq-eval", "Full-catalog evaluation (" + loss.configName() + ")", false);
+      sc.setJobGroup("logq-eval", "Full-catalog evaluation (" + loss + ")", false);
       EvalResult eval = evaluate(data, userEmb, itemEmb);
       if (config.output().recommendK() > 0) {
         sc.setJobGroup("logq-recommend", "Top-" + config.output().recommendK() + " recommendations ("
-            + loss.configName() + ")", false);
+            + loss + ")", false);
         writeRecommendations(data, userEmb, itemEmb, out.stagingUri(prefix + "recommendations"));
       }
       Map<String, Double> planted = data.planted() == null ? Map.of() : PlantedDistance.fromPlanted(data.planted(),
           data.users().toArray(), data.items().toArray(), userEmb, itemEmb, 1.0 / plan.model().temperature());
-      report.logMetrics(loss.configName(), eval, planted);
+      report.logMetrics(loss, eval, planted);
       JobConsole.stage("evaluate", String.format(java.util.Locale.ROOT, "%s: %,d test users, full catalog of %,d items",
-          loss.configName(), eval.counts().getOrDefault("evaluated_users", 0L), data.items().size()));
-      return new RunReport.Trained(loss.configName(), eval, planted, result.state(), result.sync(), trainSeconds,
+          loss, eval.counts().getOrDefault("evaluated_users", 0L), data.items().size()));
+      return new RunReport.Trained(loss, eval, planted, result.state(), result.sync(), trainSeconds,
           result.stopping() == null ? null : result.stopping().summary(plan.epochs()));
     } finally {
       userEmb.unpersist();
@@ -315,8 +318,8 @@ final class Pipeline {
    * (executors cache a model file by path), removed afterwards.
    */
   private Map<String, Double> validate(Prepared data, TrainingPlan plan, dev.logq.common.model.TensorStore params,
-                                       String checkpointDir, LossType loss, int epoch) {
-    sc.setJobGroup("logq-validate", "Validation after epoch " + epoch + " (" + loss.configName() + ")", false);
+                                       String checkpointDir, String loss, int epoch) {
+    sc.setJobGroup("logq-validate", "Validation after epoch " + epoch + " (" + loss + ")", false);
     String path = new org.apache.hadoop.fs.Path(checkpointDir, "_validation/epoch-" + epoch + "-"
         + java.util.UUID.randomUUID() + ".bin").toString();
     ModelFiles.write(params, path, hadoopConf);
@@ -352,7 +355,7 @@ final class Pipeline {
       } catch (IOException e) {
         LOG.warn("Could not remove {}: {}", path, e.getMessage());
       }
-      sc.setJobGroup("logq-train", "Training (" + loss.configName() + ")", false);
+      sc.setJobGroup("logq-train", "Training (" + loss + ")", false);
     }
   }
 

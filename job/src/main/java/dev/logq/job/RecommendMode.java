@@ -106,7 +106,7 @@ final class RecommendMode {
       new TwoTowerModel(spec).checkParameters(params);
     } catch (RuntimeException e) {
       throw new DataException(paramsFile, "the parameters do not fit the model recorded beside them ("
-          + users.size() + " users, " + items.size() + " items, " + recorded.model().userTower().configName()
+          + users.size() + " users, " + items.size() + " items, " + recorded.model().userTower()
           + " tower): " + e.getMessage(), e);
     }
 
@@ -135,7 +135,7 @@ final class RecommendMode {
         List<String> examples = unknownUsers.orderBy(Interactions.USER).limit(3).collectAsList().stream()
             .map(r -> "'" + r.get(0) + "'").toList();
         throw new DataException(inputPath, n + " users are unknown to the model (e.g. " + String.join(", ", examples)
-            + "): the " + recorded.model().userTower().configName() + " user tower embeds only the users it trained"
+            + "): the " + recorded.model().userTower() + " user tower embeds only the users it trained"
             + " on (" + new Path(root, USERS) + "); a history tower model embeds new users from their interactions");
       }
       inputUsers = users;
@@ -164,7 +164,7 @@ final class RecommendMode {
       Map<String, Object> summary = new LinkedHashMap<>();
       summary.put("model", modelPath);
       summary.put("input", inputPath);
-      summary.put("userTower", recorded.model().userTower().configName());
+      summary.put("userTower", recorded.model().userTower());
       summary.put("users", userCount);
       summary.put("k", k);
       summary.put("rows", rows);

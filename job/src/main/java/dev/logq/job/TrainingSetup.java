@@ -1,9 +1,14 @@
 package dev.logq.job;
 
 import dev.logq.common.config.JobConfig;
-import dev.logq.common.config.JobConfig.LossType;
+import dev.logq.common.config.Setting;
+import dev.logq.common.config.TrainSettings;
+import dev.logq.common.loss.UniformBce;
+import dev.logq.common.model.ModelSettings;
 import dev.logq.common.model.ModelSpec;
+import dev.logq.common.model.tower.HistoryTower;
 import dev.logq.common.model.tower.UserTower;
+import dev.logq.common.model.tower.UserTowers;
 import dev.logq.job.train.TrainingPlan;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -17,9 +22,9 @@ final class TrainingSetup {
 
   private TrainingSetup() {}
 
-  static TrainingPlan plan(JobConfig config, UserTower userTower, LossType loss, int numUsers, int numItems) {
-    JobConfig.Model m = config.model();
-    JobConfig.Train t = config.train();
+  static TrainingPlan plan(JobConfig config, UserTower userTower, String loss, int numUsers, int numItems) {
+    ModelSettings m = config.model();
+    TrainSettings t = config.train();
     ModelSpec spec = ModelSpec.builder()
         .numUsers(numUsers)
         .numItems(numItems)
@@ -33,24 +38,25 @@ final class TrainingSetup {
         .initStd(m.initStd())
         .seed(t.seed())
         .build();
-    int negatives = loss == LossType.UNIFORM_BCE ? config.loss().bceNegatives() : config.loss().uniformNegatives();
-    return new TrainingPlan(spec, loss.configName(), config.loss().standardCorrectPositive(), negatives,
-        t.batchSize(), t.epochs(), t.workers(), t.syncEvery(), t.seed(), t.optimizer().configName(),
+    int negatives = loss.equals(UniformBce.NAME) ? config.loss().bceNegatives() : config.loss().uniformNegatives();
+    return new TrainingPlan(spec, loss, config.loss().standardCorrectPositive(), negatives,
+        t.batchSize(), t.epochs(), t.workers(), t.syncEvery(), t.seed(), t.optimizer(),
         t.learningRate(), t.adamBeta1(), t.adamBeta2(), t.epsilon(), t.checkpointEverySteps());
   }
 
   /** model/spec.json: what a reader needs to rebuild the towers from params.bin. */
-  static Map<String, Object> specJson(ModelSpec spec, JobConfig.Model model, LossType loss) {
+  static Map<String, Object> specJson(ModelSpec spec, ModelSettings model, String loss) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("format", "logq-model-v1");
-    m.put("loss", loss.configName());
+    m.put("loss", loss);
     m.put("numUsers", spec.numUsers());
     m.put("numItems", spec.numItems());
-    // The tower's own settings (userTower first); the history keys are always written, as before towers
+    // The tower's declared settings (userTower first); the history keys are always written, as before towers
     // declared their settings, so readers of logq-model-v1 find them for every tower.
-    m.putAll(spec.userTower().settings());
-    m.putIfAbsent("historyLength", model.historyLength());
-    m.putIfAbsent("historyPooling", model.historyPooling().configName());
+    m.putAll(UserTowers.describe(model));
+    for (Setting<?> s : HistoryTower.SETTINGS) {
+      m.putIfAbsent(s.key().substring("model.".length()), Setting.recorded(model.get(s)));
+    }
     m.put("embeddingDim", spec.embeddingDim());
     m.put("userMlp", spec.userMlp());
     m.put("itemMlp", spec.itemMlp());

@@ -110,7 +110,7 @@ public final class CommandLine {
       }
     }
     throw new ConfigException("--mode", "Invalid value for --mode: '" + value + "'; expected one of "
-        + JobConfig.names(JobConfig.Mode.class));
+        + String.join(", ", java.util.Arrays.stream(JobConfig.Mode.values()).map(JobConfig.Mode::configName).toList()));
   }
 
   private static String optionsLine() {

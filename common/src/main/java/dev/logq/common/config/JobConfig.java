@@ -10,7 +10,14 @@ import com.typesafe.config.ConfigSyntax;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
 import com.typesafe.config.ConfigValueType;
+import dev.logq.common.data.SyntheticSettings;
 import dev.logq.common.error.ConfigException;
+import dev.logq.common.eval.EvaluationSettings;
+import dev.logq.common.loss.LossSettings;
+import dev.logq.common.loss.NoCorrection;
+import dev.logq.common.loss.RefinedLogQ;
+import dev.logq.common.loss.StandardLogQ;
+import dev.logq.common.model.ModelSettings;
 import java.io.IOException;
 import java.io.Serializable;
 import java.net.URL;
@@ -39,51 +46,69 @@ import java.util.regex.Pattern;
  * immutable and {@link Serializable} (Spark closures carry them); {@link #toMap()} and
  * {@link #toHocon()} give the effective configuration for recording in a run's outputs.
  */
-public final class JobConfig implements Serializable {
+public final class JobConfig implements Serializable, SettingValues {
   private static final long serialVersionUID = 1L;
 
   /** The root object of every key; keys elsewhere in this API are relative to it. */
   public static final String ROOT = "logq";
 
   private static volatile Config reference;
+  public static final Setting<Mode> MODE = Setting.choice("mode", Mode.TRAIN, """
+      What the job does: train (one loss), compare (none/standard/refined[/full] on one split),
+      generate (write the synthetic data set to input.path and stop), recommend (the model of an earlier
+      run, recommend.modelPath, writes the top output.recommendK items for the users of input.path).""");
 
   private final Mode mode;
-  private final Input input;
-  private final Synthetic synthetic;
-  private final Split split;
-  private final Recommend recommend;
-  private final Model model;
-  private final Loss loss;
-  private final Train train;
-  private final Eval eval;
-  private final Output output;
-  private final Run run;
-  private final Spark spark;
-  /** Every key (relative, e.g. "train.batchSize") with its effective, normalised value. */
+  private final InputSettings input;
+  private final SyntheticSettings synthetic;
+  private final SplitSettings split;
+  private final RecommendSettings recommend;
+  private final ModelSettings model;
+  private final LossSettings loss;
+  private final TrainSettings train;
+  private final EvaluationSettings eval;
+  private final OutputSettings output;
+  private final RunSettings run;
+  private final SparkSettings spark;
+  /** Every key (relative, e.g. "train.batchSize") with its effective, normalised value, in schema order. */
   private final Map<String, Object> effective;
+  /** Every key with its typed value ({@link #get}). */
+  private final Map<String, Object> typed;
 
   private JobConfig(Config merged) {
-    Reader r = new Reader(merged);
-    mode = r.choice("mode", Mode.class);
-    input = new Input(r);
-    synthetic = new Synthetic(r);
-    split = new Split(r);
-    model = new Model(r);
-    loss = new Loss(r);
-    train = new Train(r);
-    eval = new Eval(r);
-    run = new Run(r);
-    recommend = new Recommend(r);
-    output = new Output(r, run);
-    spark = new Spark(r);
+    SettingReader r = new SettingReader(merged);
+    for (Setting<?> setting : ConfigSchema.settings()) {
+      r.read(setting);
+    }
+    mode = r.get(MODE);
+    input = new InputSettings(r);
+    synthetic = new SyntheticSettings(r);
+    split = new SplitSettings(r);
+    model = new ModelSettings(r);
+    loss = new LossSettings(r);
+    train = new TrainSettings(r);
+    eval = new EvaluationSettings(r);
+    run = new RunSettings(r);
+    recommend = new RecommendSettings(r);
+    output = new OutputSettings(r, run);
+    spark = new SparkSettings(r);
     crossCheck(r);
     r.throwIfProblems();
-    Set<String> unread = new TreeSet<>(knownKeys());
-    unread.removeAll(r.values.keySet());
-    if (!unread.isEmpty()) {
-      throw new IllegalStateException("reference.conf keys without a JobConfig accessor: " + unread);
-    }
     effective = Collections.unmodifiableMap(new LinkedHashMap<>(r.values));
+    typed = Collections.unmodifiableMap(new LinkedHashMap<>(r.typed));
+  }
+
+  /**
+   * The typed value of any declared setting, e.g. {@code config.get(TrainSettings.BATCH_SIZE)}: a new key
+   * needs no accessor here.
+   */
+  @Override
+  @SuppressWarnings("unchecked")
+  public <T> T get(Setting<T> setting) {
+    if (!typed.containsKey(setting.key())) {
+      throw new IllegalArgumentException(setting.key() + " is not declared in ConfigSchema");
+    }
+    return (T) typed.get(setting.key());
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -285,43 +310,7 @@ public final class JobConfig implements Serializable {
 
   /** The known key closest to {@code key} (ignoring case), or null when none is close. */
   static String suggest(String key) {
-    String k = key.toLowerCase(Locale.ROOT);
-    if (k.startsWith(ROOT + ".")) {
-      k = k.substring(ROOT.length() + 1);
-    }
-    String kLast = k.substring(k.lastIndexOf('.') + 1);
-    String best = null;
-    int bestScore = Integer.MAX_VALUE;
-    for (String candidate : knownKeys()) {
-      String c = candidate.toLowerCase(Locale.ROOT);
-      String cLast = c.substring(c.lastIndexOf('.') + 1);
-      int score = Math.min(levenshtein(k, c), levenshtein(kLast, cLast) + (k.contains(".") ? 1 : 0));
-      if (score < bestScore) {
-        bestScore = score;
-        best = candidate;
-      }
-    }
-    int allowed = Math.max(2, kLast.length() / 3);
-    return bestScore <= allowed ? best : null;
-  }
-
-  private static int levenshtein(String a, String b) {
-    int[] prev = new int[b.length() + 1];
-    int[] cur = new int[b.length() + 1];
-    for (int j = 0; j <= b.length(); j++) {
-      prev[j] = j;
-    }
-    for (int i = 1; i <= a.length(); i++) {
-      cur[0] = i;
-      for (int j = 1; j <= b.length(); j++) {
-        int substitution = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-        cur[j] = Math.min(substitution, Math.min(prev[j], cur[j - 1]) + 1);
-      }
-      int[] t = prev;
-      prev = cur;
-      cur = t;
-    }
-    return prev[b.length()];
+    return KeySuggestions.closest(key, knownKeys());
   }
 
   private static Config reference() {
@@ -345,7 +334,9 @@ public final class JobConfig implements Serializable {
       while (urls.hasMoreElements()) {
         Config candidate = ConfigFactory.parseURL(urls.nextElement());
         if (candidate.hasPath(ROOT)) {
-          return candidate.withOnlyPath(ROOT).resolve();
+          Config ref = candidate.withOnlyPath(ROOT).resolve();
+          checkAgainstSchema(ref);
+          return ref;
         }
       }
     } catch (IOException e) {
@@ -354,13 +345,25 @@ public final class JobConfig implements Serializable {
     throw new IllegalStateException("No reference.conf with a '" + ROOT + "' section on the classpath");
   }
 
-  /** Every key of reference.conf, relative to {@code logq}, sorted. */
-  public static Set<String> knownKeys() {
-    Set<String> keys = new TreeSet<>();
-    for (Map.Entry<String, ConfigValue> e : reference().getConfig(ROOT).entrySet()) {
-      keys.add(e.getKey());
+  /** reference.conf is generated from the declarations (ConfigDocuments); a stale one fails loudly. */
+  private static void checkAgainstSchema(Config ref) {
+    Set<String> inFile = new TreeSet<>();
+    for (Map.Entry<String, ConfigValue> e : ref.getConfig(ROOT).entrySet()) {
+      inFile.add(e.getKey());
     }
-    return keys;
+    Set<String> declared = new TreeSet<>(ConfigSchema.keys());
+    if (!inFile.equals(declared)) {
+      Set<String> missing = new TreeSet<>(declared);
+      missing.removeAll(inFile);
+      inFile.removeAll(declared);
+      throw new IllegalStateException("reference.conf does not match the declared settings (missing " + missing
+          + ", undeclared " + inFile + "); regenerate it: " + ConfigDocuments.REGENERATE);
+    }
+  }
+
+  /** Every declared key ({@link ConfigSchema}), relative to {@code logq}, sorted. */
+  public static Set<String> knownKeys() {
+    return new TreeSet<>(ConfigSchema.keys());
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -409,749 +412,51 @@ public final class JobConfig implements Serializable {
     return mode;
   }
 
-  public Input input() {
+  public InputSettings input() {
     return input;
   }
 
-  public Synthetic synthetic() {
+  public SyntheticSettings synthetic() {
     return synthetic;
   }
 
-  public Split split() {
+  public SplitSettings split() {
     return split;
   }
 
-  public Recommend recommend() {
+  public RecommendSettings recommend() {
     return recommend;
   }
 
-  public Model model() {
+  public ModelSettings model() {
     return model;
   }
 
-  public Loss loss() {
+  public LossSettings loss() {
     return loss;
   }
 
-  public Train train() {
+  public TrainSettings train() {
     return train;
   }
 
-  public Eval eval() {
+  public EvaluationSettings eval() {
     return eval;
   }
 
-  public Output output() {
+  public OutputSettings output() {
     return output;
   }
 
-  public Run run() {
+  public RunSettings run() {
     return run;
   }
 
-  public Spark spark() {
+  public SparkSettings spark() {
     return spark;
   }
 
-  /** input.*: where the interactions are and how to read them. */
-  public static final class Input implements Serializable {
-    private static final long serialVersionUID = 1L;
-    private final String path;
-    private final InputFormat format;
-    private final boolean header;
-    private final String delimiter;
-    private final String userColumn;
-    private final String itemColumn;
-    private final String timestampColumn;
-    private final String weightColumn;
-    private final BadRecords badRecords;
-    private final String testPath;
-
-    private Input(Reader r) {
-      path = r.string("input.path").trim();
-      format = r.choice("input.format", InputFormat.class);
-      header = r.bool("input.header");
-      String rawDelimiter = r.string("input.delimiter");
-      userColumn = r.nonEmptyString("input.userColumn").trim();
-      itemColumn = r.nonEmptyString("input.itemColumn").trim();
-      timestampColumn = r.string("input.timestampColumn").trim();
-      weightColumn = r.string("input.weightColumn").trim();
-      badRecords = r.choice("input.badRecords", BadRecords.class);
-      testPath = r.string("input.testPath").trim();
-
-      String d = rawDelimiter.replace("\\t", "\t");
-      if (d.isEmpty()) {
-        d = format == InputFormat.CSV ? "," : "\t";
-      }
-      if (d.indexOf('\n') >= 0 || d.indexOf('\r') >= 0 || (format == InputFormat.CSV && d.indexOf('"') >= 0)) {
-        r.problem("input.delimiter", rawDelimiter, "a delimiter without line breaks (and without '\"' for csv)");
-      }
-      delimiter = d;
-      if (userColumn.equals(itemColumn)) {
-        r.problem("input.itemColumn", itemColumn, "a column other than input.userColumn");
-      }
-      for (String key : new String[] {"input.timestampColumn", "input.weightColumn"}) {
-        String c = key.endsWith("timestampColumn") ? timestampColumn : weightColumn;
-        if (!c.isEmpty() && (c.equals(userColumn) || c.equals(itemColumn))) {
-          r.problem(key, c, "a column other than the user and item columns, or \"\"");
-        }
-      }
-      if (!timestampColumn.isEmpty() && timestampColumn.equals(weightColumn)) {
-        r.problem("input.weightColumn", weightColumn, "a column other than input.timestampColumn");
-      }
-    }
-
-    /** The input path or glob; empty means the embedded synthetic generator. */
-    public String path() {
-      return path;
-    }
-
-    public boolean isSynthetic() {
-      return path.isEmpty();
-    }
-
-    public InputFormat format() {
-      return format;
-    }
-
-    public boolean header() {
-      return header;
-    }
-
-    /** The resolved field delimiter for csv/tsv ("," or a tab unless set). */
-    public String delimiter() {
-      return delimiter;
-    }
-
-    public String userColumn() {
-      return userColumn;
-    }
-
-    public String itemColumn() {
-      return itemColumn;
-    }
-
-    /** The timestamp column, or "" when the data has none (input order then stands in for time). */
-    public String timestampColumn() {
-      return timestampColumn;
-    }
-
-    public boolean hasTimestampColumn() {
-      return !timestampColumn.isEmpty();
-    }
-
-    /** The weight column, or "" when every row weighs 1. */
-    public String weightColumn() {
-      return weightColumn;
-    }
-
-    public boolean hasWeightColumn() {
-      return !weightColumn.isEmpty();
-    }
-
-    public BadRecords badRecords() {
-      return badRecords;
-    }
-
-    /** The held-out input for split.method = given; empty otherwise. */
-    public String testPath() {
-      return testPath;
-    }
-  }
-
-  /** synthetic.*: the embedded generator (used when input.path is empty, and by mode = generate). */
-  public static final class Synthetic implements Serializable {
-    private static final long serialVersionUID = 1L;
-    private final int users;
-    private final int items;
-    private final int interactionsPerUser;
-    private final int latentDim;
-    private final double zipfExponent;
-    private final double plantedTemperature;
-    private final long seed;
-    private final int partitions;
-
-    private Synthetic(Reader r) {
-      users = r.intValue("synthetic.users", 1, Integer.MAX_VALUE);
-      items = r.intValue("synthetic.items", 1, Integer.MAX_VALUE);
-      interactionsPerUser = r.intValue("synthetic.interactionsPerUser", 1, 1_000_000);
-      latentDim = r.intValue("synthetic.latentDim", 1, 4096);
-      zipfExponent = r.doubleValue("synthetic.zipfExponent", 0, true, 10, true);
-      plantedTemperature = r.doubleValue("synthetic.plantedTemperature", 0, false, Double.MAX_VALUE, true);
-      seed = r.longValue("synthetic.seed", Long.MIN_VALUE, Long.MAX_VALUE);
-      partitions = r.intValue("synthetic.partitions", 0, 1_000_000);
-    }
-
-    public int users() {
-      return users;
-    }
-
-    public int items() {
-      return items;
-    }
-
-    public int interactionsPerUser() {
-      return interactionsPerUser;
-    }
-
-    public int latentDim() {
-      return latentDim;
-    }
-
-    public double zipfExponent() {
-      return zipfExponent;
-    }
-
-    public double plantedTemperature() {
-      return plantedTemperature;
-    }
-
-    public long seed() {
-      return seed;
-    }
-
-    /** Spark partitions for generation; 0 means "choose from the size". */
-    public int partitions() {
-      return partitions;
-    }
-  }
-
-  /** split.*: how the interactions become train and test. */
-  public static final class Split implements Serializable {
-    private static final long serialVersionUID = 1L;
-    private final SplitMethod method;
-    private final double testFraction;
-    private final int minUserCount;
-    private final int minItemCount;
-    private final long seed;
-    /** 0: no validation split; -1: leave-last-out of the training part; else the held-out share. */
-    private final double validation;
-    private final int validationUsers;
-
-    private Split(Reader r) {
-      method = r.choice("split.method", SplitMethod.class);
-      testFraction = r.doubleValue("split.testFraction", 0, false, 1, false);
-      minUserCount = r.intValue("split.minUserCount", 1, Integer.MAX_VALUE);
-      minItemCount = r.intValue("split.minItemCount", 1, Integer.MAX_VALUE);
-      seed = r.longValue("split.seed", Long.MIN_VALUE, Long.MAX_VALUE);
-      String v = r.string("split.validation").trim().toLowerCase(Locale.ROOT);
-      double parsed = 0;
-      if (v.equals("none")) {
-        parsed = 0;
-      } else if (v.equals("leave-last-out")) {
-        parsed = -1;
-      } else {
-        try {
-          parsed = Double.parseDouble(v);
-        } catch (NumberFormatException e) {
-          parsed = Double.NaN;
-        }
-        if (!(parsed > 0 && parsed < 1)) {
-          r.problem("split.validation", v, "none, leave-last-out or a fraction in (0, 1)");
-          parsed = 0;
-        }
-      }
-      validation = parsed;
-      validationUsers = r.intValue("split.validationUsers", 0, Integer.MAX_VALUE);
-    }
-
-    /** True when a validation split is held out of the training part. */
-    public boolean hasValidation() {
-      return validation != 0;
-    }
-
-    /** True for split.validation = leave-last-out. */
-    public boolean validationLeaveLastOut() {
-      return validation < 0;
-    }
-
-    /** split.validation as a fraction of the training part (0 for none and leave-last-out). */
-    public double validationFraction() {
-      return validation > 0 ? validation : 0;
-    }
-
-    /** Validation users evaluated each epoch (a seeded sample; 0: all). */
-    public int validationUsers() {
-      return validationUsers;
-    }
-
-    public SplitMethod method() {
-      return method;
-    }
-
-    public double testFraction() {
-      return testFraction;
-    }
-
-    public int minUserCount() {
-      return minUserCount;
-    }
-
-    public int minItemCount() {
-      return minItemCount;
-    }
-
-    public long seed() {
-      return seed;
-    }
-  }
-
-  /** model.*: the two towers. */
-  public static final class Model implements Serializable {
-    private static final long serialVersionUID = 1L;
-    private final UserTower userTower;
-    private final int historyLength;
-    private final HistoryPooling historyPooling;
-    private final int sequenceLength;
-    private final int sequenceBlocks;
-    private final int sequenceHeads;
-    private final int sequenceHidden;
-    private final double sequenceDropout;
-    private final boolean sequenceSharedEmbeddings;
-    private final int sequenceStride;
-    private final int embeddingDim;
-    private final int[] userMlp;
-    private final int[] itemMlp;
-    private final int outputDim;
-    private final boolean l2Normalize;
-    private final double temperature;
-    private final double initStd;
-
-    private Model(Reader r) {
-      userTower = r.choice("model.userTower", UserTower.class);
-      historyLength = r.intValue("model.historyLength", 1, 1_000_000);
-      historyPooling = r.choice("model.historyPooling", HistoryPooling.class);
-      sequenceLength = r.intValue("model.sequenceLength", 1, 100_000);
-      sequenceBlocks = r.intValue("model.sequenceBlocks", 0, 64);
-      sequenceHeads = r.intValue("model.sequenceHeads", 1, 1024);
-      sequenceHidden = r.intValue("model.sequenceHidden", 0, 65_536);
-      sequenceDropout = r.doubleValue("model.sequenceDropout", 0, true, 1, false);
-      sequenceSharedEmbeddings = r.bool("model.sequenceSharedEmbeddings");
-      sequenceStride = r.intValue("model.sequenceStride", 0, 100_000_000);
-      embeddingDim = r.intValue("model.embeddingDim", 1, 65_536);
-      userMlp = r.intList("model.userMlp", 1, true);
-      itemMlp = r.intList("model.itemMlp", 1, true);
-      outputDim = r.intValue("model.outputDim", 1, 65_536);
-      l2Normalize = r.bool("model.l2Normalize");
-      temperature = r.doubleValue("model.temperature", 0, false, Double.MAX_VALUE, true);
-      initStd = r.doubleValue("model.initStd", 0, false, Double.MAX_VALUE, true);
-      if (userTower == UserTower.SEQUENCE && embeddingDim % sequenceHeads != 0) {
-        r.problem("model.sequenceHeads", sequenceHeads,
-            "a divisor of model.embeddingDim (" + embeddingDim + "): each head attends over embeddingDim / heads");
-      }
-      if ((userMlp.length == 0 || itemMlp.length == 0) && outputDim != embeddingDim) {
-        r.problem("model.outputDim", outputDim,
-            "model.embeddingDim (" + embeddingDim + "): a tower without an MLP (model.userMlp or model.itemMlp = [])"
-                + " outputs its embedding");
-      }
-    }
-
-    public UserTower userTower() {
-      return userTower;
-    }
-
-    public int historyLength() {
-      return historyLength;
-    }
-
-    public HistoryPooling historyPooling() {
-      return historyPooling;
-    }
-
-    public int sequenceLength() {
-      return sequenceLength;
-    }
-
-    public int sequenceBlocks() {
-      return sequenceBlocks;
-    }
-
-    public int sequenceHeads() {
-      return sequenceHeads;
-    }
-
-    /** 0: embeddingDim. */
-    public int sequenceHidden() {
-      return sequenceHidden;
-    }
-
-    public double sequenceDropout() {
-      return sequenceDropout;
-    }
-
-    public boolean sequenceSharedEmbeddings() {
-      return sequenceSharedEmbeddings;
-    }
-
-    /** 0: sequenceLength. */
-    public int sequenceStride() {
-      return sequenceStride;
-    }
-
-    public int embeddingDim() {
-      return embeddingDim;
-    }
-
-    /** Hidden layer sizes of the user MLP (a copy; empty: no MLP). */
-    public int[] userMlp() {
-      return userMlp.clone();
-    }
-
-    public int[] itemMlp() {
-      return itemMlp.clone();
-    }
-
-    public int outputDim() {
-      return outputDim;
-    }
-
-    public boolean l2Normalize() {
-      return l2Normalize;
-    }
-
-    public double temperature() {
-      return temperature;
-    }
-
-    public double initStd() {
-      return initStd;
-    }
-  }
-
-  /** loss.*: which loss of LOSSES.md and its options. */
-  public static final class Loss implements Serializable {
-    private static final long serialVersionUID = 1L;
-    private final LossType type;
-    private final boolean standardCorrectPositive;
-    private final int uniformNegatives;
-    private final int bceNegatives;
-
-    private Loss(Reader r) {
-      type = r.choice("loss.type", LossType.class);
-      standardCorrectPositive = r.bool("loss.standardCorrectPositive");
-      uniformNegatives = r.intValue("loss.uniformNegatives", 0, 1_000_000);
-      bceNegatives = r.intValue("loss.bceNegatives", 1, 1_000_000);
-    }
-
-    public LossType type() {
-      return type;
-    }
-
-    public boolean standardCorrectPositive() {
-      return standardCorrectPositive;
-    }
-
-    public int uniformNegatives() {
-      return uniformNegatives;
-    }
-
-    public int bceNegatives() {
-      return bceNegatives;
-    }
-  }
-
-  /** train.*: optimisation and distribution. */
-  public static final class Train implements Serializable {
-    private static final long serialVersionUID = 1L;
-    private final int batchSize;
-    private final int epochs;
-    private final Optimizer optimizer;
-    private final double learningRate;
-    private final double adamBeta1;
-    private final double adamBeta2;
-    private final double epsilon;
-    private final int workers;
-    private final int syncEvery;
-    private final SyncBackend syncBackend;
-    private final long seed;
-    private final int checkpointEverySteps;
-    private final int maxPendingPatchMegabytes;
-    private final String earlyStoppingMetric;
-    private final int earlyStoppingPatience;
-
-    private Train(Reader r) {
-      earlyStoppingMetric = r.nonEmptyString("train.earlyStopping.metric").trim().toLowerCase(Locale.ROOT);
-      if (!earlyStoppingMetric.matches("(recall|ndcg)@[0-9]+")) {
-        r.problem("train.earlyStopping.metric", earlyStoppingMetric, "recall@K or ndcg@K, e.g. recall@10");
-      }
-      earlyStoppingPatience = r.intValue("train.earlyStopping.patience", 0, Integer.MAX_VALUE);
-      batchSize = r.intValue("train.batchSize", 1, 1 << 24);
-      epochs = r.intValue("train.epochs", 1, 1_000_000);
-      optimizer = r.choice("train.optimizer", Optimizer.class);
-      learningRate = r.doubleValue("train.learningRate", 0, false, Double.MAX_VALUE, true);
-      adamBeta1 = r.doubleValue("train.adamBeta1", 0, true, 1, false);
-      adamBeta2 = r.doubleValue("train.adamBeta2", 0, true, 1, false);
-      epsilon = r.doubleValue("train.epsilon", 0, false, Double.MAX_VALUE, true);
-      workers = r.intValue("train.workers", 1, 100_000);
-      syncEvery = r.intValue("train.syncEvery", 1, Integer.MAX_VALUE);
-      syncBackend = r.choice("train.syncBackend", SyncBackend.class);
-      seed = r.longValue("train.seed", Long.MIN_VALUE, Long.MAX_VALUE);
-      checkpointEverySteps = r.intValue("train.checkpointEverySteps", 0, Integer.MAX_VALUE);
-      maxPendingPatchMegabytes = r.intValue("train.maxPendingPatchMegabytes", 0, Integer.MAX_VALUE);
-    }
-
-    public int batchSize() {
-      return batchSize;
-    }
-
-    public int epochs() {
-      return epochs;
-    }
-
-    public Optimizer optimizer() {
-      return optimizer;
-    }
-
-    public double learningRate() {
-      return learningRate;
-    }
-
-    public double adamBeta1() {
-      return adamBeta1;
-    }
-
-    public double adamBeta2() {
-      return adamBeta2;
-    }
-
-    public double epsilon() {
-      return epsilon;
-    }
-
-    public int workers() {
-      return workers;
-    }
-
-    public int syncEvery() {
-      return syncEvery;
-    }
-
-    public SyncBackend syncBackend() {
-      return syncBackend;
-    }
-
-    public long seed() {
-      return seed;
-    }
-
-    public int checkpointEverySteps() {
-      return checkpointEverySteps;
-    }
-
-    public int maxPendingPatchMegabytes() {
-      return maxPendingPatchMegabytes;
-    }
-
-    /** The validation metric shown per epoch and used by early stopping, e.g. recall@10. */
-    public String earlyStoppingMetric() {
-      return earlyStoppingMetric;
-    }
-
-    /** Epochs without improvement of the validation metric before training stops (0: never stop early). */
-    public int earlyStoppingPatience() {
-      return earlyStoppingPatience;
-    }
-  }
-
-  /** eval.*: full-catalog retrieval metrics. */
-  public static final class Eval implements Serializable {
-    private static final long serialVersionUID = 1L;
-    private final int[] k;
-    private final boolean filterSeen;
-    private final double headShare;
-    private final double torsoShare;
-    private final int itemBlockSize;
-    private final int userBlockSize;
-
-    private Eval(Reader r) {
-      k = r.intList("eval.k", 1, false);
-      filterSeen = r.bool("eval.filterSeen");
-      headShare = r.doubleValue("eval.headShare", 0, false, 1, true);
-      torsoShare = r.doubleValue("eval.torsoShare", 0, true, 1, true);
-      itemBlockSize = r.intValue("eval.itemBlockSize", 1, 1 << 24);
-      userBlockSize = r.intValue("eval.userBlockSize", 1, 1 << 24);
-      if (Arrays.stream(k).distinct().count() != k.length) {
-        r.problem("eval.k", Arrays.toString(k), "distinct cut-offs");
-      }
-      if (headShare + torsoShare > 1 + 1e-12) {
-        r.problem("eval.torsoShare", torsoShare, "at most 1 - eval.headShare = " + (1 - headShare));
-      }
-    }
-
-    /** The cut-offs K, in the order given (a copy). */
-    public int[] k() {
-      return k.clone();
-    }
-
-    public int maxK() {
-      return Arrays.stream(k).max().orElse(0);
-    }
-
-    public boolean filterSeen() {
-      return filterSeen;
-    }
-
-    public double headShare() {
-      return headShare;
-    }
-
-    public double torsoShare() {
-      return torsoShare;
-    }
-
-    public int itemBlockSize() {
-      return itemBlockSize;
-    }
-
-    public int userBlockSize() {
-      return userBlockSize;
-    }
-  }
-
-  /** recommend.*: the recommend mode (a saved model, recommendations for the users of input.path). */
-  public static final class Recommend implements Serializable {
-    private static final long serialVersionUID = 1L;
-    private final String modelPath;
-
-    private Recommend(Reader r) {
-      modelPath = r.string("recommend.modelPath").trim();
-    }
-
-    /** The output of an earlier train run whose model recommends (mode = recommend). */
-    public String modelPath() {
-      return modelPath;
-    }
-  }
-
-  /** output.*: where the run writes. */
-  public static final class Output implements Serializable {
-    private static final long serialVersionUID = 1L;
-    private static final Pattern PLACEHOLDER = Pattern.compile("\\{([^}]*)}");
-    private final String pathTemplate;
-    private final boolean overwrite;
-    private final boolean skipIfComplete;
-    private final boolean writeEmbeddings;
-    private final boolean report;
-    private final int recommendK;
-    private final boolean recommendAllUsers;
-    private final String path;
-
-    private Output(Reader r, Run run) {
-      recommendK = r.intValue("output.recommendK", 0, 100_000);
-      recommendAllUsers = r.bool("output.recommendAllUsers");
-      pathTemplate = r.nonEmptyString("output.path").trim();
-      overwrite = r.bool("output.overwrite");
-      skipIfComplete = r.bool("output.skipIfComplete");
-      writeEmbeddings = r.bool("output.writeEmbeddings");
-      report = r.bool("output.report");
-      path = resolve(r, run);
-    }
-
-    /** Replaces {ds} and {runId}. */
-    private String resolve(Reader r, Run run) {
-      Matcher m = PLACEHOLDER.matcher(pathTemplate);
-      StringBuilder sb = new StringBuilder();
-      while (m.find()) {
-        String name = m.group(1);
-        String value;
-        if (name.equals("ds")) {
-          value = run.ds();
-        } else if (name.equals("runId")) {
-          value = run.id();
-        } else {
-          r.problem("output.path", pathTemplate, "only the placeholders {ds} and {runId}, not {" + name + "}");
-          value = "";
-        }
-        if (value.isEmpty() && (name.equals("ds") || name.equals("runId"))) {
-          r.problem("output.path", pathTemplate,
-              "a value for run." + (name.equals("ds") ? "ds" : "id") + " since the path uses {" + name + "}");
-        }
-        m.appendReplacement(sb, Matcher.quoteReplacement(value));
-      }
-      m.appendTail(sb);
-      return sb.toString();
-    }
-
-    /** The output path with {ds} and {runId} replaced. */
-    public String path() {
-      return path;
-    }
-
-    /** output.path as configured, placeholders included. */
-    public String pathTemplate() {
-      return pathTemplate;
-    }
-
-    public boolean overwrite() {
-      return overwrite;
-    }
-
-    /** A complete output of the same configuration makes the run a no-op (exit 0); see reference.conf. */
-    public boolean skipIfComplete() {
-      return skipIfComplete;
-    }
-
-    public boolean writeEmbeddings() {
-      return writeEmbeddings;
-    }
-
-    public boolean report() {
-      return report;
-    }
-
-    /** Top-K recommendations written per user (0: none). */
-    public int recommendK() {
-      return recommendK;
-    }
-
-    /** Recommendations for every user, not only the test users. */
-    public boolean recommendAllUsers() {
-      return recommendAllUsers;
-    }
-  }
-
-  /** run.*: run-scoped values such as Airflow's ds. */
-  public static final class Run implements Serializable {
-    private static final long serialVersionUID = 1L;
-    private final String ds;
-    private final String id;
-
-    private Run(Reader r) {
-      ds = r.string("run.ds").trim();
-      id = r.string("run.id").trim();
-    }
-
-    public String ds() {
-      return ds;
-    }
-
-    public String id() {
-      return id;
-    }
-  }
-
-  /** spark.*: session settings for runs that create their own session. */
-  public static final class Spark implements Serializable {
-    private static final long serialVersionUID = 1L;
-    private final String master;
-    private final String appName;
-
-    private Spark(Reader r) {
-      master = r.string("spark.master").trim();
-      appName = r.nonEmptyString("spark.appName").trim();
-    }
-
-    /** The master URL, or "" for whatever spark-submit / the environment says. */
-    public String master() {
-      return master;
-    }
-
-    public String appName() {
-      return appName;
-    }
-  }
-
-  private void crossCheck(Reader r) {
+  private void crossCheck(SettingReader r) {
     if (!r.allValid("split.method", "input.path", "input.testPath", "mode", "loss.type", "train.batchSize",
         "loss.uniformNegatives")) {
       return;  // each check below involves one of these; their own problems are already reported
@@ -1160,10 +465,10 @@ public final class JobConfig implements Serializable {
       r.problem("train.earlyStopping.patience", train.earlyStoppingPatience(),
           "0 when split.validation = none (early stopping needs the validation split; the test split is never used)");
     }
-    if (split.method() == SplitMethod.GIVEN && input.testPath().isEmpty()) {
+    if (split.method() == SplitSettings.SplitMethod.GIVEN && input.testPath().isEmpty()) {
       r.problem("input.testPath", "", "a path when split.method = given");
     }
-    if (split.method() == SplitMethod.GIVEN && input.isSynthetic()) {
+    if (split.method() == SplitSettings.SplitMethod.GIVEN && input.isSynthetic()) {
       r.problem("split.method", "given", "another method when input.path is empty (the synthetic data has no separate test set)");
     }
     if (mode == Mode.RECOMMEND) {
@@ -1180,21 +485,14 @@ public final class JobConfig implements Serializable {
     if (mode == Mode.GENERATE && input.isSynthetic()) {
       r.problem("input.path", "", "a path when mode = generate (the synthetic data is written there)");
     }
-    boolean inBatch = loss.type() == LossType.NONE || loss.type() == LossType.STANDARD || loss.type() == LossType.REFINED;
+    boolean inBatch = List.of(NoCorrection.NAME, StandardLogQ.NAME, RefinedLogQ.NAME).contains(loss.type());
     if (inBatch && train.batchSize() + loss.uniformNegatives() < 2) {
       r.problem("train.batchSize", train.batchSize(),
-          "at least 2 with loss.type = " + loss.type().configName() + " (in-batch negatives), or loss.uniformNegatives >= 1");
+          "at least 2 with loss.type = " + loss.type() + " (in-batch negatives), or loss.uniformNegatives >= 1");
     }
   }
 
-  // ---------------------------------------------------------------------------------------------
-  // Enumerated values
-
-  /** An enumerated value as written in configuration files. */
-  public interface Named {
-    String configName();
-  }
-
+  /** mode: what the job does. */
   public enum Mode implements Named {
     TRAIN("train"), COMPARE("compare"), GENERATE("generate"), RECOMMEND("recommend");
     private final String name;
@@ -1206,384 +504,6 @@ public final class JobConfig implements Serializable {
     @Override
     public String configName() {
       return name;
-    }
-  }
-
-  public enum InputFormat implements Named {
-    PARQUET("parquet"), CSV("csv"), TSV("tsv"), GOWALLA("gowalla");
-    private final String name;
-
-    InputFormat(String name) {
-      this.name = name;
-    }
-
-    @Override
-    public String configName() {
-      return name;
-    }
-  }
-
-  public enum BadRecords implements Named {
-    FAIL("fail"), SKIP("skip");
-    private final String name;
-
-    BadRecords(String name) {
-      this.name = name;
-    }
-
-    @Override
-    public String configName() {
-      return name;
-    }
-  }
-
-  public enum SplitMethod implements Named {
-    LEAVE_LAST_OUT("leave-last-out"), TEMPORAL("temporal"), RANDOM("random"), GIVEN("given");
-    private final String name;
-
-    SplitMethod(String name) {
-      this.name = name;
-    }
-
-    @Override
-    public String configName() {
-      return name;
-    }
-  }
-
-  public enum UserTower implements Named {
-    ID("id"), HISTORY("history"), SEQUENCE("sequence");
-    private final String name;
-
-    UserTower(String name) {
-      this.name = name;
-    }
-
-    @Override
-    public String configName() {
-      return name;
-    }
-  }
-
-  public enum HistoryPooling implements Named {
-    MEAN("mean"), ATTENTION("attention");
-    private final String name;
-
-    HistoryPooling(String name) {
-      this.name = name;
-    }
-
-    @Override
-    public String configName() {
-      return name;
-    }
-  }
-
-  /** loss.type; {@link #configName()} equals {@code dev.logq.common.loss.Loss#name()}. */
-  public enum LossType implements Named {
-    NONE("none"), STANDARD("standard"), REFINED("refined"), FULL("full"), UNIFORM_BCE("uniform-bce");
-    private final String name;
-
-    LossType(String name) {
-      this.name = name;
-    }
-
-    @Override
-    public String configName() {
-      return name;
-    }
-
-    /** The loss type named {@code name} (as in configuration), or a ConfigException naming {@code key}. */
-    public static LossType fromName(String key, String name) {
-      for (LossType t : values()) {
-        if (t.name.equalsIgnoreCase(name.trim())) {
-          return t;
-        }
-      }
-      throw new ConfigException(key, "Invalid value for " + key + ": " + name + "; expected one of " + names(LossType.class));
-    }
-  }
-
-  public enum Optimizer implements Named {
-    ADAM("adam"), ADAGRAD("adagrad"), SGD("sgd");
-    private final String name;
-
-    Optimizer(String name) {
-      this.name = name;
-    }
-
-    @Override
-    public String configName() {
-      return name;
-    }
-  }
-
-  /** train.syncBackend: how workers exchange their contributions each round. */
-  public enum SyncBackend implements Named {
-    ROUNDS("rounds"), BARRIER("barrier");
-
-    private final String name;
-
-    SyncBackend(String name) {
-      this.name = name;
-    }
-
-    @Override
-    public String configName() {
-      return name;
-    }
-  }
-
-  static <E extends Enum<E> & Named> String names(Class<E> type) {
-    List<String> names = new ArrayList<>();
-    for (E e : type.getEnumConstants()) {
-      names.add(e.configName());
-    }
-    return String.join(", ", names);
-  }
-
-  // ---------------------------------------------------------------------------------------------
-
-  /** Reads typed values from the merged configuration, records them, and collects every problem. */
-  private static final class Reader {
-    private final Config config;
-    private final Map<String, Object> values = new LinkedHashMap<>();
-    private final List<String> problems = new ArrayList<>();
-    private final List<String> problemKeys = new ArrayList<>();
-
-    Reader(Config config) {
-      this.config = config;
-    }
-
-    private ConfigValue raw(String key) {
-      String path = ROOT + "." + key;
-      if (!config.hasPathOrNull(path)) {
-        throw new IllegalStateException("JobConfig reads '" + key + "', which reference.conf does not define");
-      }
-      if (config.getIsNull(path)) {
-        return null;
-      }
-      return config.getValue(path);
-    }
-
-    void problem(String key, Object value, String expected) {
-      problems.add("Invalid value for " + key + ": " + display(value) + where(key) + "; expected " + expected);
-      problemKeys.add(key);
-    }
-
-    private String where(String key) {
-      ConfigValue v = config.hasPath(ROOT + "." + key) ? config.getValue(ROOT + "." + key) : null;
-      if (v == null || v.origin().description() == null) {
-        return "";
-      }
-      String d = v.origin().description();
-      return d.startsWith("reference.conf") ? " (the default)" : " (" + d + ")";
-    }
-
-    private static String display(Object value) {
-      if (value instanceof ConfigValue) {
-        return ((ConfigValue) value).render(ConfigRenderOptions.concise());
-      }
-      if (value instanceof String) {
-        return "\"" + value + "\"";
-      }
-      return String.valueOf(value);
-    }
-
-    boolean allValid(String... keys) {
-      for (String key : keys) {
-        if (problemKeys.contains(key)) {
-          return false;
-        }
-      }
-      return true;
-    }
-
-    void throwIfProblems() {
-      if (!problems.isEmpty()) {
-        throw new ConfigException(problemKeys.get(0), String.join("\n", problems));
-      }
-    }
-
-    /** Scalar text (numbers and booleans as written); null and lists/objects are problems. */
-    private String scalar(String key, String expected) {
-      ConfigValue v = raw(key);
-      if (v == null) {
-        problem(key, "null", expected);
-        return null;
-      }
-      if (v.valueType() == ConfigValueType.LIST || v.valueType() == ConfigValueType.OBJECT) {
-        problem(key, v, expected);
-        return null;
-      }
-      return config.getString(ROOT + "." + key);
-    }
-
-    String string(String key) {
-      String s = scalar(key, "a string");
-      s = s == null ? "" : s;
-      values.put(key, s);
-      return s;
-    }
-
-    String nonEmptyString(String key) {
-      String s = string(key);
-      if (s.trim().isEmpty()) {
-        problem(key, s, "a non-empty string");
-      }
-      return s;
-    }
-
-    boolean bool(String key) {
-      String s = scalar(key, "true or false");
-      boolean result = false;
-      if (s != null) {
-        switch (s.trim().toLowerCase(Locale.ROOT)) {
-          case "true": case "yes": case "on":
-            result = true;
-            break;
-          case "false": case "no": case "off":
-            result = false;
-            break;
-          default:
-            problem(key, s, "true or false");
-        }
-      }
-      values.put(key, result);
-      return result;
-    }
-
-    long longValue(String key, long min, long max) {
-      String expected = range("an integer", min, max);
-      String s = scalar(key, expected);
-      long result = min;
-      if (s != null) {
-        Long parsed = parseInteger(s);
-        if (parsed == null || parsed < min || parsed > max) {
-          problem(key, s, expected);
-        } else {
-          result = parsed;
-        }
-      }
-      values.put(key, result);
-      return result;
-    }
-
-    int intValue(String key, int min, int max) {
-      String expected = range("an integer", min, max);
-      String s = scalar(key, expected);
-      int result = min;
-      if (s != null) {
-        Long parsed = parseInteger(s);
-        if (parsed == null || parsed < min || parsed > max) {
-          problem(key, s, expected);
-        } else {
-          result = (int) (long) parsed;
-        }
-      }
-      values.put(key, result);
-      return result;
-    }
-
-    private static String range(String what, long min, long max) {
-      boolean hasMin = min != Long.MIN_VALUE && min != Integer.MIN_VALUE;
-      boolean hasMax = max != Long.MAX_VALUE && max != Integer.MAX_VALUE;
-      if (hasMin && hasMax) {
-        return what + " from " + min + " to " + max;
-      }
-      if (hasMin) {
-        return what + " >= " + min;
-      }
-      return hasMax ? what + " <= " + max : what;
-    }
-
-    /** An integer written as one (or as a number with no fractional part, e.g. 1e3), else null. */
-    private static Long parseInteger(String s) {
-      String t = s.trim();
-      try {
-        return Long.parseLong(t);
-      } catch (NumberFormatException e) {
-        try {
-          double d = Double.parseDouble(t);
-          if (d == Math.rint(d) && Math.abs(d) < 9.0e15) {
-            return (long) d;
-          }
-        } catch (NumberFormatException ignored) {
-          // not a number at all
-        }
-        return null;
-      }
-    }
-
-    double doubleValue(String key, double min, boolean minInclusive, double max, boolean maxInclusive) {
-      String expected = "a number " + (min == -Double.MAX_VALUE ? "" : (minInclusive ? ">= " : "> ") + min)
-          + (max == Double.MAX_VALUE ? "" : (min == -Double.MAX_VALUE ? "" : " and ") + (maxInclusive ? "<= " : "< ") + max);
-      String s = scalar(key, expected.trim());
-      double result = min;
-      if (s != null) {
-        double d;
-        try {
-          d = Double.parseDouble(s.trim());
-        } catch (NumberFormatException e) {
-          d = Double.NaN;
-        }
-        boolean ok = Double.isFinite(d)
-            && (minInclusive ? d >= min : d > min)
-            && (maxInclusive ? d <= max : d < max);
-        if (!ok) {
-          problem(key, s, expected.trim());
-        } else {
-          result = d;
-        }
-      }
-      values.put(key, result);
-      return result;
-    }
-
-    <E extends Enum<E> & Named> E choice(String key, Class<E> type) {
-      String expected = "one of " + names(type);
-      String s = scalar(key, expected);
-      E[] constants = type.getEnumConstants();
-      E result = constants[0];
-      boolean found = false;
-      if (s != null) {
-        for (E e : constants) {
-          if (e.configName().equalsIgnoreCase(s.trim())) {
-            result = e;
-            found = true;
-          }
-        }
-        if (!found) {
-          problem(key, s, expected);
-        }
-      }
-      values.put(key, result.configName());
-      return result;
-    }
-
-    int[] intList(String key, int min, boolean allowEmpty) {
-      String expected = "a list of integers >= " + min + (allowEmpty ? "" : " (at least one)") + ", e.g. [1, 10]";
-      ConfigValue v = raw(key);
-      List<Integer> result = new ArrayList<>();
-      if (v == null || v.valueType() != ConfigValueType.LIST) {
-        problem(key, v == null ? "null" : v, expected);
-      } else {
-        for (ConfigValue element : (ConfigList) v) {
-          Long parsed = element.valueType() == ConfigValueType.NUMBER || element.valueType() == ConfigValueType.STRING
-              ? parseInteger(String.valueOf(element.unwrapped())) : null;
-          if (parsed == null || parsed < min || parsed > Integer.MAX_VALUE) {
-            problem(key, v, expected);
-            result.clear();
-            break;
-          }
-          result.add((int) (long) parsed);
-        }
-        if (!allowEmpty && result.isEmpty() && !problemKeys.contains(key)) {
-          problem(key, v, expected);
-        }
-      }
-      values.put(key, List.copyOf(result));
-      return result.stream().mapToInt(Integer::intValue).toArray();
     }
   }
 }

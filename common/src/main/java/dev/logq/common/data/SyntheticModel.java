@@ -98,7 +98,7 @@ public final class SyntheticModel {
     buildAlias(popularity, aliasProbability, alias);
   }
 
-  public static SyntheticModel of(JobConfig.Synthetic c) {
+  public static SyntheticModel of(SyntheticSettings c) {
     return new SyntheticModel(c.users(), c.items(), c.latentDim(), c.zipfExponent(), c.plantedTemperature(), c.seed(),
         c.interactionsPerUser());
   }

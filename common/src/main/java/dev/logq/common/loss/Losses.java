@@ -11,6 +11,11 @@ public final class Losses {
 
   private Losses() {}
 
+  /** {@link #NAMES}: the values loss.type accepts. */
+  public static List<String> names() {
+    return NAMES;
+  }
+
   /**
    * @param name                    none, standard, refined, full or uniform-bce (exact, lower case)
    * @param standardCorrectPositive for "standard" only: also correct the positive's own column (see

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.logq.common.error.ConfigException;
+import dev.logq.common.loss.StandardLogQ;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -35,7 +36,7 @@ class CommandLineTest {
     assertEquals(64, c.train().batchSize());
     assertEquals(JobConfig.Mode.COMPARE, c.mode());
     assertTrue(c.output().overwrite());
-    assertEquals(JobConfig.LossType.STANDARD, c.loss().type());
+    assertEquals(StandardLogQ.NAME, c.loss().type());
   }
 
   @Test

@@ -15,14 +15,25 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * reference.conf declares every key with its default and its documentation (the comment above it). The
- * two documents a user reads restate them and must not drift: conf/logq.conf (same key, same default
- * text, same comment) and README's configuration table ({@code | `key` | `default` | comment |}).
+ * Every key is declared once, as a {@link Setting} beside its owner ({@link ConfigSchema} lists them).
+ * reference.conf (the defaults the loader reads), conf/logq.conf and README's configuration table restate
+ * the declarations and must not drift: each is what {@link ConfigDocuments} generates from them, and,
+ * parsed independently of the generator, each declares exactly the declared keys with the declared
+ * default and documentation. {@code -Dlogq.writeConfigDocs=true} rewrites the three files first
+ * ({@link ConfigDocuments#REGENERATE}).
  */
 class ConfigDocumentsTest {
+
+  @BeforeAll
+  static void regenerateWhenAsked() throws IOException {
+    if (Boolean.getBoolean("logq.writeConfigDocs")) {
+      ConfigDocuments.write(root());
+    }
+  }
 
   /** A key's default as written and its comment lines joined by blanks. */
   private record Declared(String value, String doc) {}
@@ -74,6 +85,46 @@ class ConfigDocumentsTest {
     Map<String, Declared> reference = reference();
     assertEquals(new java.util.TreeSet<>(JobConfig.knownKeys()), new java.util.TreeSet<>(reference.keySet()));
     reference.forEach((key, d) -> assertEquals(false, d.doc().isEmpty(), key + " has no comment in reference.conf"));
+  }
+
+  @Test
+  void filesAreGeneratedFromTheDeclarations() throws IOException {
+    String hint = " differs from the declarations; regenerate: " + ConfigDocuments.REGENERATE;
+    try (InputStream in = JobConfig.class.getResourceAsStream("/reference.conf")) {
+      assertEquals(ConfigDocuments.referenceConf(), new String(in.readAllBytes(), StandardCharsets.UTF_8),
+          "reference.conf (on the classpath)" + hint);
+    }
+    assertEquals(ConfigDocuments.referenceConf(),
+        Files.readString(root().resolve(ConfigDocuments.REFERENCE_CONF)), "reference.conf" + hint);
+    assertEquals(ConfigDocuments.userConf(), Files.readString(root().resolve(ConfigDocuments.USER_CONF)),
+        "conf/logq.conf" + hint);
+    String readme = Files.readString(root().resolve(ConfigDocuments.README));
+    assertEquals(ConfigDocuments.readme(readme), readme, "README.md's configuration table" + hint);
+  }
+
+  /** Independently of the generator: reference.conf as parsed here states each declaration's default and doc. */
+  @Test
+  void referenceStatesEachDeclaredDefaultAndDoc() throws IOException {
+    Map<String, Declared> reference = reference();
+    assertEquals(ConfigSchema.keys(), List.copyOf(reference.keySet()), "every declared key, in declaration order");
+    for (Setting<?> s : ConfigSchema.settings()) {
+      Declared d = reference.get(s.key());
+      assertEquals(String.join(" ", s.doc().lines().map(String::strip).toList()), d.doc(), s.key());
+      // the default as written parses (through the loader) to the declared typed default
+      JobConfig parsed = JobConfig.parse("", "test", List.of());
+      assertEquals(s.defaultValue(), parsed.get(s), s.key() + " = " + d.value());
+      assertEquals(s.defaultText(), d.value(), s.key());
+    }
+  }
+
+  /** A key's declared default is what the loader reads when nothing overrides it (the factories' values). */
+  @Test
+  void declaredDefaultsAreTheEffectiveDefaults() {
+    JobConfig defaults = JobConfig.defaults();
+    for (Setting<?> s : ConfigSchema.settings()) {
+      assertEquals(s.defaultValue(), defaults.get(s), s.key());
+    }
+    assertEquals(ConfigSchema.keys(), List.copyOf(defaults.toMap().keySet()), "toMap() in declaration order");
   }
 
   @Test

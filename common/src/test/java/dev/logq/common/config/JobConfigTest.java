@@ -7,13 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.logq.common.config.JobConfig.BadRecords;
-import dev.logq.common.config.JobConfig.InputFormat;
-import dev.logq.common.config.JobConfig.LossType;
+import dev.logq.common.config.InputSettings.BadRecords;
+import dev.logq.common.config.InputSettings.InputFormat;
 import dev.logq.common.config.JobConfig.Mode;
-import dev.logq.common.config.JobConfig.SplitMethod;
+import dev.logq.common.config.SplitSettings.SplitMethod;
 import dev.logq.common.error.ConfigException;
 import dev.logq.common.error.ExitCode;
+import dev.logq.common.loss.NoCorrection;
+import dev.logq.common.loss.RefinedLogQ;
+import dev.logq.common.loss.StandardLogQ;
+import dev.logq.common.loss.UniformBce;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.ObjectInputStream;
@@ -43,7 +46,7 @@ class JobConfigTest {
     assertEquals(Mode.TRAIN, c.mode());
     assertEquals(512, c.train().batchSize());
     assertEquals(5, c.train().epochs());
-    assertEquals(LossType.REFINED, c.loss().type());
+    assertEquals(RefinedLogQ.NAME, c.loss().type());
     assertArrayEquals(new int[] {1, 10, 20, 100}, c.eval().k());
     assertEquals(0.05, c.model().temperature());
     assertEquals("", c.input().path());
@@ -64,7 +67,7 @@ class JobConfigTest {
     JobConfig c = JobConfig.load(f, List.of("train.epochs=3", "logq.model.temperature=0.1", "eval.k=[5, 50]"));
     assertEquals(3, c.train().epochs());            // override beats file
     assertEquals(128, c.train().batchSize());       // file beats reference
-    assertEquals(LossType.STANDARD, c.loss().type());
+    assertEquals(StandardLogQ.NAME, c.loss().type());
     assertEquals(0.1, c.model().temperature());
     assertArrayEquals(new int[] {5, 50}, c.eval().k());
     assertEquals(1, JobConfig.load(null, List.of("eval.k=1")).eval().k()[0]);
@@ -159,7 +162,7 @@ class JobConfigTest {
     // numbers written like 1e3 are integers
     assertEquals(1000, JobConfig.load(null, List.of("train.batchSize=1e3")).train().batchSize());
     // enumerated values ignore case
-    assertEquals(LossType.UNIFORM_BCE, JobConfig.load(null, List.of("loss.type=Uniform-BCE")).loss().type());
+    assertEquals(UniformBce.NAME, JobConfig.load(null, List.of("loss.type=Uniform-BCE")).loss().type());
   }
 
   @Test
@@ -210,9 +213,9 @@ class JobConfigTest {
   void withOverridesKeepsEverythingElse() {
     JobConfig c = JobConfig.load(null, List.of("train.epochs=3"));
     JobConfig none = c.withOverrides("loss.type=none");
-    assertEquals(LossType.NONE, none.loss().type());
+    assertEquals(NoCorrection.NAME, none.loss().type());
     assertEquals(3, none.train().epochs());
-    assertEquals(LossType.REFINED, c.loss().type());
+    assertEquals(RefinedLogQ.NAME, c.loss().type());
   }
 
   @Test

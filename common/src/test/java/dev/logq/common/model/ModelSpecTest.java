@@ -79,12 +79,22 @@ class ModelSpecTest {
 
   @Test
   void configSpellingsParse() {
-    JobConfig.Model settings = JobConfig.defaults().model();
+    ModelSettings settings = JobConfig.defaults().model();
     assertEquals(HistoryTower.NAME, UserTowers.create("History", settings).name());
     assertEquals(HistoryPooling.ATTENTION, HistoryPooling.parse(" attention "));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> UserTowers.create("graph", settings));
     assertTrue(e.getMessage().contains("model.userTower") && e.getMessage().contains("graph"), e.getMessage());
+  }
+
+  /** spec.json's tower part is written from the declared settings; it must say what the tower itself reports. */
+  @Test
+  void describedSettingsAreTheTowersOwn() {
+    for (String name : UserTowers.names()) {
+      ModelSettings m = JobConfig.defaults().withOverrides("model.userTower=" + name, "model.historyPooling=attention",
+          "model.historyLength=7", "model.sequenceBlocks=3", "model.sequenceDropout=0.1").model();
+      assertEquals(UserTowers.fromConfig(m).settings(), UserTowers.describe(m), name);
+    }
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.logq.job.eval;
 
+import dev.logq.common.eval.EvaluationSettings;
 import java.util.List;
 
 /**
@@ -17,7 +18,7 @@ public record EvalSettings(List<Integer> ks, boolean filterSeen, double headShar
     int userBlockSize, int itemBlockSize) {
 
   /** The eval.* settings of a job configuration. */
-  public static EvalSettings of(dev.logq.common.config.JobConfig.Eval e) {
+  public static EvalSettings of(EvaluationSettings e) {
     List<Integer> ks = new java.util.ArrayList<>();
     for (int k : e.k()) {
       ks.add(k);

@@ -5,9 +5,10 @@ import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.when;
 
+import dev.logq.common.config.InputSettings.BadRecords;
+import dev.logq.common.config.InputSettings.InputFormat;
+import dev.logq.common.config.InputSettings;
 import dev.logq.common.config.JobConfig;
-import dev.logq.common.config.JobConfig.BadRecords;
-import dev.logq.common.config.JobConfig.InputFormat;
 import dev.logq.common.data.Interactions;
 import dev.logq.common.error.DataException;
 import dev.logq.common.error.LogqException;
@@ -80,12 +81,12 @@ public final class InteractionReader {
   }
 
   /** Reads {@code input.path()}. */
-  public static IngestResult read(SparkSession spark, JobConfig.Input input) {
+  public static IngestResult read(SparkSession spark, InputSettings input) {
     return read(spark, input, input.path());
   }
 
   /** Reads {@code path} with the format, columns and validation of {@code input} (e.g. input.testPath). */
-  public static IngestResult read(SparkSession spark, JobConfig.Input input, String path) {
+  public static IngestResult read(SparkSession spark, InputSettings input, String path) {
     if (path == null || path.trim().isEmpty()) {
       throw new DataException(null, "no input path given (input.path is empty)");
     }
@@ -104,7 +105,7 @@ public final class InteractionReader {
     }
   }
 
-  private static IngestResult validate(SparkSession spark, JobConfig.Input input, String path, Dataset<Row> parsed,
+  private static IngestResult validate(SparkSession spark, InputSettings input, String path, Dataset<Row> parsed,
       boolean text, IngestResult.Builder info) {
     Column bad = col(BAD_REASON);
     Row stats = parsed.agg(count(when(bad.isNull(), lit(1))), count(bad), count(when(col(BAD_FATAL), lit(1)))).first();

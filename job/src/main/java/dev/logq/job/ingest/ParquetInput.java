@@ -10,6 +10,7 @@ import static org.apache.spark.sql.functions.shiftleft;
 import static org.apache.spark.sql.functions.trim;
 import static org.apache.spark.sql.functions.when;
 
+import dev.logq.common.config.InputSettings;
 import dev.logq.common.config.JobConfig;
 import dev.logq.common.data.Interactions;
 import dev.logq.common.error.DataException;
@@ -41,7 +42,7 @@ final class ParquetInput {
   private static final String FILE = "_logq_file";
   private static final String ROW = "_logq_row";
 
-  static Dataset<Row> read(SparkSession spark, JobConfig.Input input, String path, IngestResult.Builder info) {
+  static Dataset<Row> read(SparkSession spark, InputSettings input, String path, IngestResult.Builder info) {
     Dataset<Row> df;
     try {
       df = spark.read().parquet(path);

@@ -1,8 +1,10 @@
 package dev.logq.job.ingest;
 
+import dev.logq.common.config.InputSettings;
 import dev.logq.common.config.JobConfig;
 import dev.logq.common.data.Interactions;
 import dev.logq.common.data.SyntheticModel;
+import dev.logq.common.data.SyntheticSettings;
 import dev.logq.common.error.OutputExistsException;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -40,7 +42,7 @@ public final class SyntheticData {
   }
 
   /** The interactions in the normalised schema (ids as decimal strings, weight 1). */
-  public static Dataset<Row> generate(SparkSession spark, JobConfig.Synthetic config) {
+  public static Dataset<Row> generate(SparkSession spark, SyntheticSettings config) {
     return generate(spark, config, partitions(spark, config), InteractionReader.SCHEMA,
         (user, item, time) -> RowFactory.create(String.valueOf(user), String.valueOf(item), time, 1.0));
   }
@@ -49,7 +51,7 @@ public final class SyntheticData {
    * The raw data set as {@code generate} mode writes it: user and item ids (long) and the timestamp
    * (long, epoch seconds) under the given column names.
    */
-  public static Dataset<Row> generateRaw(SparkSession spark, JobConfig.Synthetic config, String userColumn, String itemColumn,
+  public static Dataset<Row> generateRaw(SparkSession spark, SyntheticSettings config, String userColumn, String itemColumn,
       String timestampColumn) {
     StructType schema = new StructType()
         .add(userColumn, DataTypes.LongType, false)
@@ -82,7 +84,7 @@ public final class SyntheticData {
     } catch (IOException e) {
       throw new IllegalStateException("cannot check " + path + ": " + e.getMessage(), e);
     }
-    JobConfig.Input in = config.input();
+    InputSettings in = config.input();
     String timestamp = in.hasTimestampColumn() ? in.timestampColumn() : Interactions.TIMESTAMP;
     Dataset<Row> raw = generateRaw(spark, config.synthetic(), in.userColumn(), in.itemColumn(), timestamp);
     raw.write().mode(overwrite ? SaveMode.Overwrite : SaveMode.ErrorIfExists).parquet(path);
@@ -93,7 +95,7 @@ public final class SyntheticData {
   }
 
   /** synthetic.partitions, or about one partition per million expected interactions (at least the default parallelism). */
-  static int partitions(SparkSession spark, JobConfig.Synthetic config) {
+  static int partitions(SparkSession spark, SyntheticSettings config) {
     if (config.partitions() > 0) {
       return Math.min(config.partitions(), config.users());
     }
@@ -107,7 +109,7 @@ public final class SyntheticData {
     Row make(long user, long item, long timestamp);
   }
 
-  static Dataset<Row> generate(SparkSession spark, JobConfig.Synthetic config, int partitions, StructType schema,
+  static Dataset<Row> generate(SparkSession spark, SyntheticSettings config, int partitions, StructType schema,
       RowMaker toRow) {
     int users = config.users();
     List<int[]> ranges = new ArrayList<>();

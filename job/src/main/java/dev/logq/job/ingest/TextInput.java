@@ -1,7 +1,8 @@
 package dev.logq.job.ingest;
 
+import dev.logq.common.config.InputSettings.InputFormat;
+import dev.logq.common.config.InputSettings;
 import dev.logq.common.config.JobConfig;
-import dev.logq.common.config.JobConfig.InputFormat;
 import dev.logq.common.error.DataException;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -71,7 +72,7 @@ final class TextInput {
     return files;
   }
 
-  static Dataset<Row> read(SparkSession spark, JobConfig.Input input, String path, IngestResult.Builder info) {
+  static Dataset<Row> read(SparkSession spark, InputSettings input, String path, IngestResult.Builder info) {
     Configuration conf = new Configuration(spark.sparkContext().hadoopConfiguration());
     conf.setBoolean(RECURSIVE, true);
     List<FileStatus> files = listFiles(conf, path);
@@ -139,7 +140,7 @@ final class TextInput {
     }
   }
 
-  private static LineParser delimitedParser(Configuration conf, JobConfig.Input input, List<FileStatus> files) {
+  private static LineParser delimitedParser(Configuration conf, InputSettings input, List<FileStatus> files) {
     String first = null;
     String source = null;
     for (FileStatus f : files) {

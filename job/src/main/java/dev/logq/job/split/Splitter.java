@@ -9,10 +9,11 @@ import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.xxhash64;
 
 import dev.logq.common.config.JobConfig;
-import dev.logq.common.model.tower.UserTowers;
-import dev.logq.common.config.JobConfig.SplitMethod;
+import dev.logq.common.config.SplitSettings.SplitMethod;
+import dev.logq.common.config.SplitSettings;
 import dev.logq.common.data.Interactions;
 import dev.logq.common.error.DataException;
+import dev.logq.common.model.tower.UserTowers;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.Column;
@@ -65,7 +66,7 @@ public final class Splitter {
    * @param givenTest the test interactions for split.method = given, else null
    */
   public static SplitResult prepare(Dataset<Row> interactions, Dataset<Row> givenTest, JobConfig config) {
-    JobConfig.Split s = config.split();
+    SplitSettings s = config.split();
     boolean keepColdUsers = UserTowers.fromConfig(config.model()).embedsUnseenUsers();
     MinCountFilter.Result filtered = MinCountFilter.apply(interactions, s.minUserCount(), s.minItemCount());
     if (filtered.rowsAfter() == 0) {
@@ -87,7 +88,7 @@ public final class Splitter {
    * @param keepColdUsers keep test rows of users absent from train (the user tower embeds them from their
    *     history, {@code UserTower#embedsUnseenUsers}); otherwise they are removed and counted
    */
-  public static SplitResult split(Dataset<Row> data, JobConfig.Split s, boolean keepColdUsers,
+  public static SplitResult split(Dataset<Row> data, SplitSettings s, boolean keepColdUsers,
                                   MinCountFilter.Result filter) {
     Dataset<Row> tagged;
     Long cut = null;

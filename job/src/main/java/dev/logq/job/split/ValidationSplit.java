@@ -7,6 +7,7 @@ import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.xxhash64;
 
 import dev.logq.common.config.JobConfig;
+import dev.logq.common.config.SplitSettings;
 import dev.logq.common.data.Interactions;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -61,7 +62,7 @@ public final class ValidationSplit {
   }
 
   /** Splits the training part {@code trainPart} (columns as the input) per split.validation (not none). */
-  public static Result carve(Dataset<Row> trainPart, JobConfig.Split s, boolean keepColdUsers) {
+  public static Result carve(Dataset<Row> trainPart, SplitSettings s, boolean keepColdUsers) {
     if (!s.hasValidation()) {
       throw new IllegalArgumentException("split.validation = none");
     }

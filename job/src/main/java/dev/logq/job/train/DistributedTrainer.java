@@ -1,10 +1,10 @@
 package dev.logq.job.train;
 
-import dev.logq.common.config.JobConfig.SyncBackend;
+import dev.logq.common.config.TrainSettings;
 import dev.logq.common.model.TensorStore;
 import dev.logq.common.model.TwoTowerModel;
 import dev.logq.common.optim.Optimizer;
-import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -57,7 +57,7 @@ public final class DistributedTrainer {
   private final String checkpointDir;
   private final Configuration hadoopConf;
   private String failureInjection;
-  private SyncBackend backend = SyncBackend.ROUNDS;
+  private String backend = ROUNDS;
   private long maxPendingPatchBytes;
   private EpochValidation validation;
   private EarlyStopping stopping;
@@ -74,13 +74,29 @@ public final class DistributedTrainer {
    * The registry of synchronisation backends (train.syncBackend): how workers exchange their contributions
    * each round (see docs/decisions.md for the measurements).
    */
-  private static final Map<SyncBackend, SynchronizerFactory> BACKENDS = new EnumMap<>(SyncBackend.class);
+  private static final Map<String, SynchronizerFactory> BACKENDS = new LinkedHashMap<>();
+
+  /** train.syncBackend = rounds (the default). */
+  public static final String ROUNDS = "rounds";
+  /** train.syncBackend = barrier. */
+  public static final String BARRIER = "barrier";
 
   static {
     // One Spark job per round; the driver averages and broadcasts the changed rows.
-    BACKENDS.put(SyncBackend.ROUNDS, RoundsSynchronizer::new);
+    BACKENDS.put(ROUNDS, RoundsSynchronizer::new);
     // One barrier-mode job per checkpoint segment; workers allGather and all apply the same update.
-    BACKENDS.put(SyncBackend.BARRIER, (ctx, master, state, base, baseVersion) -> new BarrierSynchronizer(ctx, base));
+    BACKENDS.put(BARRIER, (ctx, master, state, base, baseVersion) -> new BarrierSynchronizer(ctx, base));
+    // The configuration validates train.syncBackend against TrainSettings' list of names (it cannot see this
+    // module); the two must name the same backends.
+    if (!List.copyOf(BACKENDS.keySet()).equals(TrainSettings.syncBackendNames())) {
+      throw new IllegalStateException("train.syncBackend: TrainSettings names " + TrainSettings.syncBackendNames()
+          + " but DistributedTrainer registers " + BACKENDS.keySet());
+    }
+  }
+
+  /** The registered backends' names, in registration order. */
+  public static List<String> backendNames() {
+    return List.copyOf(BACKENDS.keySet());
   }
 
   /**
@@ -127,7 +143,12 @@ public final class DistributedTrainer {
     return this;
   }
 
-  public DistributedTrainer withBackend(SyncBackend backend) {
+  /** The sync backend named {@code backend} ({@link #backendNames()}). */
+  public DistributedTrainer withBackend(String backend) {
+    if (!BACKENDS.containsKey(backend)) {
+      throw new IllegalArgumentException("train.syncBackend: unknown backend '" + backend + "' (expected one of "
+          + String.join(", ", BACKENDS.keySet()) + ")");
+    }
     this.backend = backend;
     return this;
   }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.logq.common.config.InputSettings;
 import dev.logq.common.config.JobConfig;
 import dev.logq.common.error.DataException;
 import dev.logq.common.error.ExitCode;
@@ -45,7 +46,7 @@ class InteractionReaderTest {
     SparkTestSession.stop(spark);
   }
 
-  private static JobConfig.Input input(String... overrides) {
+  private static InputSettings input(String... overrides) {
     return JobConfig.load(null, Arrays.asList(overrides)).input();
   }
 
@@ -93,7 +94,7 @@ class InteractionReaderTest {
         "u2,i3,300,-1",           // line 5: negative weight
         ",i3,300,1",              // line 6: empty user
         "u3,i3,300,1", ""));
-    JobConfig.Input in = input("input.format=csv", "input.timestampColumn=ts", "input.weightColumn=w");
+    InputSettings in = input("input.format=csv", "input.timestampColumn=ts", "input.weightColumn=w");
     DataException e = assertThrows(DataException.class, () -> InteractionReader.read(spark, in, f.toString()));
     assertEquals(3, e.row());
     assertEquals("line", e.rowKind());
@@ -119,7 +120,7 @@ class InteractionReaderTest {
   @Test
   void tsvWithoutHeaderByPosition() throws Exception {
     Path f = write("u.data", "196\t242\t3\t881250949\n186\t302\t3\t891717742\n22\t377\tNaN\t878887116\n");
-    JobConfig.Input in = input("input.format=tsv", "input.header=false", "input.userColumn=0", "input.itemColumn=_c1",
+    InputSettings in = input("input.format=tsv", "input.header=false", "input.userColumn=0", "input.itemColumn=_c1",
         "input.timestampColumn=3", "input.weightColumn=2");
     DataException e = assertThrows(DataException.class, () -> InteractionReader.read(spark, in, f.toString()));
     assertTrue(e.getMessage().contains("u.data line 3: weight is NaN (column _c2)"), e.getMessage());

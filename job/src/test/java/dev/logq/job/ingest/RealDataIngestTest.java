@@ -3,6 +3,7 @@ package dev.logq.job.ingest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.logq.common.config.InputSettings;
 import dev.logq.common.config.JobConfig;
 import dev.logq.job.SparkTestSession;
 import dev.logq.job.testutil.SharedData;
@@ -42,7 +43,7 @@ class RealDataIngestTest {
     Path archive = SharedData.archive("ml-100k.tar.gz");
     assumeTrue(archive != null, "ml-100k.tar.gz not found under " + SharedData.directory());
     Path data = SharedData.extract(archive, "ml-100k/u.data", dir);
-    JobConfig.Input in = JobConfig.load(null, List.of("input.format=tsv", "input.header=false", "input.userColumn=0",
+    InputSettings in = JobConfig.load(null, List.of("input.format=tsv", "input.header=false", "input.userColumn=0",
         "input.itemColumn=1", "input.timestampColumn=3", "input.weightColumn=2")).input();
     IngestResult r = InteractionReader.read(spark, in, data.toString());
     assertEquals(100_000, r.rows());

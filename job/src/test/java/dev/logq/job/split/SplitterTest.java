@@ -8,9 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.logq.common.config.JobConfig;
+import dev.logq.common.config.SplitSettings;
 import dev.logq.common.error.DataException;
-import dev.logq.job.ingest.InteractionReader;
 import dev.logq.job.SparkTestSession;
+import dev.logq.job.ingest.InteractionReader;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -55,7 +56,7 @@ class SplitterTest {
         .collect(Collectors.toCollection(TreeSet::new));
   }
 
-  private static JobConfig.Split split(String... overrides) {
+  private static SplitSettings split(String... overrides) {
     return JobConfig.load(null, Arrays.asList(overrides)).split();
   }
 
@@ -132,7 +133,7 @@ class SplitterTest {
     for (int k = 0; k < 4000; k++) {
       rows.add(r("u" + (k % 97), "i" + (k % 31), k));
     }
-    JobConfig.Split cfg = split("split.method=random", "split.testFraction=0.25", "split.seed=3");
+    SplitSettings cfg = split("split.method=random", "split.testFraction=0.25", "split.seed=3");
     Set<String> one = keys(Splitter.split(data(rows).repartition(1), cfg, true, null).test());
     Set<String> seven = keys(Splitter.split(data(rows).repartition(7), cfg, true, null).test());
     Set<String> again = keys(Splitter.split(data(rows).orderBy("item"), cfg, true, null).test());

@@ -60,16 +60,16 @@ class DistributedTrainerTest {
   }
 
   private DistributedTrainer.Result train(TrainingPlan plan, String checkpoints, boolean resume, String failure) {
-    return train(plan, checkpoints, resume, failure, JobConfig.SyncBackend.ROUNDS);
+    return train(plan, checkpoints, resume, failure, DistributedTrainer.ROUNDS);
   }
 
   private DistributedTrainer.Result train(TrainingPlan plan, String checkpoints, boolean resume, String failure,
-                                          JobConfig.SyncBackend backend) {
+                                          String backend) {
     return train(plan, checkpoints, resume, failure, backend, 0);
   }
 
   private DistributedTrainer.Result train(TrainingPlan plan, String checkpoints, boolean resume, String failure,
-                                          JobConfig.SyncBackend backend, long maxPendingPatchBytes) {
+                                          String backend, long maxPendingPatchBytes) {
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     JavaRDD<TrainingShard> shards = ShardBuilder.build(DATA.trainSet(spark), plan.workers(), 0, plan.seed());
     try {
@@ -196,10 +196,10 @@ class DistributedTrainerTest {
     // A 1-byte bound: every round's patch exceeds it, so every round checkpoints although
     // checkpointEverySteps = 0. The job dies in round 9; its newest checkpoint is the round before.
     assertThrows(Exception.class,
-        () -> train(plan, dir, false, "9:0:always", JobConfig.SyncBackend.ROUNDS, 1));
+        () -> train(plan, dir, false, "9:0:always", DistributedTrainer.ROUNDS, 1));
     assertTrue(Checkpoints.latestComplete(dir, new Configuration()).orElseThrow().endsWith("round-000000000009"),
         Checkpoints.latestComplete(dir, new Configuration()).orElseThrow());
-    TensorStore resumed = train(plan, dir, true, null, JobConfig.SyncBackend.ROUNDS, 1).params();
+    TensorStore resumed = train(plan, dir, true, null, DistributedTrainer.ROUNDS, 1).params();
     assertTrue(unbounded.bitwiseEquals(resumed), "bounded pending patches changed the model");
   }
 
@@ -222,7 +222,7 @@ class DistributedTrainerTest {
    */
   @Test
   void barrierBackendTrainsTheSameModelBitForBitAlsoThroughARetryAndAResume() {
-    JobConfig.SyncBackend barrier = JobConfig.SyncBackend.BARRIER;
+    String barrier = DistributedTrainer.BARRIER;
     for (int syncEvery : new int[] {1, 3}) {
       TrainingPlan plan = plan("refined", 2, syncEvery, 2, 4, 256);
       TensorStore rounds = train(plan, null, false, null).params();

@@ -88,7 +88,7 @@ class EarlyStoppingTest {
   }
 
   private DistributedTrainer.Result train(String checkpoints, double[] metric, int patience, List<byte[]> seen,
-                                          dev.logq.common.config.JobConfig.SyncBackend backend) {
+                                          String backend) {
     ModelSpecHolder h = new ModelSpecHolder();
     TrainingPlan plan = new TrainingPlan(h.spec(), "refined", true, 0, 32, metric.length, 2, 1, 17L, "adam", 0.02,
         0.9, 0.999, 1e-8, 0);
@@ -117,7 +117,7 @@ class EarlyStoppingTest {
 
   @Test
   void stopsAtTheRightEpochAndOutputsTheBestCheckpointsBytes() throws IOException {
-    for (dev.logq.common.config.JobConfig.SyncBackend backend : dev.logq.common.config.JobConfig.SyncBackend.values()) {
+    for (String backend : DistributedTrainer.backendNames()) {
       String dir = tmp.resolve("ckpt-" + backend).toString();
       List<byte[]> atEpochEnd = new ArrayList<>();
       // best at epoch 2, then 2 epochs without improvement: stops after epoch 4 of 6
@@ -148,7 +148,7 @@ class EarlyStoppingTest {
   void withoutPatienceEveryEpochTrainsAndTheLastModelIsOutput() {
     List<byte[]> atEpochEnd = new ArrayList<>();
     DistributedTrainer.Result r = train(null, new double[] {0.5, 0.1, 0.1}, 0, atEpochEnd,
-        dev.logq.common.config.JobConfig.SyncBackend.ROUNDS);
+        DistributedTrainer.ROUNDS);
     assertEquals(3, r.state().curve().size());
     assertEquals(1, r.stopping().bestEpoch());
     assertArrayEquals(atEpochEnd.get(2), bytes(r.params()));

@@ -32,7 +32,7 @@ class SyncBackendOverheadBenchmark {
         List<double[]> rounds = new ArrayList<>();
         List<double[]> barrier = new ArrayList<>();
         for (int rep = 0; rep < 3; rep++) {
-          for (JobConfig.SyncBackend backend : JobConfig.SyncBackend.values()) {
+          for (String backend : DistributedTrainer.backendNames()) {
             TrainingPlan plan = new TrainingPlan(DistributedTrainerTest.spec().toBuilder().numUsers(4000).numItems(2000)
                 .embeddingDim(64).outputDim(64).build(), "refined", true, 0, batch, 1, 2, 1, 17L, "adam", 0.01,
                 0.9, 0.999, 1e-8, 0);
@@ -42,7 +42,7 @@ class SyncBackendOverheadBenchmark {
             double seconds = (System.nanoTime() - t0) / 1e9;
             double[] row = {r.sync().rounds(), r.sync().meanRoundMillis(), r.sync().meanWorkerComputeMillis(),
                 r.sync().meanOverheadMillis(), data.train.size() / seconds};
-            (backend == JobConfig.SyncBackend.ROUNDS ? rounds : barrier).add(row);
+            (backend.equals(DistributedTrainer.ROUNDS) ? rounds : barrier).add(row);
           }
         }
         table.append(row("rounds", batch, median(rounds))).append(row("barrier", batch, median(barrier)));

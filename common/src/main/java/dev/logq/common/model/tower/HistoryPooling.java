@@ -1,9 +1,10 @@
 package dev.logq.common.model.tower;
 
+import dev.logq.common.config.Named;
 import java.util.Locale;
 
 /** How the history tower pools its item embeddings ({@code model.historyPooling}). */
-public enum HistoryPooling {
+public enum HistoryPooling implements Named {
   /** Plain mean over the non-padding positions. */
   MEAN,
   /** softmax over positions of {@code <a, e_l>} with a learned vector a, then the weighted mean. */
@@ -20,6 +21,7 @@ public enum HistoryPooling {
         + "' (expected mean or attention)");
   }
 
+  @Override
   public String configName() {
     return name().toLowerCase(Locale.ROOT);
   }

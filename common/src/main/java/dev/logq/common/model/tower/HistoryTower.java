@@ -1,11 +1,13 @@
 package dev.logq.common.model.tower;
 
+import dev.logq.common.config.Setting;
 import dev.logq.common.model.Batch;
 import dev.logq.common.model.SparseRowsBuilder;
 import dev.logq.common.model.TableInit;
 import dev.logq.common.model.TensorPatch;
 import dev.logq.common.model.TensorStore;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -28,6 +30,14 @@ public record HistoryTower(int length, HistoryPooling pooling) implements UserTo
   public static final String EMPTY_HISTORY = "user.history.empty";
   /** ATTENTION pooling: the attention query vector, dense [embeddingDim], initialised to zero. */
   public static final String ATTENTION_VECTOR = "user.history.attention";
+
+  // Its settings (UserTowers registers them with the tower).
+  public static final Setting<Integer> HISTORY_LENGTH = Setting.integer("model.historyLength", 20, 1, 1_000_000, """
+      history tower: how many of the user's previous items it pools.""");
+  public static final Setting<HistoryPooling> HISTORY_POOLING = Setting.choice("model.historyPooling", HistoryPooling.MEAN, """
+      history tower: mean | attention""");
+
+  public static final List<Setting<?>> SETTINGS = List.of(HISTORY_LENGTH, HISTORY_POOLING);
 
   public HistoryTower {
     if (pooling == null) {

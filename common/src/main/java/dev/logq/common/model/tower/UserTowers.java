@@ -1,6 +1,8 @@
 package dev.logq.common.model.tower;
 
-import dev.logq.common.config.JobConfig;
+import dev.logq.common.config.Setting;
+import dev.logq.common.config.SettingValues;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -9,27 +11,29 @@ import java.util.function.Function;
 
 /**
  * The registry of user towers: {@code model.userTower} names to the code that builds the tower from its
- * settings. Resolved once, on the driver; the resulting {@link UserTower} (a serializable value) is what
- * the model spec and the training plan carry to the executors.
+ * declared settings. Resolved once, on the driver; the resulting {@link UserTower} (a serializable value)
+ * is what the model spec and the training plan carry to the executors. The configuration's list of valid
+ * names and of tower keys both come from here.
  *
- * <p>Adding a tower: its class, one {@link #register} line below, and its settings.
+ * <p>Adding a tower: its class, its {@link Setting}s beside it, and one {@link #register} line below.
  */
 public final class UserTowers {
 
-  private static final Map<String, Function<JobConfig.Model, UserTower>> BY_NAME = new LinkedHashMap<>();
+  private record Entry(List<Setting<?>> settings, Function<SettingValues, UserTower> factory) {}
+
+  private static final Map<String, Entry> BY_NAME = new LinkedHashMap<>();
 
   static {
-    register(IdTower.NAME, m -> new IdTower());
-    register(HistoryTower.NAME, m -> new HistoryTower(m.historyLength(),
-        HistoryPooling.parse(m.historyPooling().configName())));
-    register(SequenceTower.NAME, m -> new SequenceTower(m.sequenceLength(), m.sequenceBlocks(), m.sequenceHeads(),
-        m.sequenceHidden(), m.sequenceDropout(), m.sequenceSharedEmbeddings(), m.sequenceStride()));
+    register(IdTower.NAME, List.of(), v -> new IdTower());
+    register(HistoryTower.NAME, HistoryTower.SETTINGS,
+        v -> new HistoryTower(v.get(HistoryTower.HISTORY_LENGTH), v.get(HistoryTower.HISTORY_POOLING)));
+    register(SequenceTower.NAME, SequenceSettings.SETTINGS, SequenceSettings::tower);
   }
 
   private UserTowers() {}
 
-  private static void register(String name, Function<JobConfig.Model, UserTower> factory) {
-    BY_NAME.put(name, factory);
+  private static void register(String name, List<Setting<?>> settings, Function<SettingValues, UserTower> factory) {
+    BY_NAME.put(name, new Entry(settings, factory));
   }
 
   /** Every registered name, in registration order. */
@@ -37,21 +41,44 @@ public final class UserTowers {
     return List.copyOf(BY_NAME.keySet());
   }
 
+  /** Every tower's settings, in registration order (the model.* keys the towers own). */
+  public static List<Setting<?>> settings() {
+    List<Setting<?>> all = new ArrayList<>();
+    BY_NAME.values().forEach(e -> all.addAll(e.settings()));
+    return all;
+  }
+
   /**
-   * The tower {@code name} (case-insensitive) with the settings of {@code model}; fails naming the key and
-   * listing the known names.
+   * The tower {@code name} (case-insensitive) with its settings read from {@code values}; fails naming the
+   * key and listing the known names.
    */
-  public static UserTower create(String name, JobConfig.Model model) {
-    Function<JobConfig.Model, UserTower> factory = BY_NAME.get(name == null ? "" : name.trim().toLowerCase(Locale.ROOT));
-    if (factory == null) {
+  public static UserTower create(String name, SettingValues values) {
+    Entry entry = BY_NAME.get(name == null ? "" : name.trim().toLowerCase(Locale.ROOT));
+    if (entry == null) {
       throw new IllegalArgumentException("model.userTower: unknown value '" + name + "' (expected one of "
           + String.join(", ", BY_NAME.keySet()) + ")");
     }
-    return factory.apply(model);
+    return entry.factory().apply(values);
+  }
+
+  /**
+   * The settings of the tower {@code model.userTower} names as spec.json and provenance record them:
+   * {@code userTower}, then each of its declared keys (without the "model." prefix) with its value
+   * (an enumerated value by its configuration name). Written from the declarations, so a new setting of
+   * a tower reaches spec.json without further code.
+   */
+  public static Map<String, Object> describe(dev.logq.common.model.ModelSettings model) {
+    Entry entry = BY_NAME.get(model.userTower());
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("userTower", model.userTower());
+    for (Setting<?> s : entry.settings()) {
+      out.put(s.key().substring(s.key().lastIndexOf('.') + 1), Setting.recorded(model.get(s)));
+    }
+    return out;
   }
 
   /** The tower {@code model.userTower} names. */
-  public static UserTower fromConfig(JobConfig.Model model) {
-    return create(model.userTower().configName(), model);
+  public static UserTower fromConfig(dev.logq.common.model.ModelSettings model) {
+    return create(model.userTower(), model);
   }
 }

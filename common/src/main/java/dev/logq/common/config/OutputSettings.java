@@ -1,0 +1,114 @@
+package dev.logq.common.config;
+
+import java.io.Serializable;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** output.*: where the run writes (the job's output package). */
+public final class OutputSettings implements Serializable {
+  private static final long serialVersionUID = 1L;
+  private static final Pattern PLACEHOLDER = Pattern.compile("\\{([^}]*)}");
+  public static final Setting<String> PATH = Setting.nonEmptyText("output.path", "output/logq-run", """
+      Where everything goes; any Hadoop path. "{ds}" and "{runId}" are replaced by run.ds / run.id.""");
+  public static final Setting<Boolean> OVERWRITE = Setting.flag("output.overwrite", false, """
+      Replace an existing output (also --overwrite); otherwise an existing output stops the job (exit 4).""");
+  public static final Setting<Boolean> SKIP_IF_COMPLETE = Setting.flag("output.skipIfComplete", false, """
+      A rerun into a complete output (it has _SUCCESS) written with the same configuration exits 0
+      without doing anything (safe scheduler retries); a complete output of a different configuration
+      still stops the job (exit 4). overwrite = true wins over this.""");
+  public static final Setting<Boolean> WRITE_EMBEDDINGS = Setting.flag("output.writeEmbeddings", true, """
+      Write the user and item embeddings (Parquet, with the original ids).""");
+  public static final Setting<Boolean> REPORT = Setting.flag("output.report", true, """
+      Write the report (charts and a summary) next to metrics.json.""");
+  public static final Setting<Integer> RECOMMEND_K = Setting.integer("output.recommendK", 0, 0, 100_000, """
+      Write each user's top-K items with scores (Parquet, original ids, training items removed) to
+      recommendations/ (0: none).""");
+  public static final Setting<Boolean> RECOMMEND_ALL_USERS = Setting.flag("output.recommendAllUsers", false, """
+      Recommendations for every user (true) or only for the test users (false).""");
+
+  public static final List<Setting<?>> SETTINGS = List.of(PATH, OVERWRITE, SKIP_IF_COMPLETE, WRITE_EMBEDDINGS, REPORT,
+      RECOMMEND_K, RECOMMEND_ALL_USERS);
+
+  private final String pathTemplate;
+  private final boolean overwrite;
+  private final boolean skipIfComplete;
+  private final boolean writeEmbeddings;
+  private final boolean report;
+  private final int recommendK;
+  private final boolean recommendAllUsers;
+  private final String path;
+
+  OutputSettings(SettingReader r, RunSettings run) {
+    recommendK = r.get(RECOMMEND_K);
+    recommendAllUsers = r.get(RECOMMEND_ALL_USERS);
+    pathTemplate = r.get(PATH);
+    overwrite = r.get(OVERWRITE);
+    skipIfComplete = r.get(SKIP_IF_COMPLETE);
+    writeEmbeddings = r.get(WRITE_EMBEDDINGS);
+    report = r.get(REPORT);
+    path = resolve(r, run);
+  }
+
+  /** Replaces {ds} and {runId}. */
+  private String resolve(SettingReader r, RunSettings run) {
+    Matcher m = PLACEHOLDER.matcher(pathTemplate);
+    StringBuilder sb = new StringBuilder();
+    while (m.find()) {
+      String name = m.group(1);
+      String value;
+      if (name.equals("ds")) {
+        value = run.ds();
+      } else if (name.equals("runId")) {
+        value = run.id();
+      } else {
+        r.problem("output.path", pathTemplate, "only the placeholders {ds} and {runId}, not {" + name + "}");
+        value = "";
+      }
+      if (value.isEmpty() && (name.equals("ds") || name.equals("runId"))) {
+        r.problem("output.path", pathTemplate,
+            "a value for run." + (name.equals("ds") ? "ds" : "id") + " since the path uses {" + name + "}");
+      }
+      m.appendReplacement(sb, Matcher.quoteReplacement(value));
+    }
+    m.appendTail(sb);
+    return sb.toString();
+  }
+
+  /** The output path with {ds} and {runId} replaced. */
+  public String path() {
+    return path;
+  }
+
+  /** output.path as configured, placeholders included. */
+  public String pathTemplate() {
+    return pathTemplate;
+  }
+
+  public boolean overwrite() {
+    return overwrite;
+  }
+
+  /** A complete output of the same configuration makes the run a no-op (exit 0); see reference.conf. */
+  public boolean skipIfComplete() {
+    return skipIfComplete;
+  }
+
+  public boolean writeEmbeddings() {
+    return writeEmbeddings;
+  }
+
+  public boolean report() {
+    return report;
+  }
+
+  /** Top-K recommendations written per user (0: none). */
+  public int recommendK() {
+    return recommendK;
+  }
+
+  /** Recommendations for every user, not only the test users. */
+  public boolean recommendAllUsers() {
+    return recommendAllUsers;
+  }
+}

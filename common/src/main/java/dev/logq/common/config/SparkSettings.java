@@ -1,0 +1,32 @@
+package dev.logq.common.config;
+
+import java.io.Serializable;
+import java.util.List;
+
+/** spark.*: session settings for runs that create their own session. */
+public final class SparkSettings implements Serializable {
+  private static final long serialVersionUID = 1L;
+  public static final Setting<String> MASTER = Setting.text("spark.master", "", """
+      Empty: whatever spark-submit or the environment says; "local[*]" etc. for local runs.""");
+  public static final Setting<String> APP_NAME = Setting.nonEmptyText("spark.appName", "logq-spark", """
+      The Spark application name.""");
+
+  public static final List<Setting<?>> SETTINGS = List.of(MASTER, APP_NAME);
+
+  private final String master;
+  private final String appName;
+
+  SparkSettings(SettingReader r) {
+    master = r.get(MASTER);
+    appName = r.get(APP_NAME);
+  }
+
+  /** The master URL, or "" for whatever spark-submit / the environment says. */
+  public String master() {
+    return master;
+  }
+
+  public String appName() {
+    return appName;
+  }
+}

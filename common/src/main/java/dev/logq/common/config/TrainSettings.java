@@ -1,0 +1,167 @@
+package dev.logq.common.config;
+
+import dev.logq.common.optim.Optimizers;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * train.*: optimisation and distribution (the job's train package). The optimizer's keys are declared by
+ * {@link Optimizers}.
+ */
+public final class TrainSettings implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  /**
+   * The sync backends the job registers (DistributedTrainer's registry maps each to its Synchronizer and
+   * fails at class load when the two differ). They are listed here, not read from that registry, because
+   * the backends live in the job module and the configuration is validated in this one.
+   */
+  private static final List<String> SYNC_BACKENDS = List.of("rounds", "barrier");
+  public static final Setting<Integer> BATCH_SIZE = Setting.integer("train.batchSize", 512, 1, 1 << 24, """
+      Local batch size per worker (each worker's in-batch negatives).""");
+  public static final Setting<Integer> EPOCHS = Setting.integer("train.epochs", 5, 1, 1_000_000, """
+      Passes over the training split.""");
+  public static final Setting<Integer> WORKERS = Setting.integer("train.workers", 2, 1, 100_000, """
+      Data-parallel workers; the training data is split into this many Spark partitions.""");
+  public static final Setting<Integer> SYNC_EVERY = Setting.integer("train.syncEvery", 1, 1, Integer.MAX_VALUE, """
+      Synchronise every K local steps: 1 averages gradients every step; K > 1 averages parameters
+      (and optimizer state) after K local steps.""");
+  public static final Setting<String> SYNC_BACKEND = Setting.oneOf("train.syncBackend", "rounds", TrainSettings::syncBackendNames, """
+      How workers exchange gradients each round. rounds: one Spark job per round, the driver averages
+      and broadcasts the changed rows (works with any number of executor slots). barrier: one barrier-mode
+      job per checkpoint segment, workers exchange through allGather and all apply the same update; needs
+      train.workers <= available task slots. Both give the same model bit for bit (docs/decisions.md).""");
+  public static final Setting<Long> SEED = Setting.longInteger("train.seed", 42, """
+      Seed of initialisation, shuffling and sampled negatives.""");
+  public static final Setting<Integer> CHECKPOINT_EVERY_STEPS = Setting.integer("train.checkpointEverySteps", 0, 0, Integer.MAX_VALUE, """
+      Checkpoint every N synchronised steps (0: only at epoch ends).""");
+  public static final Setting<Integer> MAX_PENDING_PATCH_MEGABYTES = Setting.integer("train.maxPendingPatchMegabytes", 512, 0, Integer.MAX_VALUE, """
+      rounds backend: checkpoint early once the row patches broadcast since the last checkpoint (kept so
+      that a lost replica can be rebuilt) exceed this many MiB, bounding driver and executor memory on
+      long epochs; the model is the same bit for bit (0: no bound).""");
+  public static final Setting<String> EARLY_STOPPING_METRIC = Setting.nonEmptyText("train.earlyStopping.metric", "recall@10", """
+      The validation metric of every epoch's console line and of early stopping: recall@K or ndcg@K
+      (validation evaluates eval.k and this K).""");
+  public static final Setting<Integer> EARLY_STOPPING_PATIENCE = Setting.integer("train.earlyStopping.patience", 0, 0, Integer.MAX_VALUE, """
+      Stop after this many epochs without improvement of the validation metric and output the best
+      epoch's model (0: train all epochs; the output is the last epoch's model). Needs split.validation.""");
+
+  /** train.*, in reference.conf's order (the optimizer's keys after train.epochs). */
+  public static final List<Setting<?>> SETTINGS;
+
+  static {
+    List<Setting<?>> all = new ArrayList<>(List.of(BATCH_SIZE, EPOCHS));
+    all.addAll(Optimizers.SETTINGS);
+    all.addAll(List.of(WORKERS, SYNC_EVERY, SYNC_BACKEND, SEED, CHECKPOINT_EVERY_STEPS, MAX_PENDING_PATCH_MEGABYTES,
+        EARLY_STOPPING_METRIC, EARLY_STOPPING_PATIENCE));
+    SETTINGS = List.copyOf(all);
+  }
+
+  /** The values train.syncBackend accepts. */
+  public static List<String> syncBackendNames() {
+    return SYNC_BACKENDS;
+  }
+
+  private final int batchSize;
+  private final int epochs;
+  private final String optimizer;
+  private final double learningRate;
+  private final double adamBeta1;
+  private final double adamBeta2;
+  private final double epsilon;
+  private final int workers;
+  private final int syncEvery;
+  private final String syncBackend;
+  private final long seed;
+  private final int checkpointEverySteps;
+  private final int maxPendingPatchMegabytes;
+  private final String earlyStoppingMetric;
+  private final int earlyStoppingPatience;
+
+  TrainSettings(SettingReader r) {
+    earlyStoppingMetric = r.get(EARLY_STOPPING_METRIC).toLowerCase(Locale.ROOT);
+    if (!earlyStoppingMetric.matches("(recall|ndcg)@[0-9]+")) {
+      r.problem("train.earlyStopping.metric", earlyStoppingMetric, "recall@K or ndcg@K, e.g. recall@10");
+    }
+    earlyStoppingPatience = r.get(EARLY_STOPPING_PATIENCE);
+    batchSize = r.get(BATCH_SIZE);
+    epochs = r.get(EPOCHS);
+    optimizer = r.get(Optimizers.OPTIMIZER);
+    learningRate = r.get(Optimizers.LEARNING_RATE);
+    adamBeta1 = r.get(Optimizers.ADAM_BETA1);
+    adamBeta2 = r.get(Optimizers.ADAM_BETA2);
+    epsilon = r.get(Optimizers.EPSILON);
+    workers = r.get(WORKERS);
+    syncEvery = r.get(SYNC_EVERY);
+    syncBackend = r.get(SYNC_BACKEND);
+    seed = r.get(SEED);
+    checkpointEverySteps = r.get(CHECKPOINT_EVERY_STEPS);
+    maxPendingPatchMegabytes = r.get(MAX_PENDING_PATCH_MEGABYTES);
+  }
+
+  public int batchSize() {
+    return batchSize;
+  }
+
+  public int epochs() {
+    return epochs;
+  }
+
+  /** The optimizer's registered name ({@link Optimizers#names()}). */
+  public String optimizer() {
+    return optimizer;
+  }
+
+  public double learningRate() {
+    return learningRate;
+  }
+
+  public double adamBeta1() {
+    return adamBeta1;
+  }
+
+  public double adamBeta2() {
+    return adamBeta2;
+  }
+
+  public double epsilon() {
+    return epsilon;
+  }
+
+  public int workers() {
+    return workers;
+  }
+
+  public int syncEvery() {
+    return syncEvery;
+  }
+
+  /** The sync backend's name, one of {@link #syncBackendNames()}. */
+  public String syncBackend() {
+    return syncBackend;
+  }
+
+  public long seed() {
+    return seed;
+  }
+
+  public int checkpointEverySteps() {
+    return checkpointEverySteps;
+  }
+
+  public int maxPendingPatchMegabytes() {
+    return maxPendingPatchMegabytes;
+  }
+
+  /** The validation metric shown per epoch and used by early stopping, e.g. recall@10. */
+  public String earlyStoppingMetric() {
+    return earlyStoppingMetric;
+  }
+
+  /** Epochs without improvement of the validation metric before training stops (0: never stop early). */
+  public int earlyStoppingPatience() {
+    return earlyStoppingPatience;
+  }
+}

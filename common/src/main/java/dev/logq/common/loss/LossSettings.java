@@ -1,0 +1,53 @@
+package dev.logq.common.loss;
+
+import dev.logq.common.config.Setting;
+import dev.logq.common.config.SettingReader;
+import java.io.Serializable;
+import java.util.List;
+
+/** loss.*: which loss of LOSSES.md ({@link Losses} names them) and its options. */
+public final class LossSettings implements Serializable {
+  private static final long serialVersionUID = 1L;
+  public static final Setting<String> TYPE = Setting.oneOf("loss.type", "refined", Losses::names, """
+      none | standard | refined | full | uniform-bce""");
+  public static final Setting<Boolean> STANDARD_CORRECT_POSITIVE = Setting.flag("loss.standardCorrectPositive", true, """
+      standard only: true corrects every column, the positive's own included (Yi et al. eq. 4);
+      false corrects only the negatives (the authors' baseline code).""");
+  public static final Setting<Integer> UNIFORM_NEGATIVES = Setting.integer("loss.uniformNegatives", 0, 0, 1_000_000, """
+      Mixed negatives for none/standard/refined: extra negatives per local batch drawn uniformly
+      from the catalog, their proposal probability accounted for. 0 disables.""");
+  public static final Setting<Integer> BCE_NEGATIVES = Setting.integer("loss.bceNegatives", 8, 1, 1_000_000, """
+      uniform-bce: negatives per positive.""");
+
+  public static final List<Setting<?>> SETTINGS = List.of(TYPE, STANDARD_CORRECT_POSITIVE, UNIFORM_NEGATIVES,
+      BCE_NEGATIVES);
+
+  private final String type;
+  private final boolean standardCorrectPositive;
+  private final int uniformNegatives;
+  private final int bceNegatives;
+
+  public LossSettings(SettingReader r) {
+    type = r.get(TYPE);
+    standardCorrectPositive = r.get(STANDARD_CORRECT_POSITIVE);
+    uniformNegatives = r.get(UNIFORM_NEGATIVES);
+    bceNegatives = r.get(BCE_NEGATIVES);
+  }
+
+  /** The loss's registered name ({@link Losses#names()}), e.g. "refined". */
+  public String type() {
+    return type;
+  }
+
+  public boolean standardCorrectPositive() {
+    return standardCorrectPositive;
+  }
+
+  public int uniformNegatives() {
+    return uniformNegatives;
+  }
+
+  public int bceNegatives() {
+    return bceNegatives;
+  }
+}

@@ -3,7 +3,6 @@ package dev.logq.job;
 import dev.logq.common.config.JobConfig;
 import dev.logq.common.data.Interactions;
 import dev.logq.common.data.SyntheticModel;
-import dev.logq.common.error.DataException;
 import dev.logq.common.freq.LogQTable;
 import dev.logq.common.loss.FullSoftmax;
 import dev.logq.common.loss.NoCorrection;
@@ -14,22 +13,15 @@ import dev.logq.common.model.tower.UserTowers;
 import dev.logq.job.console.JobConsole;
 import dev.logq.job.console.RunLog;
 import dev.logq.job.eval.EvalResult;
-import dev.logq.job.eval.EvalSettings;
-import dev.logq.job.eval.FullCatalogEvaluator;
 import dev.logq.job.eval.PlantedDistance;
-import dev.logq.job.freq.FrequencyTableBuilder;
 import dev.logq.job.ingest.IdIndex;
 import dev.logq.job.output.AtomicOutput;
 import dev.logq.job.output.CompletedOutput;
 import dev.logq.job.output.EmbeddingWriter;
 import dev.logq.job.output.JsonOutput;
 import dev.logq.job.output.MetricsDocument;
-import dev.logq.job.output.RecommendationWriter;
 import dev.logq.job.output.Provenance;
 import dev.logq.job.report.TrainingCurveWriter;
-import dev.logq.job.split.SplitResult;
-import dev.logq.job.split.Splitter;
-import dev.logq.job.split.ValidationSplit;
 import dev.logq.job.train.DistributedTrainer;
 import dev.logq.job.train.Embedder;
 import dev.logq.job.train.ModelFiles;
@@ -54,9 +46,11 @@ import org.slf4j.LoggerFactory;
 /**
  * The train and compare modes, top to bottom as README's "How training works" draws them:
  * <pre>
- *   read + validate ─▶ split ─▶ index ids ─▶ count items (log Q)            {@link #prepare}
- *     ─▶ shard ─▶ synchronous data-parallel rounds ─▶ embed ─▶ evaluate     {@link #trainAndEvaluate}, per loss
- *     ─▶ write (one atomic output)                                          {@link #run}
+ *   read + validate ─▶ split ─▶ index ids ─▶ count items (log Q)        {@link #prepare}: {@link InputStep},
+ *                                                                        {@link SplitStep}, {@link IndexStep}
+ *     ─▶ shard ─▶ synchronous data-parallel rounds ─▶ embed ─▶ evaluate {@link #trainAndEvaluate}, per loss
+ *                                                                        ({@link EvaluateStep})
+ *     ─▶ write (one atomic output)                                      {@link #run}
  * </pre>
  * Each step is one call; what the steps need from the configuration is resolved here once (the user tower,
  * the training plan).
@@ -77,6 +71,7 @@ final class Pipeline {
   private final MetricsDocument metrics = new MetricsDocument();
   private final RunReport report;
   private final RunCheckpoints checkpoints;
+  private final EvaluateStep evaluation;
   private final long started = System.nanoTime();
 
   Pipeline(SparkSession spark, JobConfig config, boolean resume) {
@@ -88,6 +83,7 @@ final class Pipeline {
     this.hadoopConf = spark.sparkContext().hadoopConfiguration();
     this.report = new RunReport(config, metrics);
     this.checkpoints = new RunCheckpoints(config, hadoopConf);
+    this.evaluation = new EvaluateStep(spark, config);
   }
 
   /**
@@ -167,84 +163,10 @@ final class Pipeline {
     sc.setJobGroup("logq-ingest", "Reading and validating input", false);
     InputStep.Read input = InputStep.read(spark, config, metrics);
     JobConsole.stage("read", JobConsole.readDetail(input.counts(), config.input().isSynthetic()));
-
-    sc.setJobGroup("logq-split", "Filtering and splitting (" + config.split().method().configName() + ")", false);
-    SplitResult split = Splitter.prepare(input.interactions(), input.givenTest(), config);
-    metrics.put("split", split.stats());
-    LOG.info("Split {}: {} training and {} test interactions", config.split().method().configName(),
-        split.trainRows(), split.testRows());
-    JobConsole.stage("split", String.format(java.util.Locale.ROOT, "%s: %,d training, %,d test interactions",
-        config.split().method().configName(), split.trainRows(), split.testRows()));
-    if (split.testRows() == 0) {
-      throw new DataException(config.input().path(), "no test interactions remain after the split and the cold-start"
-          + " rules (split " + split.stats() + "); there is nothing to evaluate");
-    }
-
-    // The validation split comes out of the training part only; the model trains on the rest (fit).
-    Dataset<Row> fitRows = split.train();
-    ValidationSplit.Result validationSplit = null;
-    if (config.split().hasValidation()) {
-      sc.setJobGroup("logq-split", "Holding out the validation split from the training part", false);
-      validationSplit = ValidationSplit.carve(split.train(), config.split(), userTower.embedsUnseenUsers());
-      metrics.put("validation_split", validationSplit.stats(config.split().validationLeaveLastOut()
-          ? "leave-last-out" : String.valueOf(config.split().validationFraction())));
-      LOG.info("Validation split: {} of the {} training interactions held out for validation ({} evaluable)",
-          validationSplit.validationRowsBeforeColdStart(), split.trainRows(), validationSplit.validationRows());
-      if (validationSplit.fitRows() == 0) {
-        throw new DataException(config.input().path(), "the validation split (split.validation) left no training"
-            + " interactions; use split.validation = none or a smaller fraction");
-      }
-      fitRows = validationSplit.fit();
-    }
-
-    sc.setJobGroup("logq-index", "Indexing user and item ids", false);
-    // A tower that reads the user's items embeds users it never trained on, so index them too.
-    IdIndex users = IdIndex.build(userTower.embedsUnseenUsers() ? split.train().select(Interactions.USER)
-        .union(split.test().select(Interactions.USER)) : fitRows, Interactions.USER);
-    IdIndex items = IdIndex.build(fitRows, Interactions.ITEM);
-    Indexing.requireEnoughToRank(users, items, config.input().isSynthetic() ? null : config.input().path());
-    Dataset<Row> train = Indexing.index(fitRows, users, items).persist(StorageLevel.MEMORY_AND_DISK());
-    Dataset<Row> test = Indexing.index(split.test(), users, items).persist(StorageLevel.MEMORY_AND_DISK());
-    Dataset<Row> validation = null;
-    Dataset<Row> validationUsers = null;
-    Dataset<Row> seen = train;
-    if (validationSplit != null) {
-      validation = Indexing.index(validationSplit.validation(), users, items).persist(StorageLevel.MEMORY_AND_DISK());
-      validationUsers = ValidationSplit.sampleUsers(validation, config.split().validationUsers(), config.split().seed())
-          .persist(StorageLevel.MEMORY_AND_DISK());
-      long sampled = validationUsers.count();
-      if (sampled == 0) {
-        LOG.warn("The validation split holds no evaluable interaction; no validation metrics");
-        validation = null;
-        validationUsers = null;
-      } else {
-        validation = validation.join(validationUsers, Interactions.USER_INDEX)
-            .select(Interactions.USER_INDEX, Interactions.ITEM_INDEX).persist(StorageLevel.MEMORY_AND_DISK());
-        LOG.info("Validating {} users at every epoch end ({} pairs)", sampled, validation.count());
-      }
-      // What the user did in the whole training part: test-time histories and the items the test ranking skips.
-      seen = Indexing.index(split.train(), users, items).persist(StorageLevel.MEMORY_AND_DISK());
-    }
-    long testPairs = test.count();
-    LOG.info("Indexed {} users and {} items; {} test interactions map to the training catalog", users.size(),
-        items.size(), testPairs);
-
-    sc.setJobGroup("logq-freq", "Counting item frequencies (log Q)", false);
-    LogQTable logQ = FrequencyTableBuilder.build(train, Interactions.ITEM_INDEX, items.size(),
-        config.input().hasWeightColumn() && !config.input().isSynthetic() ? Interactions.WEIGHT : null);
-    long trainPairs = train.count();
-    metrics.counts("catalog", Map.of("users", users.size(), "items", items.size(), "train_pairs", trainPairs,
-        "test_pairs", testPairs));
-    JobConsole.stage("index", String.format(java.util.Locale.ROOT, "%,d users, %,d items, %,d training pairs",
-        users.size(), items.size(), trainPairs));
-    long perWorker = (trainPairs + config.train().workers() - 1) / config.train().workers();
-    if (config.train().batchSize() > perWorker) {
-      LOG.warn("train.batchSize = {} is larger than a worker's share of the training data (about {} of {} interactions"
-          + " over {} workers): each worker takes its whole shard as one batch, so an epoch is one synchronised step",
-          config.train().batchSize(), perWorker, trainPairs, config.train().workers());
-    }
+    SplitStep.Parts parts = SplitStep.split(sc, config, input, userTower.embedsUnseenUsers(), metrics);
+    Prepared data = IndexStep.indexAndCount(sc, config, parts, userTower.embedsUnseenUsers(), input.planted(), metrics);
     metrics.timing("prepare", seconds(t0));
-    return new Prepared(train, test, users, items, logQ, input.planted(), validation, validationUsers, seen);
+    return data;
   }
 
   /** Shard, train, save the model, embed, evaluate: one loss. */
@@ -263,7 +185,7 @@ final class Pipeline {
           .withMaxPendingPatchBytes(config.train().maxPendingPatchMegabytes() * 1048576L);
       if (data.validation() != null) {
         String dir = checkpoints.dirFor(prefix);
-        trainer.withValidation((epoch, params) -> validate(data, plan, params, dir, loss, epoch),
+        trainer.withValidation((epoch, params) -> evaluation.validate(data, plan, params, dir, loss, epoch),
             config.train().earlyStoppingMetric(), config.train().earlyStoppingPatience());
       }
       result = trainer.train(shards, data.logQ().toArray(), resume);
@@ -292,11 +214,11 @@ final class Pipeline {
             out.stagingUri(prefix + "embeddings/items"));
       }
       sc.setJobGroup("logq-eval", "Full-catalog evaluation (" + loss + ")", false);
-      EvalResult eval = evaluate(data, userEmb, itemEmb);
+      EvalResult eval = evaluation.evaluate(data, userEmb, itemEmb);
       if (config.output().recommendK() > 0) {
         sc.setJobGroup("logq-recommend", "Top-" + config.output().recommendK() + " recommendations ("
             + loss + ")", false);
-        writeRecommendations(data, userEmb, itemEmb, out.stagingUri(prefix + "recommendations"));
+        evaluation.writeRecommendations(data, userEmb, itemEmb, out.stagingUri(prefix + "recommendations"));
       }
       Map<String, Double> planted = data.planted() == null ? Map.of() : PlantedDistance.fromPlanted(data.planted(),
           data.users().toArray(), data.items().toArray(), userEmb, itemEmb, 1.0 / plan.model().temperature());
@@ -312,87 +234,11 @@ final class Pipeline {
   }
 
   /**
-   * The validation metrics of the model {@code params} after {@code epoch}: the sampled validation users, full
-   * catalog, their fit (training) items filtered, the same evaluator as the test; the metrics without the
-   * popularity breakdown. The parameters go through a file per epoch under the run's checkpoint directory
-   * (executors cache a model file by path), removed afterwards.
-   */
-  private Map<String, Double> validate(Prepared data, TrainingPlan plan, dev.logq.common.model.TensorStore params,
-                                       String checkpointDir, String loss, int epoch) {
-    sc.setJobGroup("logq-validate", "Validation after epoch " + epoch + " (" + loss + ")", false);
-    String path = new org.apache.hadoop.fs.Path(checkpointDir, "_validation/epoch-" + epoch + "-"
-        + java.util.UUID.randomUUID() + ".bin").toString();
-    ModelFiles.write(params, path, hadoopConf);
-    Embedder embedder = new Embedder(spark, plan.model(), path);
-    int partitions = Math.max(2, sc.defaultParallelism());
-    Dataset<Row> userEmb = embedder.users(data.train(), data.validationUsers()).persist(StorageLevel.MEMORY_AND_DISK());
-    Dataset<Row> itemEmb = embedder.items(partitions).persist(StorageLevel.MEMORY_AND_DISK());
-    try {
-      EvalSettings e = EvalSettings.of(config.eval());
-      List<Integer> ks = new ArrayList<>(new java.util.TreeSet<>(e.ks()));
-      String metric = config.train().earlyStoppingMetric();
-      int metricK = Integer.parseInt(metric.substring(metric.indexOf('@') + 1));
-      if (!ks.contains(metricK)) {
-        ks.add(metricK);
-      }
-      EvalSettings settings = new EvalSettings(ks, true, e.headShare(), e.torsoShare(), e.userBlockSize(),
-          e.itemBlockSize());
-      EvalResult eval = new FullCatalogEvaluator(settings).withPartitionIndependentSums().evaluate(userEmb, itemEmb,
-          data.validation(), data.train().select(Interactions.USER_INDEX, Interactions.ITEM_INDEX),
-          itemCounts(data.logQ()));
-      Map<String, Double> out = new java.util.TreeMap<>();
-      eval.metrics().forEach((k, v) -> {
-        if (k.matches("(recall|ndcg)@[0-9]+")) {
-          out.put(k, v);
-        }
-      });
-      return out;
-    } finally {
-      userEmb.unpersist();
-      itemEmb.unpersist();
-      try {
-        new org.apache.hadoop.fs.Path(path).getFileSystem(hadoopConf).delete(new org.apache.hadoop.fs.Path(path), false);
-      } catch (IOException e) {
-        LOG.warn("Could not remove {}: {}", path, e.getMessage());
-      }
-      sc.setJobGroup("logq-train", "Training (" + loss + ")", false);
-    }
-  }
-
-  /**
-   * output.recommendK: the top K items of every test user (output.recommendAllUsers: of every user), the items of
-   * the user's training part removed, scored by the evaluator's blocked pass ({@link FullCatalogEvaluator#recommendScored}).
-   */
-  private void writeRecommendations(Prepared data, Dataset<Row> userEmb, Dataset<Row> itemEmb, String uri) {
-    Dataset<Row> users = config.output().recommendAllUsers() ? userEmb
-        : userEmb.join(data.test().select(Interactions.USER_INDEX).distinct(), Interactions.USER_INDEX);
-    org.apache.spark.api.java.JavaPairRDD<Integer, dev.logq.common.eval.TopK> top =
-        new FullCatalogEvaluator(EvalSettings.of(config.eval())).recommendScored(users, itemEmb,
-            data.seen().select(Interactions.USER_INDEX, Interactions.ITEM_INDEX), config.output().recommendK());
-    try {
-      RecommendationWriter.write(spark, top, data.users().mapping(), data.items().mapping(), uri);
-    } finally {
-      top.unpersist(false);
-    }
-  }
-
-  /**
    * Full-catalog evaluation of embeddings ({@code user_idx|item_idx, embedding}) on the prepared test
    * split with the configured eval.* settings; the same call for every loss and for baselines.
    */
   EvalResult evaluate(Prepared data, Dataset<Row> userEmbeddings, Dataset<Row> itemEmbeddings) {
-    return new FullCatalogEvaluator(EvalSettings.of(config.eval())).evaluate(userEmbeddings, itemEmbeddings,
-        data.test().select(Interactions.USER_INDEX, Interactions.ITEM_INDEX),
-        data.seen().select(Interactions.USER_INDEX, Interactions.ITEM_INDEX), itemCounts(data.logQ()));
-  }
-
-  private static long[] itemCounts(LogQTable logQ) {
-    double[] c = logQ.counts();
-    long[] out = new long[c.length];
-    for (int i = 0; i < c.length; i++) {
-      out[i] = Math.round(c[i]);
-    }
-    return out;
+    return evaluation.evaluate(data, userEmbeddings, itemEmbeddings);
   }
 
   private static double seconds(long since) {

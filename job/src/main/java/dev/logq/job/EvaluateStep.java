@@ -1,0 +1,129 @@
+package dev.logq.job;
+
+import dev.logq.common.config.JobConfig;
+import dev.logq.common.data.Interactions;
+import dev.logq.common.freq.LogQTable;
+import dev.logq.job.eval.EvalResult;
+import dev.logq.job.eval.EvalSettings;
+import dev.logq.job.eval.FullCatalogEvaluator;
+import dev.logq.job.output.RecommendationWriter;
+import dev.logq.job.train.Embedder;
+import dev.logq.job.train.ModelFiles;
+import dev.logq.job.train.TrainingPlan;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The "evaluate" step and what shares its evaluator: the test metrics of a trained model's embeddings, the
+ * per-epoch validation metrics, and output.recommendK's recommendations (eval.* settings throughout).
+ */
+final class EvaluateStep {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
+
+  private final SparkSession spark;
+  private final JavaSparkContext sc;
+  private final JobConfig config;
+  private final Configuration hadoopConf;
+
+  EvaluateStep(SparkSession spark, JobConfig config) {
+    this.spark = spark;
+    this.sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    this.config = config;
+    this.hadoopConf = spark.sparkContext().hadoopConfiguration();
+  }
+
+  /**
+   * The validation metrics of the model {@code params} after {@code epoch}: the sampled validation users, full
+   * catalog, their fit (training) items filtered, the same evaluator as the test; the metrics without the
+   * popularity breakdown. The parameters go through a file per epoch under the run's checkpoint directory
+   * (executors cache a model file by path), removed afterwards.
+   */
+  Map<String, Double> validate(Pipeline.Prepared data, TrainingPlan plan, dev.logq.common.model.TensorStore params,
+                                       String checkpointDir, String loss, int epoch) {
+    sc.setJobGroup("logq-validate", "Validation after epoch " + epoch + " (" + loss + ")", false);
+    String path = new org.apache.hadoop.fs.Path(checkpointDir, "_validation/epoch-" + epoch + "-"
+        + java.util.UUID.randomUUID() + ".bin").toString();
+    ModelFiles.write(params, path, hadoopConf);
+    Embedder embedder = new Embedder(spark, plan.model(), path);
+    int partitions = Math.max(2, sc.defaultParallelism());
+    Dataset<Row> userEmb = embedder.users(data.train(), data.validationUsers()).persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> itemEmb = embedder.items(partitions).persist(StorageLevel.MEMORY_AND_DISK());
+    try {
+      EvalSettings e = EvalSettings.of(config.eval());
+      List<Integer> ks = new ArrayList<>(new java.util.TreeSet<>(e.ks()));
+      String metric = config.train().earlyStoppingMetric();
+      int metricK = Integer.parseInt(metric.substring(metric.indexOf('@') + 1));
+      if (!ks.contains(metricK)) {
+        ks.add(metricK);
+      }
+      EvalSettings settings = new EvalSettings(ks, true, e.headShare(), e.torsoShare(), e.userBlockSize(),
+          e.itemBlockSize());
+      EvalResult eval = new FullCatalogEvaluator(settings).withPartitionIndependentSums().evaluate(userEmb, itemEmb,
+          data.validation(), data.train().select(Interactions.USER_INDEX, Interactions.ITEM_INDEX),
+          itemCounts(data.logQ()));
+      Map<String, Double> out = new java.util.TreeMap<>();
+      eval.metrics().forEach((k, v) -> {
+        if (k.matches("(recall|ndcg)@[0-9]+")) {
+          out.put(k, v);
+        }
+      });
+      return out;
+    } finally {
+      userEmb.unpersist();
+      itemEmb.unpersist();
+      try {
+        new org.apache.hadoop.fs.Path(path).getFileSystem(hadoopConf).delete(new org.apache.hadoop.fs.Path(path), false);
+      } catch (IOException e) {
+        LOG.warn("Could not remove {}: {}", path, e.getMessage());
+      }
+      sc.setJobGroup("logq-train", "Training (" + loss + ")", false);
+    }
+  }
+
+  /**
+   * output.recommendK: the top K items of every test user (output.recommendAllUsers: of every user), the items of
+   * the user's training part removed, scored by the evaluator's blocked pass ({@link FullCatalogEvaluator#recommendScored}).
+   */
+  void writeRecommendations(Pipeline.Prepared data, Dataset<Row> userEmb, Dataset<Row> itemEmb, String uri) {
+    Dataset<Row> users = config.output().recommendAllUsers() ? userEmb
+        : userEmb.join(data.test().select(Interactions.USER_INDEX).distinct(), Interactions.USER_INDEX);
+    org.apache.spark.api.java.JavaPairRDD<Integer, dev.logq.common.eval.TopK> top =
+        new FullCatalogEvaluator(EvalSettings.of(config.eval())).recommendScored(users, itemEmb,
+            data.seen().select(Interactions.USER_INDEX, Interactions.ITEM_INDEX), config.output().recommendK());
+    try {
+      RecommendationWriter.write(spark, top, data.users().mapping(), data.items().mapping(), uri);
+    } finally {
+      top.unpersist(false);
+    }
+  }
+
+  /**
+   * Full-catalog evaluation of embeddings ({@code user_idx|item_idx, embedding}) on the prepared test
+   * split with the configured eval.* settings; the same call for every loss and for baselines.
+   */
+  EvalResult evaluate(Pipeline.Prepared data, Dataset<Row> userEmbeddings, Dataset<Row> itemEmbeddings) {
+    return new FullCatalogEvaluator(EvalSettings.of(config.eval())).evaluate(userEmbeddings, itemEmbeddings,
+        data.test().select(Interactions.USER_INDEX, Interactions.ITEM_INDEX),
+        data.seen().select(Interactions.USER_INDEX, Interactions.ITEM_INDEX), itemCounts(data.logQ()));
+  }
+
+  private static long[] itemCounts(LogQTable logQ) {
+    double[] c = logQ.counts();
+    long[] out = new long[c.length];
+    for (int i = 0; i < c.length; i++) {
+      out[i] = Math.round(c[i]);
+    }
+    return out;
+  }
+}

@@ -3,8 +3,6 @@ package dev.logq.common.model;
 import dev.logq.common.config.Setting;
 import dev.logq.common.config.SettingReader;
 import dev.logq.common.config.SettingValues;
-import dev.logq.common.model.tower.HistoryPooling;
-import dev.logq.common.model.tower.HistoryTower;
 import dev.logq.common.model.tower.SequenceSettings;
 import dev.logq.common.model.tower.SequenceTower;
 import dev.logq.common.model.tower.UserTowers;
@@ -74,7 +72,7 @@ public final class ModelSettings implements Serializable, SettingValues {
     l2Normalize = r.get(L2_NORMALIZE);
     temperature = r.get(TEMPERATURE);
     initStd = r.get(INIT_STD);
-    int heads = sequenceHeads();
+    int heads = get(SequenceSettings.SEQUENCE_HEADS);
     if (userTower.equals(SequenceTower.NAME) && embeddingDim % heads != 0) {
       r.problem("model.sequenceHeads", heads,
           "a divisor of model.embeddingDim (" + embeddingDim + "): each head attends over embeddingDim / heads");
@@ -86,7 +84,7 @@ public final class ModelSettings implements Serializable, SettingValues {
     }
   }
 
-  /** A user tower's setting (the towers' factories read theirs through this). */
+  /** A user tower's setting: the towers' factories read theirs through this, so a new tower adds no accessor here. */
   @Override
   @SuppressWarnings("unchecked")
   public <T> T get(Setting<T> setting) {
@@ -99,44 +97,6 @@ public final class ModelSettings implements Serializable, SettingValues {
   /** The registered name of the user tower, e.g. "id". */
   public String userTower() {
     return userTower;
-  }
-
-  public int historyLength() {
-    return get(HistoryTower.HISTORY_LENGTH);
-  }
-
-  public HistoryPooling historyPooling() {
-    return get(HistoryTower.HISTORY_POOLING);
-  }
-
-  public int sequenceLength() {
-    return get(SequenceSettings.SEQUENCE_LENGTH);
-  }
-
-  public int sequenceBlocks() {
-    return get(SequenceSettings.SEQUENCE_BLOCKS);
-  }
-
-  public int sequenceHeads() {
-    return get(SequenceSettings.SEQUENCE_HEADS);
-  }
-
-  /** 0: embeddingDim. */
-  public int sequenceHidden() {
-    return get(SequenceSettings.SEQUENCE_HIDDEN);
-  }
-
-  public double sequenceDropout() {
-    return get(SequenceSettings.SEQUENCE_DROPOUT);
-  }
-
-  public boolean sequenceSharedEmbeddings() {
-    return get(SequenceSettings.SEQUENCE_SHARED_EMBEDDINGS);
-  }
-
-  /** 0: sequenceLength. */
-  public int sequenceStride() {
-    return get(SequenceSettings.SEQUENCE_STRIDE);
   }
 
   public int embeddingDim() {

@@ -107,11 +107,13 @@ class ConfigDocumentsTest {
   void referenceStatesEachDeclaredDefaultAndDoc() throws IOException {
     Map<String, Declared> reference = reference();
     assertEquals(ConfigSchema.keys(), List.copyOf(reference.keySet()), "every declared key, in declaration order");
+    // each default as written in the file, given to the loader as a user's value, reads as the declared default
+    StringBuilder asUserFile = new StringBuilder();
+    reference.forEach((key, d) -> asUserFile.append(key).append(" = ").append(d.value()).append('\n'));
+    JobConfig parsed = JobConfig.parse(asUserFile.toString(), "reference.conf's values", List.of());
     for (Setting<?> s : ConfigSchema.settings()) {
       Declared d = reference.get(s.key());
       assertEquals(String.join(" ", s.doc().lines().map(String::strip).toList()), d.doc(), s.key());
-      // the default as written parses (through the loader) to the declared typed default
-      JobConfig parsed = JobConfig.parse("", "test", List.of());
       assertEquals(s.defaultValue(), parsed.get(s), s.key() + " = " + d.value());
       assertEquals(s.defaultText(), d.value(), s.key());
     }

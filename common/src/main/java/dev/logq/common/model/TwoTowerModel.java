@@ -62,7 +62,7 @@ public final class TwoTowerModel implements Serializable {
   private final float inverseTemperature;
   /**
    * Score products through netlib (ScoreProducts) rather than Matrices: for the SEQUENCE tower, whose B x L loss
-   * rows make them as large as the encoder's products (docs/benchmarks.md, "Sequential tower: score products");
+   * rows make them as large as the encoder's (docs/benchmarks.md, "Sequential tower on MovieLens-1M", score products);
    * the id and history towers keep Matrices and the bits their recorded models pin.
    */
   private final boolean netlibScores;

@@ -33,4 +33,4 @@ uptime
 curve="$(ls "$WORK"/runs/ml-1m-test-speed-L$L-B$B/none-seed1/curve.csv)"
 echo "curve: $curve"
 tail -3 "$curve"
-grep -o '"train_seconds": *[^,}]*' "$WORK/results/ml-1m-test-speed-L$L-B$B.json" || true
+grep -o '"train_seconds" *: *[^,}]*' "$WORK/results/ml-1m-test-speed-L$L-B$B.json" || true

@@ -10,15 +10,18 @@ target masked), tau 0.1. One thread. Prints time per forward+backward step and p
 nn.TransformerEncoderLayer also drops out attention weights and the FFN hidden layer (the Java encoder drops
 only the residual branches and the embedding), so PyTorch does slightly more work per step.
 
-Run: /usr/bin/python3 bench/torch_sasrec.py   (Debian python3-torch, libopenblas0-pthread)
+Run: /usr/bin/python3 bench/torch_sasrec.py [L B]   (Debian python3-torch, libopenblas0-pthread; default 200 128)
 """
 import math
+import sys
 import time
 
 import torch
 import torch.nn as nn
 
 L, D, B, BLOCKS, HIDDEN, ITEMS, TAU = 200, 64, 128, 2, 64, 3706, 0.1
+if len(sys.argv) == 3:
+    L, B = int(sys.argv[1]), int(sys.argv[2])
 WARMUP, RUNS = 2, 4
 
 torch.set_num_threads(1)
@@ -55,8 +58,8 @@ def main():
     seq, targets = all_items[:, :L].contiguous(), all_items[:, 1:].contiguous()
     model = SasRec()
     distinct, inverse, counts = torch.unique(targets.reshape(-1), return_inverse=True, return_counts=True)
-    print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, distinct targets {len(distinct)} "
-          f"of {B * L} rows")
+    print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, L {L}, B {B}, distinct targets "
+          f"{len(distinct)} of {B * L} rows")
     log_counts = counts.float().log()
     rows = torch.arange(B * L)
     for with_loss in (False, True):

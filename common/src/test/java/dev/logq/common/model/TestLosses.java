@@ -1,6 +1,7 @@
 package dev.logq.common.model;
 
 import dev.logq.common.loss.Candidates;
+import dev.logq.common.loss.ForwardingLoss;
 import dev.logq.common.loss.Logits;
 import dev.logq.common.loss.Loss;
 
@@ -116,8 +117,7 @@ final class TestLosses {
   }
 
   /** Records a copy of the last logits a loss saw. */
-  static final class Capturing implements Loss {
-    final Loss inner;
+  static final class Capturing extends ForwardingLoss {
     Logits.Layout layout;
     int rows;
     int cols;
@@ -129,22 +129,7 @@ final class TestLosses {
     float[] scores;
 
     Capturing(Loss inner) {
-      this.inner = inner;
-    }
-
-    @Override
-    public String name() {
-      return inner.name();
-    }
-
-    @Override
-    public Logits.Layout layout() {
-      return inner.layout();
-    }
-
-    @Override
-    public Candidates candidates(int uniformNegatives) {
-      return inner.candidates(uniformNegatives);
+      super(inner);
     }
 
     @Override

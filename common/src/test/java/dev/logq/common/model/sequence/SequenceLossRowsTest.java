@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.logq.common.loss.ForwardingLoss;
 import dev.logq.common.loss.Logits;
 import dev.logq.common.loss.Loss;
 import dev.logq.common.loss.NoCorrection;
@@ -148,7 +149,7 @@ class SequenceLossRowsTest {
     Setup s = new Setup();
     RefinedLogQ refined = new RefinedLogQ();
     float[][] g0 = new float[1][];
-    Loss recorder = new Forwarding(refined) {
+    Loss recorder = new ForwardingLoss(refined) {
       @Override
       public double lossAndGradient(Logits logits, float[] gradScores) {
         double v = refined.lossAndGradient(logits, gradScores);
@@ -162,7 +163,7 @@ class SequenceLossRowsTest {
       nonZero |= g != 0f;
     }
     assertTrue(nonZero);
-    Loss surrogate = new Forwarding(refined) {
+    Loss surrogate = new ForwardingLoss(refined) {
       @Override
       public double lossAndGradient(Logits logits, float[] gradScores) {
         System.arraycopy(g0[0], 0, gradScores, 0, g0[0].length);
@@ -176,23 +177,5 @@ class SequenceLossRowsTest {
   void perRowLossesAreRefused() {
     Setup s = new Setup();
     assertThrows(IllegalArgumentException.class, () -> s.step(new UniformBce(), null, null));
-  }
-
-  private abstract static class Forwarding implements Loss {
-    private final Loss inner;
-
-    Forwarding(Loss inner) {
-      this.inner = inner;
-    }
-
-    @Override
-    public String name() {
-      return inner.name();
-    }
-
-    @Override
-    public Logits.Layout layout() {
-      return inner.layout();
-    }
   }
 }

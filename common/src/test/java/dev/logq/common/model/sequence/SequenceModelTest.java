@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.logq.common.loss.FullSoftmax;
+import dev.logq.common.loss.ForwardingLoss;
 import dev.logq.common.loss.Logits;
 import dev.logq.common.loss.Loss;
 import dev.logq.common.loss.NoCorrection;
@@ -168,7 +169,7 @@ class SequenceModelTest {
   private static void checkRefined(Setup s, int extra, int k) {
     RefinedLogQ refined = new RefinedLogQ();
     List<float[]> g0 = new ArrayList<>();
-    s.step(new Forwarding(refined) {
+    s.step(new ForwardingLoss(refined) {
       @Override
       public double lossAndGradient(Logits logits, float[] gradScores) {
         double v = refined.lossAndGradient(logits, gradScores);
@@ -184,7 +185,7 @@ class SequenceModelTest {
     }
     assertTrue(nonZero);
     int[] call = new int[1];
-    Loss surrogate = new Forwarding(refined) {
+    Loss surrogate = new ForwardingLoss(refined) {
       @Override
       public double lossAndGradient(Logits logits, float[] gradScores) {
         float[] g = g0.get(call[0]++ % g0.size());
@@ -237,7 +238,7 @@ class SequenceModelTest {
     SequenceModel.Trace mixed = new SequenceModel.Trace();
     float[][] grads = new float[1][];
     NoCorrection none = new NoCorrection();
-    s.step(new Forwarding(none) {
+    s.step(new ForwardingLoss(none) {
       @Override
       public double lossAndGradient(Logits logits, float[] gradScores) {
         double v = none.lossAndGradient(logits, gradScores);
@@ -491,23 +492,5 @@ class SequenceModelTest {
       }
     }
     assertFalse(grad.isEmpty());
-  }
-
-  private abstract static class Forwarding implements Loss {
-    private final Loss inner;
-
-    Forwarding(Loss inner) {
-      this.inner = inner;
-    }
-
-    @Override
-    public String name() {
-      return inner.name();
-    }
-
-    @Override
-    public Logits.Layout layout() {
-      return inner.layout();
-    }
   }
 }

@@ -14,7 +14,9 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * The sequential (SASRec-style) two-tower model of issue 11, trained on every position.
+ * The sequential (SASRec-style) two-tower model of issue 11, trained on every position: a test-scope, standalone
+ * reference for the job's path ({@code TwoTowerModel} with {@code SequenceTower}, which {@code SequenceTowerTest}
+ * checks against it) and the home of the K-sampled shared targets that the job does not offer.
  *
  * <p>Towers (d = {@link Config#dim}, D = {@link #outputDim()}):
  * <ul>

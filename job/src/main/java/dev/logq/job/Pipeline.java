@@ -14,6 +14,7 @@ import dev.logq.job.eval.EvalResult;
 import dev.logq.job.eval.EvalSettings;
 import dev.logq.job.eval.FullCatalogEvaluator;
 import dev.logq.job.eval.PlantedDistance;
+import dev.logq.job.eval.TestEvaluation;
 import dev.logq.job.freq.FrequencyTableBuilder;
 import dev.logq.job.ingest.IdIndex;
 import dev.logq.job.output.AtomicOutput;
@@ -21,7 +22,6 @@ import dev.logq.job.output.CompletedOutput;
 import dev.logq.job.output.EmbeddingWriter;
 import dev.logq.job.output.JsonOutput;
 import dev.logq.job.output.MetricsDocument;
-import dev.logq.job.output.RecommendationWriter;
 import dev.logq.job.output.Provenance;
 import dev.logq.job.report.TrainingCurveWriter;
 import dev.logq.job.split.SplitResult;
@@ -289,12 +289,10 @@ final class Pipeline {
             out.stagingUri(prefix + "embeddings/items"));
       }
       sc.setJobGroup("logq-eval", "Full-catalog evaluation (" + loss.configName() + ")", false);
-      EvalResult eval = evaluate(data, userEmb, itemEmb);
-      if (config.output().recommendK() > 0) {
-        sc.setJobGroup("logq-recommend", "Top-" + config.output().recommendK() + " recommendations ("
-            + loss.configName() + ")", false);
-        writeRecommendations(data, userEmb, itemEmb, out.stagingUri(prefix + "recommendations"));
-      }
+      // output.recommendK: the test users' top K come out of the evaluation's blocked pass (TestEvaluation).
+      EvalResult eval = TestEvaluation.run(spark, EvalSettings.of(config.eval()), userEmb, itemEmb, data.test(),
+          data.seen(), itemCounts(data.logQ()), config.output().recommendK(), config.output().recommendAllUsers(),
+          data.users().mapping(), data.items().mapping(), out.stagingUri(prefix + "recommendations"));
       Map<String, Double> planted = data.planted() == null ? Map.of() : PlantedDistance.fromPlanted(data.planted(),
           data.users().toArray(), data.items().toArray(), userEmb, itemEmb, 1.0 / plan.model().temperature());
       report.logMetrics(loss.configName(), eval, planted);
@@ -334,7 +332,7 @@ final class Pipeline {
       }
       EvalSettings settings = new EvalSettings(ks, true, e.headShare(), e.torsoShare(), e.userBlockSize(),
           e.itemBlockSize());
-      EvalResult eval = new FullCatalogEvaluator(settings).withPartitionIndependentSums().evaluate(userEmb, itemEmb,
+      EvalResult eval = new FullCatalogEvaluator(settings).evaluate(userEmb, itemEmb,
           data.validation(), data.train().select(Interactions.USER_INDEX, Interactions.ITEM_INDEX),
           itemCounts(data.logQ()));
       Map<String, Double> out = new java.util.TreeMap<>();
@@ -353,23 +351,6 @@ final class Pipeline {
         LOG.warn("Could not remove {}: {}", path, e.getMessage());
       }
       sc.setJobGroup("logq-train", "Training (" + loss.configName() + ")", false);
-    }
-  }
-
-  /**
-   * output.recommendK: the top K items of every test user (output.recommendAllUsers: of every user), the items of
-   * the user's training part removed, scored by the evaluator's blocked pass ({@link FullCatalogEvaluator#recommendScored}).
-   */
-  private void writeRecommendations(Prepared data, Dataset<Row> userEmb, Dataset<Row> itemEmb, String uri) {
-    Dataset<Row> users = config.output().recommendAllUsers() ? userEmb
-        : userEmb.join(data.test().select(Interactions.USER_INDEX).distinct(), Interactions.USER_INDEX);
-    org.apache.spark.api.java.JavaPairRDD<Integer, dev.logq.common.eval.TopK> top =
-        new FullCatalogEvaluator(EvalSettings.of(config.eval())).recommendScored(users, itemEmb,
-            data.seen().select(Interactions.USER_INDEX, Interactions.ITEM_INDEX), config.output().recommendK());
-    try {
-      RecommendationWriter.write(spark, top, data.users().mapping(), data.items().mapping(), uri);
-    } finally {
-      top.unpersist(false);
     }
   }
 

@@ -6,7 +6,7 @@ import dev.logq.common.freq.LogQTable;
 import dev.logq.job.eval.EvalResult;
 import dev.logq.job.eval.EvalSettings;
 import dev.logq.job.eval.FullCatalogEvaluator;
-import dev.logq.job.output.RecommendationWriter;
+import dev.logq.job.eval.TestEvaluation;
 import dev.logq.job.train.Embedder;
 import dev.logq.job.train.ModelFiles;
 import dev.logq.job.train.TrainingPlan;
@@ -69,7 +69,7 @@ final class EvaluateStep {
       }
       EvalSettings settings = new EvalSettings(ks, true, e.headShare(), e.torsoShare(), e.userBlockSize(),
           e.itemBlockSize());
-      EvalResult eval = new FullCatalogEvaluator(settings).withPartitionIndependentSums().evaluate(userEmb, itemEmb,
+      EvalResult eval = new FullCatalogEvaluator(settings).evaluate(userEmb, itemEmb,
           data.validation(), data.train().select(Interactions.USER_INDEX, Interactions.ITEM_INDEX),
           itemCounts(data.logQ()));
       Map<String, Double> out = new java.util.TreeMap<>();
@@ -92,20 +92,13 @@ final class EvaluateStep {
   }
 
   /**
-   * output.recommendK: the top K items of every test user (output.recommendAllUsers: of every user), the items of
-   * the user's training part removed, scored by the evaluator's blocked pass ({@link FullCatalogEvaluator#recommendScored}).
+   * The test metrics and, with output.recommendK, the recommendations: the test users' top K from the evaluation's
+   * own blocked pass, a second pass only for output.recommendAllUsers ({@link TestEvaluation}).
    */
-  void writeRecommendations(Pipeline.Prepared data, Dataset<Row> userEmb, Dataset<Row> itemEmb, String uri) {
-    Dataset<Row> users = config.output().recommendAllUsers() ? userEmb
-        : userEmb.join(data.test().select(Interactions.USER_INDEX).distinct(), Interactions.USER_INDEX);
-    org.apache.spark.api.java.JavaPairRDD<Integer, dev.logq.common.eval.TopK> top =
-        new FullCatalogEvaluator(EvalSettings.of(config.eval())).recommendScored(users, itemEmb,
-            data.seen().select(Interactions.USER_INDEX, Interactions.ITEM_INDEX), config.output().recommendK());
-    try {
-      RecommendationWriter.write(spark, top, data.users().mapping(), data.items().mapping(), uri);
-    } finally {
-      top.unpersist(false);
-    }
+  EvalResult evaluateAndRecommend(Pipeline.Prepared data, Dataset<Row> userEmb, Dataset<Row> itemEmb, String uri) {
+    return TestEvaluation.run(spark, EvalSettings.of(config.eval()), userEmb, itemEmb, data.test(), data.seen(),
+        itemCounts(data.logQ()), config.output().recommendK(), config.output().recommendAllUsers(),
+        data.users().mapping(), data.items().mapping(), uri);
   }
 
   /**

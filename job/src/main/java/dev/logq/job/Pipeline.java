@@ -214,12 +214,9 @@ final class Pipeline {
             out.stagingUri(prefix + "embeddings/items"));
       }
       sc.setJobGroup("logq-eval", "Full-catalog evaluation (" + loss + ")", false);
-      EvalResult eval = evaluation.evaluate(data, userEmb, itemEmb);
-      if (config.output().recommendK() > 0) {
-        sc.setJobGroup("logq-recommend", "Top-" + config.output().recommendK() + " recommendations ("
-            + loss + ")", false);
-        evaluation.writeRecommendations(data, userEmb, itemEmb, out.stagingUri(prefix + "recommendations"));
-      }
+      // output.recommendK: the test users' top K come out of the evaluation's blocked pass.
+      EvalResult eval = evaluation.evaluateAndRecommend(data, userEmb, itemEmb,
+          out.stagingUri(prefix + "recommendations"));
       Map<String, Double> planted = data.planted() == null ? Map.of() : PlantedDistance.fromPlanted(data.planted(),
           data.users().toArray(), data.items().toArray(), userEmb, itemEmb, 1.0 / plan.model().temperature());
       report.logMetrics(loss, eval, planted);

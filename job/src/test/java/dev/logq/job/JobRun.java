@@ -23,7 +23,7 @@ public record JobRun(int exitCode, String userMessage) {
   public static final List<String> TINY = List.of(
       "synthetic.users=120", "synthetic.items=80", "synthetic.interactionsPerUser=12",
       "model.embeddingDim=8", "model.outputDim=8",
-      "train.epochs=1", "train.batchSize=32", "train.workers=2",
+      "train.epochs=1", "train.batchSize=128", "train.workers=2",
       "eval.k=[1,10]",
       "spark.master=local[2]");
 

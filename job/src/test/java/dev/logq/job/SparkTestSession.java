@@ -50,6 +50,26 @@ public final class SparkTestSession {
     return spark;
   }
 
+  /**
+   * Stops the shared session and any other active or default one, for a test that needs a session of its own
+   * settings (or Main.run to start its own, e.g. a real local[1]).
+   */
+  public static synchronized void stopShared() {
+    if (shared != null) {
+      shared.stop();
+      shared = null;
+      sharedMaster = null;
+    }
+    if (SparkSession.getActiveSession().isDefined()) {
+      SparkSession.getActiveSession().get().stop();
+    }
+    if (SparkSession.getDefaultSession().isDefined()) {
+      SparkSession.getDefaultSession().get().stop();
+    }
+    SparkSession.clearActiveSession();
+    SparkSession.clearDefaultSession();
+  }
+
   /** The end of a test class's use of the session: cached data goes, the session stays for the next class. */
   public static synchronized void stop(SparkSession spark) {
     if (spark == null || spark.sparkContext().isStopped()) {

@@ -120,6 +120,7 @@ class ValidationRecommendTest {
     Map<String, List<Integer>> curves = new HashMap<>();
     List<List<String>> curveRows = new ArrayList<>();
     for (String master : List.of("local[1]", "local[2]")) {
+      SparkTestSession.stopShared(); // Main.run starts its own session of that master
       Path out = tmp.resolve("out-" + master.charAt(6));
       JobRun run = JobRun.of(args(input, out, "train.epochs=3", "spark.master=" + master, "output.recommendK=5",
           "split.validationUsers=40", "train.earlyStopping.metric=ndcg@10"));
@@ -190,6 +191,8 @@ class ValidationRecommendTest {
 
   @Test
   void recommendModeRoundTripAndBadInputs() throws IOException {
+    // One local[2] session for every run of this test (Main.run uses the active one): no start and stop per run.
+    SparkSession spark = SparkTestSession.start("ValidationRecommendTest");
     Path input = csv(tmp.resolve("train.csv"), histories("u", 60, 9));
     Path model = tmp.resolve("model");
     JobRun train = JobRun.of(args(input, model, "train.epochs=2", "model.userTower=history", "spark.master=local[2]",
@@ -238,8 +241,19 @@ class ValidationRecommendTest {
     assertTrue(idNew.userMessage().contains("users are unknown to the model") && idNew.userMessage().contains("'new0'"),
         idNew.userMessage());
     assertFalse(Files.exists(bad), "a failed recommend run writes nothing");
+    // Users the id model knows, each given by two of its items: only those input items are filtered, not the rest
+    // of the user's training items (the model directory does not record what a user saw).
+    Map<String, List<String>> trainedHistories = histories("u", 60, 9);
+    Map<String, List<String>> partial = new TreeMap<>();
+    for (String u : List.of("u1", "u8", "u15", "u22", "u37", "u50")) {
+      partial.put(u, trainedHistories.get(u).subList(0, 2));
+    }
+    Path knownUsers = csv(tmp.resolve("known.csv"), partial);
+    Path knownOut = tmp.resolve("known-recs");
+    JobRun idKnown = JobRun.of(args(knownUsers, knownOut, "--mode", "recommend", "recommend.modelPath=" + idModel,
+        "output.recommendK=10", "spark.master=local[2]"));
+    assertEquals(0, idKnown.exitCode(), idKnown.userMessage());
 
-    SparkSession spark = SparkTestSession.start("ValidationRecommendTest");
     try {
       Map<String, List<Object[]>> recs = recommendations(spark, recsOut.resolve("recommendations"));
       assertEquals(fresh.keySet(), recs.keySet(), "every new user, given only by its history");
@@ -257,8 +271,40 @@ class ValidationRecommendTest {
         distinct.add(ranked);
       }
       assertTrue(distinct.size() > 1, "the history decides the recommendations");
+
+      Map<String, float[]> userEmb = embeddings(spark, idModel.resolve("embeddings/users"));
+      Map<String, float[]> itemEmb = embeddings(spark, idModel.resolve("embeddings/items"));
+      Map<String, List<Object[]>> known = recommendations(spark, knownOut.resolve("recommendations"));
+      assertEquals(partial.keySet(), known.keySet());
+      int trainingItemsRecommended = 0;
+      for (Map.Entry<String, List<String>> e : partial.entrySet()) {
+        Set<String> given = new HashSet<>(e.getValue());
+        float[] x = userEmb.get(e.getKey());
+        List<Object[]> scored = new ArrayList<>();
+        itemEmb.forEach((item, y) -> {
+          if (!given.contains(item)) {
+            double dot = 0;
+            for (int d = 0; d < x.length; d++) {
+              dot += (double) x[d] * y[d];
+            }
+            scored.add(new Object[] {item, dot});
+          }
+        });
+        scored.sort((a, b) -> Double.compare((double) b[1], (double) a[1]));
+        List<Object[]> got = known.get(e.getKey());
+        assertEquals(10, got.size(), e.getKey());
+        for (int r = 0; r < 10; r++) {
+          assertEquals(scored.get(r)[0], got.get(r)[0], e.getKey() + " rank " + (r + 1));
+          assertEquals((double) scored.get(r)[1], (float) got.get(r)[1], 1e-5, e.getKey() + " score at rank " + (r + 1));
+          List<String> h = trainedHistories.get(e.getKey());
+          if (h.subList(0, h.size() - 1).contains((String) got.get(r)[0])) { // its training part: all but the last
+            trainingItemsRecommended++;
+          }
+        }
+      }
+      assertTrue(trainingItemsRecommended > 0, "training items outside the input may be recommended");
     } finally {
-      spark.stop();
+      SparkTestSession.stop(spark);
     }
   }
 }

@@ -64,8 +64,11 @@ import scala.Tuple2;
  *       and a bounded top-K per user keeps the best {@code maxK} unseen items.</li>
  *   <li>{@code aggregateByKey} merges the per-block top-Ks of each user: per user, one top-K of maxK
  *       (index, score) pairs per item partition crosses the network.</li>
- *   <li>The final ranking of each user is joined with their test items and the per-user metrics are
- *       folded into {@link MetricSums} with {@code treeAggregate}; only those sums reach the driver.</li>
+ *   <li>The final ranking of each user is joined with their test items into {@link #SUM_PARTITIONS} fixed hash
+ *       partitions of the users; each folds its users' metrics into {@link MetricSums} in user order and only
+ *       those sums reach the driver, merged in partition order (the same bits on any cluster shape).</li>
+ *   <li>{@link #evaluateAndRecommend} keeps the top {@code max(maxK, recommendK)} in the same pass and hands
+ *       the top recommendK of each user back with the metrics.</li>
  * </ol>
  * Nothing loops over users on the driver, and no user x item matrix is ever materialised beyond
  * one task's buffer.
@@ -104,20 +107,22 @@ public final class FullCatalogEvaluator {
     return settings;
   }
 
-  /** Partitions of the order-independent metric sums ({@link #withPartitionIndependentSums}). */
-  static final int SUM_PARTITIONS = 16;
-  private boolean partitionIndependentSums;
-
   /**
-   * Sums the per-user metrics in a fixed order (fixed hash partitions of the users, user order inside each, merged
-   * in partition order), so the metrics are the same bits on any number of executors or cores (the validation
-   * metrics, which early stopping compares, use it). Without it the sums follow the inputs' partitioning: the same
-   * bits run to run on the same cluster shape, last bits apart across shapes (the test metrics, whose recorded
-   * golden values predate this option).
+   * The per-user metrics are summed in a fixed order: the users in this many fixed hash partitions, each summed in
+   * user order, the partitions merged in order. The metrics are then the same bits on any number of executors or
+   * cores and whatever the inputs' partitioning (early stopping compares validation metrics; test metrics of
+   * local[1], local[2] and a cluster agree to the last bit).
    */
-  public FullCatalogEvaluator withPartitionIndependentSums() {
-    this.partitionIndependentSums = true;
-    return this;
+  static final int SUM_PARTITIONS = 16;
+
+  /** An evaluation and the top K of each evaluated user from the same blocked pass ({@link #evaluateAndRecommend}). */
+  public record Evaluation(EvalResult result, JavaPairRDD<Integer, TopK> top) {
+    /** Drops the cached top K. */
+    public void release() {
+      if (top != null) {
+        top.unpersist(false);
+      }
+    }
   }
 
   /**
@@ -128,6 +133,26 @@ public final class FullCatalogEvaluator {
    */
   public EvalResult evaluate(Dataset<Row> userEmbeddings, Dataset<Row> itemEmbeddings, Dataset<Row> testPairs,
       Dataset<Row> trainPairs, long[] itemTrainCounts) {
+    return run(userEmbeddings, itemEmbeddings, testPairs, trainPairs, itemTrainCounts, 0).result();
+  }
+
+  /**
+   * {@link #evaluate}, and from the same pass over the item blocks the top {@code recommendK} items of every evaluated
+   * user (a test user with an embedding), filtered as the evaluation filters them (the user's training items when
+   * {@link EvalSettings#filterSeen()}). The blocked pass keeps max(recommendK, max eval K) per user; the metrics read
+   * the first max eval K of them, which are exactly what a pass of that K keeps (the order is total), so the metrics
+   * do not change. The top K is computed and cached before this returns: {@link Evaluation#release} it when done.
+   */
+  public Evaluation evaluateAndRecommend(Dataset<Row> userEmbeddings, Dataset<Row> itemEmbeddings,
+      Dataset<Row> testPairs, Dataset<Row> trainPairs, long[] itemTrainCounts, int recommendK) {
+    if (recommendK < 1) {
+      throw new IllegalArgumentException("recommendK must be >= 1, got " + recommendK);
+    }
+    return run(userEmbeddings, itemEmbeddings, testPairs, trainPairs, itemTrainCounts, recommendK);
+  }
+
+  private Evaluation run(Dataset<Row> userEmbeddings, Dataset<Row> itemEmbeddings, Dataset<Row> testPairs,
+      Dataset<Row> trainPairs, long[] itemTrainCounts, int recommendK) {
     long started = System.nanoTime();
     requireColumns(userEmbeddings, "user embeddings", Interactions.USER_INDEX, EMBEDDING);
     requireColumns(itemEmbeddings, "item embeddings", Interactions.ITEM_INDEX, EMBEDDING);
@@ -185,39 +210,48 @@ public final class FullCatalogEvaluator {
       long pairsAlsoInTrain = overlap.getLong(1);
 
       int maxK = settings.maxK();
-      Ranking ranking = rankedItems(jsc, userRows, itemRows, evaluatedUsers, numItems, maxK);
+      int k = Math.max(maxK, recommendK);
+      Ranking ranking = rankedItems(jsc, userRows, itemRows, evaluatedUsers, numItems, k);
+      // With recommendations the top K is cached: the metrics job computes it, the caller writes it.
+      JavaPairRDD<Integer, TopK> top = recommendK > 0 ? ranking.top().persist(StorageLevel.MEMORY_AND_DISK())
+          : ranking.top();
       Broadcast<PopularityBuckets> pop = jsc.broadcast(popularity);
       MetricSums sums;
+      JavaPairRDD<Integer, TopK> recommendations = null;
       try {
         int[] ks = settings.ksArray();
+        JavaPairRDD<Integer, int[]> ranked = top.mapValues(t -> firstOf(t.sortedItems(), maxK));
         JavaPairRDD<Integer, int[]> userTests = userRows.mapToPair(u -> new Tuple2<>(u.id(), u.test()));
-        if (partitionIndependentSums) {
-          // Users in SUM_PARTITIONS fixed hash partitions, each summed in user order, merged in partition order:
-          // the same bits whatever the cluster's parallelism and the inputs' partitioning.
-          List<MetricSums> parts = userTests.leftOuterJoin(ranking.ranked(), new HashPartitioner(SUM_PARTITIONS))
-              .mapPartitions(it -> {
-                List<Tuple2<Integer, Tuple2<int[], Optional<int[]>>>> entries = new ArrayList<>();
-                it.forEachRemaining(entries::add);
-                entries.sort((a, b) -> Integer.compare(a._1(), b._1()));
-                MetricSums acc = new MetricSums(ks);
-                for (Tuple2<Integer, Tuple2<int[], Optional<int[]>>> entry : entries) {
-                  Optional<int[]> list = entry._2()._2();
-                  acc.addUser(list.isPresent() ? list.get() : new int[0], entry._2()._1(), pop.value());
-                }
-                return List.of(acc).iterator();
-              }).collect();
-          sums = new MetricSums(ks);
-          for (MetricSums part : parts) {
-            sums = sums.merge(part);
-          }
-        } else {
-          sums = userTests.leftOuterJoin(ranking.ranked()).treeAggregate(new MetricSums(ks),
-              (acc, entry) -> {
+        // Users in SUM_PARTITIONS fixed hash partitions, each summed in user order, merged in partition order:
+        // the same bits whatever the cluster's parallelism and the inputs' partitioning.
+        List<MetricSums> parts = userTests.leftOuterJoin(ranked, new HashPartitioner(SUM_PARTITIONS))
+            .mapPartitions(it -> {
+              List<Tuple2<Integer, Tuple2<int[], Optional<int[]>>>> entries = new ArrayList<>();
+              it.forEachRemaining(entries::add);
+              entries.sort((a, b) -> Integer.compare(a._1(), b._1()));
+              MetricSums acc = new MetricSums(ks);
+              for (Tuple2<Integer, Tuple2<int[], Optional<int[]>>> entry : entries) {
                 Optional<int[]> list = entry._2()._2();
-                return acc.addUser(list.isPresent() ? list.get() : new int[0], entry._2()._1(), pop.value());
-              },
-              MetricSums::merge);
+                acc.addUser(list.isPresent() ? list.get() : new int[0], entry._2()._1(), pop.value());
+              }
+              return List.of(acc).iterator();
+            }).collect();
+        sums = new MetricSums(ks);
+        for (MetricSums part : parts) {
+          sums = sums.merge(part);
         }
+        if (recommendK > 0) {
+          if (recommendK < k) {
+            recommendations = top.mapValues(t -> new TopK(recommendK).merge(t)).persist(StorageLevel.MEMORY_AND_DISK());
+            recommendations.count();
+            top.unpersist(false);
+          } else {
+            recommendations = top;
+          }
+        }
+      } catch (RuntimeException | Error e) {
+        top.unpersist(false);
+        throw e;
       } finally {
         ranking.release();
         pop.destroy();
@@ -251,7 +285,7 @@ public final class FullCatalogEvaluator {
       if (settings.filterSeen() && pairsAlsoInTrain > 0) {
         LOG.warn("{} test pairs are also training pairs; with eval.filterSeen they cannot be hit", pairsAlsoInTrain);
       }
-      return result;
+      return new Evaluation(result, recommendations);
     } finally {
       userRows.unpersist(false);
       itemRows.unpersist(false);
@@ -336,10 +370,6 @@ public final class FullCatalogEvaluator {
 
   /** A lazy ranking and the cached blocks it reads; release them once the ranking has been used. */
   private record Ranking(JavaPairRDD<Integer, TopK> top, List<JavaRDD<Block>> cachedBlocks) {
-    JavaPairRDD<Integer, int[]> ranked() {
-      return top.mapValues(TopK::sortedItems);
-    }
-
     void release() {
       cachedBlocks.forEach(rdd -> rdd.unpersist(false));
     }
@@ -361,6 +391,10 @@ public final class FullCatalogEvaluator {
             + column + " values; each " + column + " must have exactly one embedding");
       }
     }
+  }
+
+  private static int[] firstOf(int[] items, int n) {
+    return items.length <= n ? items : Arrays.copyOf(items, n);
   }
 
   private static long ceilDiv(long a, long b) {

@@ -329,4 +329,49 @@ class FullCatalogEvaluatorTest {
       }
     }
   }
+
+  /**
+   * Issue 13: the recommendations of the evaluation's own pass are an independent brute-force top K of the
+   * embeddings (test users only, training items filtered, scores included), for a K above and below the
+   * evaluation's, and the metrics are exactly those of the evaluation without recommendations.
+   */
+  @Test
+  void evaluateAndRecommendGivesTheBruteForceTopKOfTheTestUsersAndTheSameMetrics() {
+    RandomCase c = new RandomCase(31, 41, 120, 6);
+    // Only the even users have test pairs: the others must get no recommendations from this pass.
+    int[][] test = Arrays.stream(c.test).filter(p -> p[0] % 2 == 0).toArray(int[][]::new);
+    Dataset<Row> users = embeddings(spark, "user_idx", c.users);
+    Dataset<Row> items = embeddings(spark, "item_idx", c.items);
+    Dataset<Row> train = pairs(spark, c.train);
+    EvalSettings s = new EvalSettings(List.of(1, 5, 10), true, 0.5, 0.3, 7, 33);
+    FullCatalogEvaluator evaluator = new FullCatalogEvaluator(s);
+    EvalResult alone = evaluator.evaluate(users, items, pairs(spark, test), train, c.counts);
+    for (int k : new int[] {3, 10, 25}) {
+      FullCatalogEvaluator.Evaluation both = evaluator.evaluateAndRecommend(users, items, pairs(spark, test), train,
+          c.counts, k);
+      Map<Integer, dev.logq.common.eval.TopK> got;
+      try {
+        got = both.top().collectAsMap();
+      } finally {
+        both.release();
+      }
+      assertEquals(alone.metrics(), both.result().metrics(), "metrics with recommendK " + k);
+      assertEquals(alone.counts(), both.result().counts(), "counts with recommendK " + k);
+      assertEquals(Arrays.stream(test).map(p -> p[0]).collect(Collectors.toCollection(TreeSet::new)),
+          new TreeSet<>(got.keySet()), "the test users, and only them");
+      for (Map.Entry<Integer, dev.logq.common.eval.TopK> e : got.entrySet()) {
+        int u = e.getKey();
+        assertArrayEquals(c.bruteForceRanking(u, true, k), e.getValue().sortedItems(), "user " + u + " K " + k);
+        float[] scores = e.getValue().sortedScores();
+        int[] ranked = e.getValue().sortedItems();
+        for (int r = 0; r < ranked.length; r++) {
+          double dot = 0;
+          for (int p = 0; p < c.users[u].length; p++) {
+            dot += (double) c.users[u][p] * c.items[ranked[r]][p];
+          }
+          assertEquals(dot, scores[r], 1e-5, "score of user " + u + " rank " + (r + 1));
+        }
+      }
+    }
+  }
 }

@@ -34,7 +34,7 @@ class ValidationSplitTest {
 
   @AfterAll
   static void stop() {
-    spark.stop();
+    SparkTestSession.stop(spark);
   }
 
   private static Set<String> keys(Dataset<Row> d) {

@@ -46,7 +46,7 @@ class EarlyStoppingTest {
 
   @AfterAll
   static void stop() {
-    spark.stop();
+    SparkTestSession.stop(spark);
   }
 
   @Test
@@ -89,6 +89,13 @@ class EarlyStoppingTest {
 
   private DistributedTrainer.Result train(String checkpoints, double[] metric, int patience, List<byte[]> seen,
                                           String backend) {
+    return train(checkpoints, metric, patience, seen, backend, -1, false);
+  }
+
+  /** As above; the validation after epoch {@code failAt} throws (a crash after that epoch's checkpoint). */
+  private DistributedTrainer.Result train(String checkpoints, double[] metric, int patience, List<byte[]> seen,
+                                          String backend, int failAt,
+                                          boolean resume) {
     ModelSpecHolder h = new ModelSpecHolder();
     TrainingPlan plan = new TrainingPlan(h.spec(), "refined", true, 0, 32, metric.length, 2, 1, 17L, "adam", 0.02,
         0.9, 0.999, 1e-8, 0);
@@ -98,10 +105,13 @@ class EarlyStoppingTest {
       return new DistributedTrainer(sc, plan, checkpoints, new Configuration())
           .withBackend(backend)
           .withValidation((epoch, params) -> {
+            if (epoch == failAt) {
+              throw new IllegalStateException("interrupted before the validation of epoch " + epoch);
+            }
             seen.add(bytes(params));
             return Map.of("recall@10", metric[epoch - 1], "ndcg@10", metric[epoch - 1] / 2);
           }, "recall@10", patience)
-          .train(shards, DATA.itemLogQ(), false);
+          .train(shards, DATA.itemLogQ(), resume);
     } finally {
       shards.unpersist(true);
     }
@@ -152,5 +162,38 @@ class EarlyStoppingTest {
     assertEquals(3, r.state().curve().size());
     assertEquals(1, r.stopping().bestEpoch());
     assertArrayEquals(atEpochEnd.get(2), bytes(r.params()));
+  }
+
+  /**
+   * --resume with validation and early stopping: a run interrupted after epoch 3 (its checkpoint written, its
+   * validation not run) and resumed gives the uninterrupted run's best epoch, output model and curve (losses and
+   * validation metrics), for both backends.
+   */
+  @Test
+  void anInterruptedRunResumedGivesTheSameBestEpochModelAndCurve() {
+    double[] metric = {0.2, 0.5, 0.4, 0.5, 0.9, 0.9};
+    for (String backend : DistributedTrainer.backendNames()) {
+      DistributedTrainer.Result whole = train(tmp.resolve("whole-" + backend).toString(), metric, 2,
+          new ArrayList<>(), backend);
+      String dir = tmp.resolve("resumed-" + backend).toString();
+      IllegalStateException crash = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+          () -> train(dir, metric, 2, new ArrayList<>(), backend, 3, false));
+      assertTrue(crash.getMessage().contains("epoch 3"), crash.getMessage());
+      List<byte[]> afterResume = new ArrayList<>();
+      DistributedTrainer.Result resumed = train(dir, metric, 2, afterResume, backend, -1, true);
+      assertEquals(2, afterResume.size(), backend + ": the resumed run validates epoch 3, then trains and validates 4");
+      assertEquals(2, whole.stopping().bestEpoch());
+      assertEquals(whole.stopping().bestEpoch(), resumed.stopping().bestEpoch(), backend + ": best epoch");
+      assertEquals(whole.stopping().summary(metric.length), resumed.stopping().summary(metric.length), backend + ": summary");
+      assertArrayEquals(bytes(whole.params()), bytes(resumed.params()), backend + ": the output model");
+      assertEquals(whole.state().curve().size(), resumed.state().curve().size(), backend + ": epochs");
+      for (int e = 0; e < whole.state().curve().size(); e++) {
+        TrainerState.EpochStats a = whole.state().curve().get(e);
+        TrainerState.EpochStats b = resumed.state().curve().get(e);
+        assertEquals(a.meanLoss(), b.meanLoss(), backend + ": mean loss of epoch " + (e + 1));
+        assertEquals(a.rounds(), b.rounds(), backend + ": rounds of epoch " + (e + 1));
+        assertEquals(a.validation(), b.validation(), backend + ": validation metrics of epoch " + (e + 1));
+      }
+    }
   }
 }

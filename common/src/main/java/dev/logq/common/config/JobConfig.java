@@ -1320,7 +1320,7 @@ public final class JobConfig implements Serializable {
 
   /** train.syncBackend: how workers exchange their contributions each round. */
   public enum SyncBackend implements Named {
-    ROUNDS("rounds"), BARRIER("barrier");
+    ROUNDS("rounds"), BARRIER("barrier"), COLLECTIVE("collective");
 
     private final String name;
 

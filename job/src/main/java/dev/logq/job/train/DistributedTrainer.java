@@ -81,6 +81,10 @@ public final class DistributedTrainer {
     BACKENDS.put(SyncBackend.ROUNDS, RoundsSynchronizer::new);
     // One barrier-mode job per checkpoint segment; workers allGather and all apply the same update.
     BACKENDS.put(SyncBackend.BARRIER, (ctx, master, state, base, baseVersion) -> new BarrierSynchronizer(ctx, base));
+    // One barrier-mode job per checkpoint segment; workers exchange directly (owner-sharded reduce-scatter,
+    // owner optimizer step, all-gather), the driver carries no gradients; checkpoints written shard by shard.
+    BACKENDS.put(SyncBackend.COLLECTIVE, (ctx, master, state, base, baseVersion) -> new CollectiveSynchronizer(ctx,
+        base));
   }
 
   /**

@@ -103,7 +103,7 @@ final class CollectiveSynchronizer implements Synchronizer {
     CollectiveWorker.SegmentResult first = results.get(0);
     for (CollectiveWorker.SegmentResult x : results) {
       if (x.version != first.version || x.examples != first.examples
-          || Double.doubleToRawLongBits(x.lossSum) != Double.doubleToRawLongBits(first.lossSum)) {
+          || !java.util.Arrays.equals(x.roundLossSums, first.roundLossSums)) {
         throw new IllegalStateException("collective workers disagree at the end of a segment: worker "
             + x.partition + " is at version " + x.version + " with " + x.examples + " examples, worker 0 at "
             + first.version + " with " + first.examples);
@@ -120,7 +120,7 @@ final class CollectiveSynchronizer implements Synchronizer {
     changedBytes += first.changedValues;
     sentBytes += results.stream().mapToLong(x -> x.sentBytes).sum() / (double) results.size();
     pending = checkpoint;
-    return new Segment(r, end, first.version, first.lossSum, first.examples, true);
+    return new Segment(r, end, first.version, first.lossSum, first.examples, true, first.roundLossSums);
   }
 
   /** Every segment ends in a checkpoint (the workers wrote their shards; the driver adds the position). */

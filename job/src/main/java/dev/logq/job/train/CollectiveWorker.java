@@ -68,10 +68,13 @@ final class CollectiveWorker {
     final long sentBytes;
     final long receivedBytes;
     final long changedValues;
+    /** Every round's loss sum over all workers (the same on every worker). */
+    final double[] roundLossSums;
 
     SegmentResult(int partition, long version, long examples, double lossSum, long setupNanos, long loopNanos,
                   long computeNanos, long exchangeNanos, long checkpointNanos, long sentBytes, long receivedBytes,
-                  long changedValues) {
+                  long changedValues, double[] roundLossSums) {
+      this.roundLossSums = roundLossSums;
       this.partition = partition;
       this.version = version;
       this.examples = examples;
@@ -156,6 +159,7 @@ final class CollectiveWorker {
         long sent = 0;
         long received = 0;
         long changed = 0;
+        double[] roundLosses = new double[task.endRound() - task.firstRound()];
         for (int r = task.firstRound(); r < task.endRound(); r++) {
           FailureInjection.maybeFail(task.failureInjection(), version, rank, task.attempt() == 0);
           long t0 = System.nanoTime();
@@ -191,6 +195,7 @@ final class CollectiveWorker {
           version++;
           examples += outcome.examples();
           lossSum += roundLoss;
+          roundLosses[r - task.firstRound()] = roundLoss;
           computeNanos += t1 - t0;
           exchangeNanos += System.nanoTime() - t1;
           sent += exchange.lastSentBytes();
@@ -209,7 +214,7 @@ final class CollectiveWorker {
         held.dirty = false;
         long done = System.nanoTime();
         return List.of(new SegmentResult(rank, version, examples, lossSum, loopStart - entered, loopEnd - loopStart,
-            computeNanos, exchangeNanos, done - loopEnd, sent, received, changed)).iterator();
+            computeNanos, exchangeNanos, done - loopEnd, sent, received, changed, roundLosses)).iterator();
       } catch (RuntimeException | Error e) {
         group.abort(e.toString()); // the peers fail at once, naming this rank and the cause
         throw e;

@@ -224,7 +224,14 @@ public final class DistributedTrainer {
       while (r < roundsPerEpoch) {
         Synchronizer.Segment segment = sync.run(epoch, r, roundsPerEpoch, round);
         if (segment.ran()) {
-          progress.add(segment.lossSum(), segment.examples(), segment.from(), segment.end());
+          double[] perRound = segment.roundLossSums();
+          if (perRound == null) {
+            progress.add(segment.lossSum(), segment.examples(), segment.from(), segment.end());
+          } else {
+            for (int i = 0; i < perRound.length; i++) { // the example count is exact: all of it with the first
+              progress.add(perRound[i], i == 0 ? segment.examples() : 0, segment.from() + i, segment.from() + i + 1);
+            }
+          }
           round = segment.version();
           sync.afterSegment(segment, roundsPerEpoch, progress);
           progress.maybeLog(segment.end());

@@ -100,6 +100,9 @@ final class CollectiveSynchronizer implements Synchronizer {
       }
     }
     long t1 = System.nanoTime();
+    for (int a = 0; a < DistributedTrainer.BARRIER_ATTEMPTS; a++) {
+      Checkpoints.discard(CollectiveWorker.rendezvousDir(checkpoint, a), ctx.hadoopConf());
+    }
     CollectiveWorker.SegmentResult first = results.get(0);
     for (CollectiveWorker.SegmentResult x : results) {
       if (x.version != first.version || x.examples != first.examples

@@ -6,11 +6,13 @@ import dev.logq.common.model.TwoTowerModel;
 import dev.logq.common.optim.Optimizer;
 import dev.logq.job.train.collective.BarrierRendezvous;
 import dev.logq.job.train.collective.Collectives;
+import dev.logq.job.train.collective.FileRendezvous;
 import dev.logq.job.train.collective.OwnerShard;
 import dev.logq.job.train.collective.PeerGroup;
 import dev.logq.job.train.collective.RowOwnership;
 import dev.logq.job.train.collective.ShardedExchange;
 import java.io.Serializable;
+import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -25,8 +27,9 @@ import scala.runtime.AbstractFunction1;
 
 /**
  * The collective backend's worker (train.syncBackend = collective): one barrier-mode task per worker runs a
- * whole segment of rounds (up to the next checkpoint). Once per segment the tasks exchange addresses
- * ({@link BarrierRendezvous}, the only message through the driver); then every round is worker to worker
+ * whole segment of rounds (up to the next checkpoint). Once per segment the tasks exchange addresses through
+ * the checkpoint directory ({@link FileRendezvous}: milliseconds, where the barrier coordinator's allGather
+ * costs a second); then every round is worker to worker
  * ({@link ShardedExchange}): the gradient (syncEvery = 1) or the local-steps change (syncEvery > 1) goes, split
  * by row owner, to the owners; each owner sums its rows' parts in rank order, takes the mean and steps them
  * (the optimizer state of a row lives only on its owner, {@link OwnerShard}), and the new values of every
@@ -145,8 +148,10 @@ final class CollectiveWorker {
       Worker.Step step = new Worker.Step(data, Worker.epochOrder(task.runId(), plan.seed(), task.epoch(), data), plan,
           model, plan.loss(), optimizer, task.itemLogQ().value(), task.epoch());
       String groupId = task.runId() + "/" + task.globalRound() + "/" + task.attempt();
-      PeerGroup group = BarrierRendezvous.join(context, groupId, BarrierRendezvous.executorHost(),
-          PeerGroup.Options.defaults().withReceiveTimeout(java.time.Duration.ofMillis(task.receiveTimeoutMillis())));
+      Duration timeout = Duration.ofMillis(task.receiveTimeoutMillis());
+      PeerGroup group = FileRendezvous.join(rendezvousDir(task.checkpoint(), task.attempt()), groupId, rank, workers,
+          BarrierRendezvous.executorHost(), PeerGroup.Options.defaults().withReceiveTimeout(timeout),
+          Worker.executorHadoopConf(), timeout);
       try {
         Collectives collectives = new Collectives(group);
         ShardedExchange exchange = new ShardedExchange(collectives, ownership);
@@ -311,6 +316,11 @@ final class CollectiveWorker {
       }
       into.putDense(d, other.dense(d));
     }
+  }
+
+  /** Where the segment's attempt meets: inside the checkpoint it will write (removed before it completes). */
+  static String rendezvousDir(String checkpoint, int attempt) {
+    return checkpoint + "/_rendezvous-" + attempt;
   }
 
   /** Frees a run's models (called when training ends). */

@@ -14,7 +14,7 @@ WORK=${LOGQ_BENCH_DIR:-/tmp/logq-sync-bench}
 BACKENDS=${BACKENDS:-"rounds collective barrier"}
 PY=${LOGQ_PYTHON:-/usr/bin/python3}
 OPENS="$(grep -v '^[[:space:]]*$' conf/java17.args | paste -sd' ' -)"
-CP="job/target/logq-job.jar:$(cat job/target/local-classpath.txt)"
+CP="${LOGQ_JOB_JAR:-job/target/logq-job.jar}:$(cat job/target/local-classpath.txt)"
 main() { java $OPENS -Xmx6g -cp "$CP" dev.logq.job.Main "$@"; }
 mkdir -p "$WORK"
 

@@ -23,6 +23,10 @@ sides train on the same batches:
                  loss of every step (relative 1e-5) and the final tables with the values Java wrote;
                  exit 0 when they match, 1 otherwise
   --synthetic    time steps on batches generated here (users uniform, items Zipf(1)), no Java needed
+  --interactions DIR_OR_CSV  time steps on the job's own data: CSV files with a header and user_id,item_id
+                 columns (what the job's mode=generate writes with input.format=csv), shuffled with a fixed
+                 seed and cut into batches of --batch; log Q from the item counts (the job's training data
+                 is this minus the held-out test interaction per user: the same distribution and shapes)
 
 Threads: torch.set_num_threads(--threads); OpenBLAS/OpenMP pools are pinned to the same count through the
 environment before torch is imported (torch does not pass its setting on to a system OpenBLAS).
@@ -41,6 +45,7 @@ def parse_args(argv):
     mode.add_argument("--data", help="benchmark batches written by the Java side")
     mode.add_argument("--check", help="small fixed case with Java's expected losses and parameters")
     mode.add_argument("--synthetic", action="store_true", help="generate batches here")
+    mode.add_argument("--interactions", help="CSV file or directory of CSV parts (user_id,item_id) to batch")
     p.add_argument("--threads", type=int, default=1, help="torch.set_num_threads (and BLAS/OpenMP pools)")
     p.add_argument("--warmup", type=int, default=20, help="untimed steps first")
     p.add_argument("--steps", type=int, default=60, help="timed steps")
@@ -181,6 +186,43 @@ def synthetic_case(a):
     return c
 
 
+def interactions_case(a):
+    import glob
+    path = a.interactions
+    files = sorted(set(glob.glob(os.path.join(path, "*.csv")) + glob.glob(os.path.join(path, "part-*")))) \
+        if os.path.isdir(path) else [path]
+    pairs = []
+    for f in files:
+        with open(f) as fh:
+            header = fh.readline().strip().split(",")
+            if not header or header == [""]:
+                continue
+            data = np.loadtxt(fh, delimiter=",", dtype=np.int64, ndmin=2)
+            if data.size:
+                pairs.append(data[:, [header.index("user_id"), header.index("item_id")]])
+    if not pairs:
+        raise SystemExit(f"{path}: no interactions")
+    pairs = np.concatenate(pairs)
+    rng = np.random.default_rng(7)
+    pairs = pairs[rng.permutation(len(pairs))]
+
+    class Interactions:
+        pass
+
+    c = Interactions()
+    c.num_users, c.num_items = int(pairs[:, 0].max()) + 1, int(pairs[:, 1].max()) + 1
+    c.dim, c.batch = a.dim, a.batch
+    c.num_batches = len(pairs) // a.batch
+    c.tau, c.lr, c.beta1, c.beta2, c.eps, c.init_std = 0.05, 0.005, 0.9, 0.999, 1e-8, 0.1
+    counts = np.bincount(pairs[:, 1], minlength=c.num_items).astype(np.float64)
+    c.log_q = np.log(np.maximum(counts, 0.5) / counts.sum())
+    used = pairs[: c.num_batches * a.batch]
+    c.users = used[:, 0].reshape(c.num_batches, a.batch)
+    c.items = used[:, 1].reshape(c.num_batches, a.batch)
+    print(f"interactions={len(pairs)} files={len(files)} batches={c.num_batches}")
+    return c
+
+
 def benchmark(case, a):
     torch.manual_seed(1)
     sparse = a.embedding == "sparse"
@@ -263,7 +305,10 @@ def main():
     torch.set_num_threads(ARGS.threads)
     if ARGS.check:
         return check(Case(ARGS.check), ARGS)
-    benchmark(synthetic_case(ARGS) if ARGS.synthetic else Case(ARGS.data), ARGS)
+    if ARGS.interactions:
+        benchmark(interactions_case(ARGS), ARGS)
+    else:
+        benchmark(synthetic_case(ARGS) if ARGS.synthetic else Case(ARGS.data), ARGS)
     return 0
 
 

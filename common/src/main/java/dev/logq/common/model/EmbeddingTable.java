@@ -96,6 +96,11 @@ public final class EmbeddingTable {
     return count;
   }
 
+  /** Whether chunk {@code c} has been written (a lazy chunk reads as its initial values and is not stored). */
+  public boolean isChunkMaterialized(int c) {
+    return chunks[c] != null;
+  }
+
   /** Bytes held by materialised chunks. */
   public long materializedBytes() {
     long bytes = 0;

@@ -23,7 +23,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Checkpoints on any Hadoop filesystem. Layout: {@code <dir>/round-<000000000123>/} holding
  * {@code params.bin}, {@code optimizer.bin} and {@code trainer.json}; the empty {@code _COMPLETE} file
- * is written last, so a checkpoint without it (the job was killed while writing) is ignored on resume.
+ * is written last, so a checkpoint without it (the job was killed while writing) is ignored on resume. The
+ * collective backend's workers write the model shard by shard instead ({@link ShardedCheckpoints}); {@link #read}
+ * reads both forms.
  */
 public final class Checkpoints {
 
@@ -77,6 +79,19 @@ public final class Checkpoints {
     }
   }
 
+  /** Removes whatever an earlier, failed attempt left at {@code path} (not a complete checkpoint). */
+  static void discard(String path, Configuration conf) {
+    Path target = new Path(path);
+    try {
+      FileSystem fs = target.getFileSystem(conf);
+      if (fs.exists(target)) {
+        fs.delete(target, true);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("Could not remove " + target + ": " + e.getMessage(), e);
+    }
+  }
+
   /** Second half: the driver's position, then the _COMPLETE marker, last. */
   static void complete(String path, TrainerState trainer, Configuration conf) {
     Path target = new Path(path);
@@ -100,11 +115,16 @@ public final class Checkpoints {
         throw new IllegalStateException("Checkpoint " + path + " is incomplete (no " + COMPLETE + ")");
       }
       TensorStore params;
-      try (DataInputStream in = new DataInputStream(new BufferedInputStream(fs.open(new Path(dir, "params.bin")), 1 << 20))) {
-        params = TensorStore.readFrom(in);
-      }
       TensorStore state = null;
-      if (withOptimizerState) {
+      if (ShardedCheckpoints.isSharded(fs, dir)) { // written by the collective backend's workers, shard by shard
+        params = ShardedCheckpoints.assemble(fs, dir, false);
+        state = withOptimizerState ? ShardedCheckpoints.assemble(fs, dir, true) : null;
+      } else {
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(fs.open(new Path(dir, "params.bin")), 1 << 20))) {
+          params = TensorStore.readFrom(in);
+        }
+      }
+      if (withOptimizerState && state == null) {
         try (DataInputStream in = new DataInputStream(new BufferedInputStream(fs.open(new Path(dir, "optimizer.bin")), 1 << 20))) {
           state = TensorStore.readFrom(in);
         }

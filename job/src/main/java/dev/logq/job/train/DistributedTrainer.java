@@ -80,12 +80,17 @@ public final class DistributedTrainer {
   public static final String ROUNDS = "rounds";
   /** train.syncBackend = barrier. */
   public static final String BARRIER = "barrier";
+  /** Workers exchange directly, owner-sharded; the driver only schedules (train.syncBackend = collective). */
+  public static final String COLLECTIVE = "collective";
 
   static {
     // One Spark job per round; the driver averages and broadcasts the changed rows.
     BACKENDS.put(ROUNDS, RoundsSynchronizer::new);
     // One barrier-mode job per checkpoint segment; workers allGather and all apply the same update.
     BACKENDS.put(BARRIER, (ctx, master, state, base, baseVersion) -> new BarrierSynchronizer(ctx, base));
+    // One barrier-mode job per checkpoint segment; workers exchange directly (owner-sharded reduce-scatter,
+    // owner optimizer step, all-gather), the driver carries no gradients; checkpoints written shard by shard.
+    BACKENDS.put(COLLECTIVE, (ctx, master, state, base, baseVersion) -> new CollectiveSynchronizer(ctx, base));
     // The configuration validates train.syncBackend against TrainSettings' list of names (it cannot see this
     // module); the two must name the same backends.
     if (!List.copyOf(BACKENDS.keySet()).equals(TrainSettings.syncBackendNames())) {
@@ -241,7 +246,14 @@ public final class DistributedTrainer {
       while (r < roundsPerEpoch) {
         Synchronizer.Segment segment = sync.run(epoch, r, roundsPerEpoch, round);
         if (segment.ran()) {
-          progress.add(segment.lossSum(), segment.examples(), segment.from(), segment.end());
+          double[] perRound = segment.roundLossSums();
+          if (perRound == null) {
+            progress.add(segment.lossSum(), segment.examples(), segment.from(), segment.end());
+          } else {
+            for (int i = 0; i < perRound.length; i++) { // the example count is exact: all of it with the first
+              progress.add(perRound[i], i == 0 ? segment.examples() : 0, segment.from() + i, segment.from() + i + 1);
+            }
+          }
           round = segment.version();
           sync.afterSegment(segment, roundsPerEpoch, progress);
           progress.maybeLog(segment.end());

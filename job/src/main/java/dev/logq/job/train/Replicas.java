@@ -97,5 +97,6 @@ final class Replicas {
   /** Frees every replica of a run (called by a cleanup job when training ends). */
   static void release(String runId) {
     BY_KEY.keySet().removeIf(k -> k.startsWith(runId + "/"));
+    CollectiveWorker.release(runId);
   }
 }

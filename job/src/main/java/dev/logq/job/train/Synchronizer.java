@@ -14,9 +14,16 @@ interface Synchronizer {
   /**
    * What one call of {@link #run} did: rounds {@code [from, end)} of the epoch, the model version after
    * them, and the examples and loss sum they covered. {@code ran} is false when no worker had examples
-   * (nothing to apply: the loop records nothing).
+   * (nothing to apply: the loop records nothing). {@code roundLossSums}, when given, holds every round's loss
+   * sum (over all workers), so the loop adds them one by one, in the rounds backend's order of additions: the
+   * same training curve to the last bit.
    */
-  record Segment(int from, int end, long version, double lossSum, long examples, boolean ran) {}
+  record Segment(int from, int end, long version, double lossSum, long examples, boolean ran,
+                 double[] roundLossSums) {
+    Segment(int from, int end, long version, double lossSum, long examples, boolean ran) {
+      this(from, end, version, lossSum, examples, ran, null);
+    }
+  }
 
   /**
    * Runs rounds of {@code epoch} from round {@code from} of the epoch (at least one, at most up to the

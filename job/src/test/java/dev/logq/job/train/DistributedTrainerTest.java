@@ -13,6 +13,7 @@ import dev.logq.common.model.TwoTowerModel;
 import dev.logq.job.SparkTestSession;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -239,6 +240,37 @@ class DistributedTrainerTest {
     assertTrue(Checkpoints.latestComplete(dir, new Configuration()).orElseThrow().endsWith("round-000000000008"),
         Checkpoints.latestComplete(dir, new Configuration()).orElseThrow());
     assertTrue(expected.bitwiseEquals(train(plan, dir, true, null, barrier).params()), "barrier resume");
+  }
+
+  /**
+   * The collective backend (workers exchange directly, owners step their rows) writes the same bits as rounds:
+   * gradient averaging with Adam and Adagrad, local steps (syncEvery 3) with Adam; through a failed task (the
+   * driver reruns the segment from its sharded checkpoint) and a --resume from the shards. Segments as in the
+   * barrier test: [0,4) [4,6) | [6,8) [8,12), one rendezvous each.
+   */
+  @Test
+  void collectiveBackendTrainsTheSameModelBitForBitAlsoThroughARetryAndAResume() {
+    String collective = DistributedTrainer.COLLECTIVE;
+    TrainingPlan adagrad = new TrainingPlan(spec(), "refined", true, 0, 256, 2, 2, 1, 17L, "adagrad", 0.05,
+        0.9, 0.999, 1e-8, 4);
+    for (TrainingPlan plan : List.of(plan("refined", 2, 3, 2, 4, 256), adagrad)) {
+      TensorStore rounds = train(plan, null, false, null).params();
+      TensorStore viaCollective = train(plan, null, false, null, collective).params();
+      assertTrue(rounds.bitwiseEquals(viaCollective), "collective differs from rounds: " + plan);
+    }
+    TrainingPlan plan = plan("refined", 2, 1, 2, 4, 256);
+    TensorStore expected = train(plan, null, false, null).params();
+    assertTrue(expected.bitwiseEquals(train(plan, null, false, "10:1", collective).params()), "collective retry");
+    String dir = tmp.resolve("collective").toUri().toString();
+    Exception failed = assertThrows(Exception.class, () -> train(plan, dir, false, "10:0:always", collective));
+    assertTrue(String.valueOf(failed.getMessage()).contains("Injected failure in round 10, partition 0"),
+        failed.getMessage());
+    String latest = Checkpoints.latestComplete(dir, new Configuration()).orElseThrow();
+    assertTrue(latest.endsWith("round-000000000008"), latest);
+    // Written by the workers, one shard each; read back as one full model with the rounds backend's bits.
+    assertTrue(new java.io.File(java.net.URI.create(latest + "/shard-1-of-2/optimizer.bin")).isFile(), latest);
+    assertTrue(!new java.io.File(java.net.URI.create(latest + "/params.bin")).exists(), latest);
+    assertTrue(expected.bitwiseEquals(train(plan, dir, true, null, collective).params()), "collective resume");
   }
 
   @Test

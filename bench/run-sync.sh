@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Issue 12, side by side in one run on the same data: the job end to end through Main with each sync backend
+# (rounds, collective, barrier), then bench/torch_two_tower.py on one thread over the same interactions.
+#   data:  the job's synthetic generator, 100k users x 50k Zipf(1) items, 4 interactions per user (400k),
+#          written once as CSV; split.method=random with a tiny test share (0.1 %) so evaluation stays short
+#   model: ID towers, d = 64, tau 0.05, refined loss, Adam lr 0.005; B = 1,024 per worker, 2 workers, 2 epochs
+# Reports per backend the epoch-2 examples/s (the job's curve) and its round statistics (metrics.json ->
+# training_refined.sync), the load average before and after each run, and PyTorch's examples/s.
+# BACKENDS picks the backends (barrier: ~0.75 s per round, about 5 minutes here); LOGQ_PYTHON the interpreter
+# with torch (Debian's python3-torch is /usr/bin/python3). Build first: mvn -B -q -o -DskipTests package.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+WORK=${LOGQ_BENCH_DIR:-/tmp/logq-sync-bench}
+BACKENDS=${BACKENDS:-"rounds collective barrier"}
+PY=${LOGQ_PYTHON:-/usr/bin/python3}
+OPENS="$(grep -v '^[[:space:]]*$' conf/java17.args | paste -sd' ' -)"
+CP="${LOGQ_JOB_JAR:-job/target/logq-job.jar}:$(cat job/target/local-classpath.txt)"
+main() { java $OPENS -Xmx6g -cp "$CP" dev.logq.job.Main "$@"; }
+mkdir -p "$WORK"
+
+echo "== machine"; nproc; java -version 2>&1 | head -1; uptime
+if [[ ! -d "$WORK/data" ]]; then
+  main mode=generate input.path="$WORK/data" synthetic.users=100000 synthetic.items=50000 \
+    synthetic.interactionsPerUser=4 spark.master='local[2]' > "$WORK/generate.log" 2>&1
+fi
+if [[ ! -d "$WORK/csv" ]]; then # the same interactions as CSV, for the PyTorch side (no parquet reader there)
+  cat > "$WORK/ToCsv.java" <<'JAVA'
+public class ToCsv {
+  public static void main(String[] a) {
+    var spark = org.apache.spark.sql.SparkSession.builder().master("local[2]").getOrCreate();
+    spark.read().parquet(a[0]).select("user_id", "item_id").coalesce(1).write().option("header", "true").csv(a[1]);
+    spark.stop();
+  }
+}
+JAVA
+  java $OPENS -cp "$CP" "$WORK/ToCsv.java" "$WORK/data" "$WORK/csv" > "$WORK/csv.log" 2>&1
+fi
+COMMON=(input.path="$WORK/data" split.method=random split.testFraction=0.001
+  split.validation=none model.userTower=id model.embeddingDim=64 model.outputDim=64 model.temperature=0.05
+  loss.type=refined train.optimizer=adam train.learningRate=0.005 train.batchSize=1024 train.workers=2
+  train.epochs=2 eval.k=[10] output.report=false output.writeEmbeddings=false output.overwrite=true
+  spark.master='local[2]')
+for b in $BACKENDS; do
+  echo "== $b: load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+  start=$(date +%s)
+  main "${COMMON[@]}" train.syncBackend="$b" output.path="$WORK/out-$b" > "$WORK/$b.log" 2>&1
+  echo "   wall $(( $(date +%s) - start )) s; load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+  "$PY" - "$WORK/out-$b/metrics.json" <<'EOF'
+import json, sys
+t = json.load(open(sys.argv[1]))["training_refined"]
+for e in t["curve"]:
+    print(f"   epoch {e['epoch']}: {e['examplesPerSecond']:.0f} examples/s, mean loss {e['meanLoss']:.5f}")
+s = t["sync"]
+share = (s["meanRoundMillis"] - s["meanWorkerComputeMillis"]) / s["meanRoundMillis"]
+print(f"   per round: wall {s['meanRoundMillis']:.2f} ms, gradient {s['meanWorkerComputeMillis']:.2f} ms, "
+      f"task/loop {s['meanWorkerTaskMillis']:.2f} ms, driver update {s['meanDriverUpdateMillis']:.2f} ms, "
+      f"non-compute {100 * share:.1f} %, patch {s['meanPatchKilobytes']:.0f} KiB, rounds {s['rounds']}")
+EOF
+  grep -h "Synchronisation" "$WORK/$b.log" | sed 's/^.*Synchronisation/   Synchronisation/' || true
+done
+echo "== PyTorch, one thread, the same interactions: load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+"$PY" bench/torch_two_tower.py --interactions "$WORK/csv" --threads 1 --warmup 20 --steps 300 --batch 1024
+echo "   load after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,0 +1,174 @@
+package dev.logq.job.train;
+
+import dev.logq.common.error.LogqException;
+import dev.logq.common.model.TensorStore;
+import dev.logq.common.model.TwoTowerModel;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import org.apache.spark.api.java.JavaRDD;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import scala.reflect.ClassTag;
+import scala.reflect.ClassTag$;
+
+/**
+ * The collective backend's driver (train.syncBackend = collective): one barrier-mode job per segment between
+ * checkpoints, see {@link CollectiveWorker}. The driver only schedules: it carries no gradients, holds no model
+ * during training and does no optimizer step; the workers write the checkpoint ending each segment shard by
+ * shard and the driver completes it with the training position. A failed segment is rerun from its checkpoint.
+ */
+final class CollectiveSynchronizer implements Synchronizer {
+
+  private static final Logger LOG = LoggerFactory.getLogger(DistributedTrainer.class);
+  private static final ClassTag<CollectiveWorker.SegmentResult> RESULT = ClassTag$.MODULE$.apply(
+      CollectiveWorker.SegmentResult.class);
+  /** How long a worker waits for a peer's message before it fails the segment naming that peer. */
+  private static final long RECEIVE_TIMEOUT_MILLIS = 120_000;
+
+  private final SyncContext ctx;
+  private final String dir;
+  private final Path scratch;
+  private String base;
+  private String pending;
+  private double wallMillis;
+  private double loopMillis;
+  private double computeMillis;
+  private double exchangeMillis;
+  private double setupMillis;
+  private double checkpointMillis;
+  private double changedBytes;
+  private double sentBytes;
+  private long roundsRun;
+  private long segments;
+
+  CollectiveSynchronizer(SyncContext ctx, String base) {
+    this.ctx = ctx;
+    this.base = base;
+    TrainingPlan plan = ctx.plan();
+    if (ctx.sc().defaultParallelism() < plan.workers()) {
+      throw new IllegalArgumentException("train.syncBackend=collective runs all " + plan.workers()
+          + " workers at once, but Spark has only " + ctx.sc().defaultParallelism()
+          + " task slots; lower train.workers or use rounds");
+    }
+    if (ctx.checkpointDir() != null) {
+      this.dir = ctx.checkpointDir();
+      this.scratch = null;
+    } else {
+      if (!ctx.sc().master().startsWith("local")) {
+        throw new IllegalArgumentException("train.syncBackend=collective needs a checkpoint directory on a cluster");
+      }
+      try {
+        this.scratch = Files.createTempDirectory("logq-collective-");
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      this.dir = scratch.toUri().toString();
+    }
+  }
+
+  @Override
+  public Segment run(int epoch, int r, int roundsPerEpoch, long round) {
+    TrainingPlan plan = ctx.plan();
+    int end = roundsPerEpoch;
+    if (plan.checkpointEverySteps() > 0) {
+      end = (int) Math.min(end, r + (plan.checkpointEverySteps() - round % plan.checkpointEverySteps()));
+    }
+    String checkpoint = Checkpoints.pathFor(dir, round + (end - r));
+    ctx.sc().setJobGroup("logq-train", String.format("epoch %d/%d, rounds %d-%d of %d (collective)", epoch + 1,
+        plan.epochs(), r + 1, end, roundsPerEpoch), false);
+    long t0 = System.nanoTime();
+    List<CollectiveWorker.SegmentResult> results = null;
+    // Spark never retries a failed barrier result stage, so the driver reruns the segment: every worker
+    // rebuilds its model from the segment's checkpoint and the rerun gives the same bits.
+    for (int attempt = 0; results == null; attempt++) {
+      Checkpoints.discard(checkpoint, ctx.hadoopConf()); // shards a failed attempt may have left
+      CollectiveWorker.SegmentTask task = new CollectiveWorker.SegmentTask(plan, ctx.runId(), epoch, r, end, round,
+          base, checkpoint, ctx.logQ(), ctx.failureInjection(), attempt, RECEIVE_TIMEOUT_MILLIS);
+      try {
+        results = new JavaRDD<>(ctx.shards().rdd().barrier().mapPartitions(new CollectiveWorker.Segment(task), false,
+            RESULT), RESULT).collect();
+      } catch (Exception e) { // SparkException is checked, though collect() does not declare it
+        if (attempt + 1 >= DistributedTrainer.BARRIER_ATTEMPTS || LogqException.find(e) != null) {
+          throw e instanceof RuntimeException re ? re : new IllegalStateException(e.getMessage(), e);
+        }
+        LOG.warn("Collective segment (epoch {}, rounds {}-{}) failed on attempt {}; rerunning it from its"
+            + " checkpoint: {}", epoch + 1, r + 1, end, attempt + 1, e.getMessage());
+      }
+    }
+    long t1 = System.nanoTime();
+    for (int a = 0; a < DistributedTrainer.BARRIER_ATTEMPTS; a++) {
+      Checkpoints.discard(CollectiveWorker.rendezvousDir(checkpoint, a), ctx.hadoopConf());
+    }
+    CollectiveWorker.SegmentResult first = results.get(0);
+    for (CollectiveWorker.SegmentResult x : results) {
+      if (x.version != first.version || x.examples != first.examples
+          || !java.util.Arrays.equals(x.roundLossSums, first.roundLossSums)) {
+        throw new IllegalStateException("collective workers disagree at the end of a segment: worker "
+            + x.partition + " is at version " + x.version + " with " + x.examples + " examples, worker 0 at "
+            + first.version + " with " + first.examples);
+      }
+    }
+    roundsRun += end - r;
+    segments++;
+    wallMillis += (t1 - t0) / 1e6;
+    loopMillis += results.stream().mapToLong(x -> x.loopNanos).max().orElse(0) / 1e6;
+    computeMillis += results.stream().mapToLong(x -> x.computeNanos).max().orElse(0) / 1e6;
+    exchangeMillis += results.stream().mapToLong(x -> x.exchangeNanos).max().orElse(0) / 1e6;
+    setupMillis += results.stream().mapToLong(x -> x.setupNanos).max().orElse(0) / 1e6;
+    checkpointMillis += results.stream().mapToLong(x -> x.checkpointNanos).max().orElse(0) / 1e6;
+    changedBytes += first.changedValues;
+    sentBytes += results.stream().mapToLong(x -> x.sentBytes).sum() / (double) results.size();
+    pending = checkpoint;
+    return new Segment(r, end, first.version, first.lossSum, first.examples, true, first.roundLossSums);
+  }
+
+  /** Every segment ends in a checkpoint (the workers wrote their shards; the driver adds the position). */
+  @Override
+  public void afterSegment(Segment segment, int roundsPerEpoch, EpochProgress progress) {
+    Checkpoints.complete(pending, progress.stateAfter(segment.version(), segment.end()), ctx.hadoopConf());
+    Checkpoints.pruneOlderThan(dir, pending, ctx.hadoopConf());
+    base = pending;
+  }
+
+  @Override
+  public TensorStore finalParams() {
+    return base == null ? TwoTowerModel.initialParameters(ctx.plan().model())
+        : Checkpoints.read(base, ctx.hadoopConf(), false).params();
+  }
+
+  /**
+   * Per round: the wall time (the driver's, segment jobs included), the slowest worker's gradient; the "task"
+   * time is the slowest worker's round loop (gradient + exchange), the overhead everything but the gradient.
+   */
+  @Override
+  public DistributedTrainer.SyncStats stats() {
+    long n = Math.max(1, roundsRun);
+    DistributedTrainer.SyncStats stats = new DistributedTrainer.SyncStats(roundsRun, wallMillis / n,
+        computeMillis / n, loopMillis / n, 0.0, (wallMillis - computeMillis) / n, changedBytes / n / 1024.0);
+    LOG.info("Synchronisation (collective): {} rounds in {} segments, {} ms per round (driver wall): gradient {}"
+            + " ms, exchange {} ms (in-task round loop {} ms); per segment: rendezvous and model {} ms, shard"
+            + " checkpoint {} ms; changed values {} KiB, sent {} KiB per worker and round", stats.rounds(),
+        segments, RoundsSynchronizer.fmt(stats.meanRoundMillis()),
+        RoundsSynchronizer.fmt(stats.meanWorkerComputeMillis()), RoundsSynchronizer.fmt(exchangeMillis / n),
+        RoundsSynchronizer.fmt(loopMillis / n), RoundsSynchronizer.fmt(setupMillis / Math.max(1, segments)),
+        RoundsSynchronizer.fmt(checkpointMillis / Math.max(1, segments)),
+        RoundsSynchronizer.fmt(stats.meanPatchKilobytes()), RoundsSynchronizer.fmt(sentBytes / n / 1024.0));
+    return stats;
+  }
+
+  @Override
+  public void close() {
+    if (scratch == null) {
+      return;
+    }
+    try (var files = Files.walk(scratch)) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      LOG.warn("Could not delete {}: {}", scratch, e.getMessage());
+    }
+  }
+}

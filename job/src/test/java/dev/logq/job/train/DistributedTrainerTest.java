@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.logq.common.config.JobConfig;
 import dev.logq.common.eval.TopK;
 import dev.logq.common.model.ModelSpec;
 import dev.logq.common.model.TensorStore;

@@ -1,13 +1,7 @@
 package dev.logq.job.train;
 
-import dev.logq.common.error.LogqException;
 import dev.logq.common.model.TensorStore;
 import dev.logq.common.model.TwoTowerModel;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.slf4j.Logger;
@@ -27,8 +21,7 @@ final class BarrierSynchronizer implements Synchronizer {
       BarrierWorker.SegmentResult.class);
 
   private final SyncContext ctx;
-  private final String dir;
-  private final Path scratch;
+  private final SegmentJobs.Directory dir;
   private String base;
   private BarrierWorker.SegmentResult last;
   private double wallMillis;
@@ -40,54 +33,25 @@ final class BarrierSynchronizer implements Synchronizer {
   BarrierSynchronizer(SyncContext ctx, String base) {
     this.ctx = ctx;
     this.base = base;
-    TrainingPlan plan = ctx.plan();
-    if (ctx.sc().defaultParallelism() < plan.workers()) {
-      throw new IllegalArgumentException("train.syncBackend=barrier runs all " + plan.workers() + " workers at once,"
-          + " but Spark has only " + ctx.sc().defaultParallelism() + " task slots; lower train.workers or use rounds");
-    }
-    if (ctx.checkpointDir() != null) {
-      this.dir = ctx.checkpointDir();
-      this.scratch = null;
-    } else {
-      if (!ctx.sc().master().startsWith("local")) {
-        throw new IllegalArgumentException("train.syncBackend=barrier needs a checkpoint directory on a cluster");
-      }
-      try {
-        this.scratch = Files.createTempDirectory("logq-barrier-");
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-      this.dir = scratch.toUri().toString();
-    }
+    SegmentJobs.requireSlots(ctx, "barrier");
+    this.dir = new SegmentJobs.Directory(ctx, "barrier");
   }
 
   @Override
   public Segment run(int epoch, int r, int roundsPerEpoch, long round) {
     TrainingPlan plan = ctx.plan();
-    int end = roundsPerEpoch;
-    if (plan.checkpointEverySteps() > 0) {
-      end = (int) Math.min(end, r + (plan.checkpointEverySteps() - round % plan.checkpointEverySteps()));
-    }
+    int end = SegmentJobs.segmentEnd(plan, r, roundsPerEpoch, round);
     ctx.sc().setJobGroup("logq-train", String.format("epoch %d/%d, rounds %d-%d of %d (barrier)", epoch + 1,
         plan.epochs(), r + 1, end, roundsPerEpoch), false);
     long t0 = System.nanoTime();
-    List<BarrierWorker.SegmentResult> results = null;
     // Spark never retries a failed barrier result stage, so the driver reruns the segment: every
     // worker rebuilds its replica from the segment's checkpoint and the rerun gives the same bits.
-    for (int attempt = 0; results == null; attempt++) {
+    List<BarrierWorker.SegmentResult> results = SegmentJobs.withReruns("Barrier", epoch, r, end, attempt -> {
       BarrierWorker.SegmentTask task = new BarrierWorker.SegmentTask(plan, ctx.runId(), epoch, r, end, round, base,
-          dir, ctx.logQ(), ctx.failureInjection(), attempt);
-      try {
-        results = new JavaRDD<>(ctx.shards().rdd().barrier().mapPartitions(new BarrierWorker.Segment(task), false,
-            RESULT), RESULT).collect();
-      } catch (Exception e) { // SparkException is checked, though collect() does not declare it
-        if (attempt + 1 >= DistributedTrainer.BARRIER_ATTEMPTS || LogqException.find(e) != null) {
-          throw e instanceof RuntimeException re ? re : new IllegalStateException(e.getMessage(), e);
-        }
-        LOG.warn("Barrier segment (epoch {}, rounds {}-{}) failed on attempt {}; rerunning it from its checkpoint:"
-            + " {}", epoch + 1, r + 1, end, attempt + 1, e.getMessage());
-      }
-    }
+          dir.uri, ctx.logQ(), ctx.failureInjection(), attempt);
+      return new JavaRDD<>(ctx.shards().rdd().barrier().mapPartitions(new BarrierWorker.Segment(task), false,
+          RESULT), RESULT).collect();
+    });
     long t1 = System.nanoTime();
     BarrierWorker.SegmentResult first = results.get(0);
     roundsRun += end - r;
@@ -103,7 +67,7 @@ final class BarrierSynchronizer implements Synchronizer {
   @Override
   public void afterSegment(Segment segment, int roundsPerEpoch, EpochProgress progress) {
     Checkpoints.complete(last.checkpoint, progress.stateAfter(segment.version(), segment.end()), ctx.hadoopConf());
-    Checkpoints.pruneOlderThan(dir, last.checkpoint, ctx.hadoopConf());
+    Checkpoints.pruneOlderThan(dir.uri, last.checkpoint, ctx.hadoopConf());
     base = last.checkpoint;
   }
 
@@ -128,13 +92,6 @@ final class BarrierSynchronizer implements Synchronizer {
 
   @Override
   public void close() {
-    if (scratch == null) {
-      return;
-    }
-    try (var files = Files.walk(scratch)) {
-      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      LOG.warn("Could not delete {}: {}", scratch, e.getMessage());
-    }
+    dir.close();
   }
 }

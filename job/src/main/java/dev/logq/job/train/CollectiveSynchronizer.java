@@ -1,13 +1,7 @@
 package dev.logq.job.train;
 
-import dev.logq.common.error.LogqException;
 import dev.logq.common.model.TensorStore;
 import dev.logq.common.model.TwoTowerModel;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.slf4j.Logger;
@@ -30,8 +24,7 @@ final class CollectiveSynchronizer implements Synchronizer {
   private static final long RECEIVE_TIMEOUT_MILLIS = 120_000;
 
   private final SyncContext ctx;
-  private final String dir;
-  private final Path scratch;
+  private final SegmentJobs.Directory dir;
   private String base;
   private String pending;
   private double wallMillis;
@@ -48,57 +41,27 @@ final class CollectiveSynchronizer implements Synchronizer {
   CollectiveSynchronizer(SyncContext ctx, String base) {
     this.ctx = ctx;
     this.base = base;
-    TrainingPlan plan = ctx.plan();
-    if (ctx.sc().defaultParallelism() < plan.workers()) {
-      throw new IllegalArgumentException("train.syncBackend=collective runs all " + plan.workers()
-          + " workers at once, but Spark has only " + ctx.sc().defaultParallelism()
-          + " task slots; lower train.workers or use rounds");
-    }
-    if (ctx.checkpointDir() != null) {
-      this.dir = ctx.checkpointDir();
-      this.scratch = null;
-    } else {
-      if (!ctx.sc().master().startsWith("local")) {
-        throw new IllegalArgumentException("train.syncBackend=collective needs a checkpoint directory on a cluster");
-      }
-      try {
-        this.scratch = Files.createTempDirectory("logq-collective-");
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-      this.dir = scratch.toUri().toString();
-    }
+    SegmentJobs.requireSlots(ctx, "collective");
+    this.dir = new SegmentJobs.Directory(ctx, "collective");
   }
 
   @Override
   public Segment run(int epoch, int r, int roundsPerEpoch, long round) {
     TrainingPlan plan = ctx.plan();
-    int end = roundsPerEpoch;
-    if (plan.checkpointEverySteps() > 0) {
-      end = (int) Math.min(end, r + (plan.checkpointEverySteps() - round % plan.checkpointEverySteps()));
-    }
-    String checkpoint = Checkpoints.pathFor(dir, round + (end - r));
+    int end = SegmentJobs.segmentEnd(plan, r, roundsPerEpoch, round);
+    String checkpoint = Checkpoints.pathFor(dir.uri, round + (end - r));
     ctx.sc().setJobGroup("logq-train", String.format("epoch %d/%d, rounds %d-%d of %d (collective)", epoch + 1,
         plan.epochs(), r + 1, end, roundsPerEpoch), false);
     long t0 = System.nanoTime();
-    List<CollectiveWorker.SegmentResult> results = null;
     // Spark never retries a failed barrier result stage, so the driver reruns the segment: every worker
     // rebuilds its model from the segment's checkpoint and the rerun gives the same bits.
-    for (int attempt = 0; results == null; attempt++) {
+    List<CollectiveWorker.SegmentResult> results = SegmentJobs.withReruns("Collective", epoch, r, end, attempt -> {
       Checkpoints.discard(checkpoint, ctx.hadoopConf()); // shards a failed attempt may have left
       CollectiveWorker.SegmentTask task = new CollectiveWorker.SegmentTask(plan, ctx.runId(), epoch, r, end, round,
           base, checkpoint, ctx.logQ(), ctx.failureInjection(), attempt, RECEIVE_TIMEOUT_MILLIS);
-      try {
-        results = new JavaRDD<>(ctx.shards().rdd().barrier().mapPartitions(new CollectiveWorker.Segment(task), false,
-            RESULT), RESULT).collect();
-      } catch (Exception e) { // SparkException is checked, though collect() does not declare it
-        if (attempt + 1 >= DistributedTrainer.BARRIER_ATTEMPTS || LogqException.find(e) != null) {
-          throw e instanceof RuntimeException re ? re : new IllegalStateException(e.getMessage(), e);
-        }
-        LOG.warn("Collective segment (epoch {}, rounds {}-{}) failed on attempt {}; rerunning it from its"
-            + " checkpoint: {}", epoch + 1, r + 1, end, attempt + 1, e.getMessage());
-      }
-    }
+      return new JavaRDD<>(ctx.shards().rdd().barrier().mapPartitions(new CollectiveWorker.Segment(task), false,
+          RESULT), RESULT).collect();
+    });
     long t1 = System.nanoTime();
     for (int a = 0; a < DistributedTrainer.BARRIER_ATTEMPTS; a++) {
       Checkpoints.discard(CollectiveWorker.rendezvousDir(checkpoint, a), ctx.hadoopConf());
@@ -130,7 +93,7 @@ final class CollectiveSynchronizer implements Synchronizer {
   @Override
   public void afterSegment(Segment segment, int roundsPerEpoch, EpochProgress progress) {
     Checkpoints.complete(pending, progress.stateAfter(segment.version(), segment.end()), ctx.hadoopConf());
-    Checkpoints.pruneOlderThan(dir, pending, ctx.hadoopConf());
+    Checkpoints.pruneOlderThan(dir.uri, pending, ctx.hadoopConf());
     base = pending;
   }
 
@@ -162,13 +125,6 @@ final class CollectiveSynchronizer implements Synchronizer {
 
   @Override
   public void close() {
-    if (scratch == null) {
-      return;
-    }
-    try (var files = Files.walk(scratch)) {
-      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      LOG.warn("Could not delete {}: {}", scratch, e.getMessage());
-    }
+    dir.close();
   }
 }

@@ -172,7 +172,18 @@ final class ShardedCheckpoints {
         }
       }
       for (String d : part.denseNames()) {
-        full.putDense(d, part.dense(d));
+        // The layout holds rank 0's replica of every dense tensor; the owner's shard is the authority.
+        float[] owned = part.dense(d);
+        if (full.hasDense(d)) {
+          float[] target = full.dense(d);
+          if (target.length != owned.length) {
+            throw new IOException("checkpoint " + checkpoint + ": dense tensor '" + d + "' has " + owned.length
+                + " values in " + shardName(rank, s.workers()) + " but " + target.length + " in the layout");
+          }
+          System.arraycopy(owned, 0, target, 0, owned.length);
+        } else {
+          full.putDense(d, owned);
+        }
       }
     }
     return full;

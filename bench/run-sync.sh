@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # Issue 12, side by side in one run on the same data: the job end to end through Main with each sync backend
-# (rounds, collective, barrier), then bench/torch_two_tower.py on one thread over the same interactions.
+# (rounds, collective), then bench/torch_two_tower.py on one thread over the same interactions.
 #   data:  the job's synthetic generator, 100k users x 50k Zipf(1) items, 4 interactions per user (400k),
 #          written once as CSV; split.method=random with a tiny test share (0.1 %) so evaluation stays short
 #   model: ID towers, d = 64, tau 0.05, refined loss, Adam lr 0.005; B = 1,024 per worker, 2 workers, 2 epochs
 # Reports per backend the epoch-2 examples/s (the job's curve) and its round statistics (metrics.json ->
 # training_refined.sync), the load average before and after each run, and PyTorch's examples/s.
-# BACKENDS picks the backends (barrier: ~0.75 s per round, about 5 minutes here); LOGQ_PYTHON the interpreter
+# BACKENDS picks the backends; LOGQ_PYTHON the interpreter
 # with torch (Debian's python3-torch is /usr/bin/python3). Build first: mvn -B -q -o -DskipTests package.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WORK=${LOGQ_BENCH_DIR:-/tmp/logq-sync-bench}
-BACKENDS=${BACKENDS:-"rounds collective barrier"}
+BACKENDS=${BACKENDS:-"rounds collective"}
 PY=${LOGQ_PYTHON:-/usr/bin/python3}
 OPENS="$(grep -v '^[[:space:]]*$' conf/java17.args | paste -sd' ' -)"
 CP="${LOGQ_JOB_JAR:-job/target/logq-job.jar}:$(cat job/target/local-classpath.txt)"

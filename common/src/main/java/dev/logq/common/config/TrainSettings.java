@@ -18,7 +18,7 @@ public final class TrainSettings implements Serializable {
    * fails at class load when the two differ). They are listed here, not read from that registry, because
    * the backends live in the job module and the configuration is validated in this one.
    */
-  private static final List<String> SYNC_BACKENDS = List.of("rounds", "barrier", "collective");
+  private static final List<String> SYNC_BACKENDS = List.of("rounds", "collective");
   public static final Setting<Integer> BATCH_SIZE = Setting.integer("train.batchSize", 512, 1, 1 << 24, """
       Local batch size per worker (each worker's in-batch negatives).""");
   public static final Setting<Integer> EPOCHS = Setting.integer("train.epochs", 5, 1, 1_000_000, """
@@ -30,13 +30,11 @@ public final class TrainSettings implements Serializable {
       (and optimizer state) after K local steps.""");
   public static final Setting<String> SYNC_BACKEND = Setting.oneOf("train.syncBackend", "rounds", TrainSettings::syncBackendNames, """
       How workers exchange gradients each round. rounds: one Spark job per round, the driver averages and
-      broadcasts the changed rows (works with any number of executor slots). barrier: one barrier-mode job
-      per checkpoint segment, workers exchange through allGather and all apply the same update; needs
-      train.workers <= available task slots. collective: one barrier-mode job per checkpoint segment,
+      broadcasts the changed rows (works with any number of executor slots). collective: one barrier-mode job per checkpoint segment,
       workers exchange directly (each row's owner sums its gradients, steps it and sends the new values to
       all), the driver carries no gradients and the workers write the checkpoints shard by shard; needs
-      train.workers <= available task slots and, on a cluster, a checkpoint directory. All three give the
-      same model bit for bit (docs/decisions.md).""");
+      train.workers <= available task slots and, on a cluster, a checkpoint directory. Both give the same
+      model bit for bit (docs/decisions.md; the earlier barrier backend was replaced by collective).""");
   public static final Setting<Long> SEED = Setting.longInteger("train.seed", 42, """
       Seed of initialisation, shuffling and sampled negatives.""");
   public static final Setting<Integer> CHECKPOINT_EVERY_STEPS = Setting.integer("train.checkpointEverySteps", 0, 0, Integer.MAX_VALUE, """

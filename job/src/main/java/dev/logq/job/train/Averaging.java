@@ -7,8 +7,8 @@ import java.util.List;
 
 /**
  * The one place where the workers' contributions of a round become the next model. The rounds backend
- * runs it on the driver's master model; the barrier backend runs it on every worker's replica. Same
- * inputs in the same (partition) order, same code: the same bits everywhere.
+ * runs it on the driver's master model (the collective backend's owners apply the same sums to their rows, see
+ * {@code ShardedSyncEquivalenceTest}). Same inputs in the same (partition) order, same code: the same bits.
  */
 final class Averaging {
 

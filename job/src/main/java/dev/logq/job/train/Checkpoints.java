@@ -56,7 +56,7 @@ public final class Checkpoints {
 
   /**
    * First half of a checkpoint: the parameters and optimizer state (written by whoever holds them: the
-   * driver, or worker 0 with barrier synchronisation). Not visible to resume until {@link #complete}.
+   * driver, the collective backend writes its shards with ShardedCheckpoints). Not visible to resume until {@link #complete}.
    */
   static String writeModel(String dir, long globalRound, TensorStore params, TensorStore optimizerState,
                            Configuration conf) {

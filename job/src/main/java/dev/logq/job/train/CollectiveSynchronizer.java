@@ -63,7 +63,7 @@ final class CollectiveSynchronizer implements Synchronizer {
           RESULT), RESULT).collect();
     });
     long t1 = System.nanoTime();
-    for (int a = 0; a < DistributedTrainer.BARRIER_ATTEMPTS; a++) {
+    for (int a = 0; a < DistributedTrainer.SEGMENT_ATTEMPTS; a++) {
       Checkpoints.discard(CollectiveWorker.rendezvousDir(checkpoint, a), ctx.hadoopConf());
     }
     CollectiveWorker.SegmentResult first = results.get(0);

@@ -4,7 +4,6 @@ import dev.logq.common.model.TensorPatch;
 import dev.logq.common.model.TensorStore;
 import dev.logq.common.model.TwoTowerModel;
 import dev.logq.common.optim.Optimizer;
-import dev.logq.job.train.collective.BarrierRendezvous;
 import dev.logq.job.train.collective.Collectives;
 import dev.logq.job.train.collective.FileRendezvous;
 import dev.logq.job.train.collective.OwnerShard;
@@ -150,7 +149,7 @@ final class CollectiveWorker {
       String groupId = task.runId() + "/" + task.globalRound() + "/" + task.attempt();
       Duration timeout = Duration.ofMillis(task.receiveTimeoutMillis());
       PeerGroup group = FileRendezvous.join(rendezvousDir(task.checkpoint(), task.attempt()), groupId, rank, workers,
-          BarrierRendezvous.executorHost(), PeerGroup.Options.defaults().withReceiveTimeout(timeout),
+          FileRendezvous.executorHost(), PeerGroup.Options.defaults().withReceiveTimeout(timeout),
           Worker.executorHadoopConf(), timeout);
       try {
         Collectives collectives = new Collectives(group);

@@ -43,8 +43,8 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>One epoch loop, two backends</h2>
  * {@link #train} holds the only epoch loop: it asks the backend's {@link Synchronizer} to run a segment of
- * rounds (the rounds backend: one round, {@link RoundsSynchronizer}; the barrier backend: every round up
- * to the next checkpoint in one barrier job, {@link BarrierSynchronizer}), records the segment's loss in
+ * rounds (the rounds backend: one round, {@link RoundsSynchronizer}; the collective backend: every round up
+ * to the next checkpoint in one barrier-mode job, {@link CollectiveSynchronizer}), records the segment's loss in
  * {@link EpochProgress}, and lets the backend checkpoint. Both backends run the same worker computation
  * ({@link Worker.Step}) and give the same model bit for bit.
  */
@@ -61,8 +61,8 @@ public final class DistributedTrainer {
   private long maxPendingPatchBytes;
   private EpochValidation validation;
   private EarlyStopping stopping;
-  /** Attempts of one barrier segment before the job fails (Spark's own task retries play this role for rounds). */
-  static final int BARRIER_ATTEMPTS = 4;
+  /** Attempts of one segment job before the job fails (Spark's own task retries play this role for rounds). */
+  static final int SEGMENT_ATTEMPTS = 4;
 
   /** Starts a backend's {@link Synchronizer} for one training. */
   @FunctionalInterface
@@ -78,16 +78,12 @@ public final class DistributedTrainer {
 
   /** train.syncBackend = rounds (the default). */
   public static final String ROUNDS = "rounds";
-  /** train.syncBackend = barrier. */
-  public static final String BARRIER = "barrier";
   /** Workers exchange directly, owner-sharded; the driver only schedules (train.syncBackend = collective). */
   public static final String COLLECTIVE = "collective";
 
   static {
     // One Spark job per round; the driver averages and broadcasts the changed rows.
     BACKENDS.put(ROUNDS, RoundsSynchronizer::new);
-    // One barrier-mode job per checkpoint segment; workers allGather and all apply the same update.
-    BACKENDS.put(BARRIER, (ctx, master, state, base, baseVersion) -> new BarrierSynchronizer(ctx, base));
     // One barrier-mode job per checkpoint segment; workers exchange directly (owner-sharded reduce-scatter,
     // owner optimizer step, all-gather), the driver carries no gradients; checkpoints written shard by shard.
     BACKENDS.put(COLLECTIVE, (ctx, master, state, base, baseVersion) -> new CollectiveSynchronizer(ctx, base));

@@ -2,7 +2,7 @@ package dev.logq.job.train;
 
 /**
  * The test hook of both synchronisation backends: "round:partition" makes the first attempt of that
- * worker's round fail (Spark, or the driver for a barrier segment, must rerun it and get the same bits);
+ * worker's round fail (Spark, or the driver for a collective segment, must rerun it and get the same bits);
  * "round:partition:always" fails every attempt.
  */
 final class FailureInjection {

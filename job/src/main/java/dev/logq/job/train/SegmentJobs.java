@@ -12,8 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What the driver sides of the segment backends (barrier, collective) share: one barrier-mode job per segment
- * between checkpoints needs every worker's task slot at once, a checkpoint directory (a scratch one in local
+ * The driver side of a segment backend (collective): one barrier-mode job per segment between checkpoints needs every worker's task slot at once, a checkpoint directory (a scratch one in local
  * mode), and a rerun of the whole segment when it fails (Spark never retries a failed barrier result stage).
  */
 final class SegmentJobs {
@@ -42,14 +41,14 @@ final class SegmentJobs {
 
   /**
    * Runs {@code attempt} (given the attempt number) until it returns, rerunning a failed segment up to
-   * {@link DistributedTrainer#BARRIER_ATTEMPTS} times; a {@link LogqException} (bad input) is not retried.
+   * {@link DistributedTrainer#SEGMENT_ATTEMPTS} times; a {@link LogqException} (bad input) is not retried.
    */
   static <T> List<T> withReruns(String what, int epoch, int r, int end, IntFunction<List<T>> attempt) {
     for (int a = 0; ; a++) {
       try {
         return attempt.apply(a);
       } catch (Exception e) { // SparkException is checked, though collect() does not declare it
-        if (a + 1 >= DistributedTrainer.BARRIER_ATTEMPTS || LogqException.find(e) != null) {
+        if (a + 1 >= DistributedTrainer.SEGMENT_ATTEMPTS || LogqException.find(e) != null) {
           throw e instanceof RuntimeException re ? re : new IllegalStateException(e.getMessage(), e);
         }
         LOG.warn("{} segment (epoch {}, rounds {}-{}) failed on attempt {}; rerunning it from its checkpoint: {}",

@@ -6,8 +6,8 @@ import dev.logq.common.model.TensorStore;
  * One way of exchanging the workers' contributions (train.syncBackend), as the single epoch loop of
  * {@link DistributedTrainer} drives it: run a segment of rounds, let the loop record its loss, then
  * checkpoint as the backend's protocol says. Implementations: {@link RoundsSynchronizer} (one Spark job
- * per round, the driver averages) and {@link BarrierSynchronizer} (one barrier job per checkpoint segment,
- * the workers allGather). Both give the same model bit for bit.
+ * per round, the driver averages) and {@link CollectiveSynchronizer} (one barrier-mode job per checkpoint
+ * segment, the workers exchange directly). Both give the same model bit for bit.
  */
 interface Synchronizer {
 

@@ -190,11 +190,12 @@ class DistributedTrainerTest {
 
   @Test
   void boundedPendingPatchesCheckpointEarlyAndChangeNoBits() {
-    TrainingPlan plan = plan("refined", 2, 1, 2, 0);
+    // Batches of 256: 6 rounds per epoch (a checkpoint per round costs, so not the 21 of batches of 64).
+    TrainingPlan plan = plan("refined", 2, 1, 2, 0, 256);
     TensorStore unbounded = train(plan, null, false, null).params();
     String dir = tmp.resolve("bounded").toUri().toString();
     // A 1-byte bound: every round's patch exceeds it, so every round checkpoints although
-    // checkpointEverySteps = 0. The job dies in round 9; its newest checkpoint is the round before.
+    // checkpointEverySteps = 0. The job dies in round 9 (mid epoch 2); its newest checkpoint is the round before.
     assertThrows(Exception.class,
         () -> train(plan, dir, false, "9:0:always", DistributedTrainer.ROUNDS, 1));
     assertTrue(Checkpoints.latestComplete(dir, new Configuration()).orElseThrow().endsWith("round-000000000009"),
@@ -214,38 +215,11 @@ class DistributedTrainerTest {
   }
 
   /**
-   * Every barrier round waits in allGather, which Spark 3.5 polls with one-second sleeps: so this test uses
-   * batches of 256 (6 rounds per epoch with syncEvery 1, 2 with syncEvery 3) and checkpoints every 4 rounds,
-   * segments [0,4) [4,6) | [6,8) [8,12): the failures in round 10 hit a mid-epoch segment after a mid-epoch
-   * checkpoint, as round 15 with batches of 64 (21 rounds per epoch) and checkpoints every 11 rounds did,
-   * in a tenth of the barrier rounds.
-   */
-  @Test
-  void barrierBackendTrainsTheSameModelBitForBitAlsoThroughARetryAndAResume() {
-    String barrier = DistributedTrainer.BARRIER;
-    for (int syncEvery : new int[] {1, 3}) {
-      TrainingPlan plan = plan("refined", 2, syncEvery, 2, 4, 256);
-      TensorStore rounds = train(plan, null, false, null).params();
-      TensorStore viaBarrier = train(plan, null, false, null, barrier).params();
-      assertTrue(rounds.bitwiseEquals(viaBarrier), "barrier differs from rounds, syncEvery " + syncEvery);
-    }
-    TrainingPlan plan = plan("refined", 2, 1, 2, 4, 256);
-    TensorStore expected = train(plan, null, false, null).params();
-    // A failed barrier task fails the stage; Spark reruns the segment from its checkpoint.
-    assertTrue(expected.bitwiseEquals(train(plan, null, false, "10:1", barrier).params()), "barrier retry");
-    String dir = tmp.resolve("barrier").toUri().toString();
-    assertThrows(Exception.class, () -> train(plan, dir, false, "10:0:always", barrier));
-    // The failed run left its checkpoints up to round 8, the start of the failing segment.
-    assertTrue(Checkpoints.latestComplete(dir, new Configuration()).orElseThrow().endsWith("round-000000000008"),
-        Checkpoints.latestComplete(dir, new Configuration()).orElseThrow());
-    assertTrue(expected.bitwiseEquals(train(plan, dir, true, null, barrier).params()), "barrier resume");
-  }
-
-  /**
    * The collective backend (workers exchange directly, owners step their rows) writes the same bits as rounds:
    * gradient averaging with Adam and Adagrad, local steps (syncEvery 3) with Adam; through a failed task (the
-   * driver reruns the segment from its sharded checkpoint) and a --resume from the shards. Segments as in the
-   * barrier test: [0,4) [4,6) | [6,8) [8,12), one rendezvous each.
+   * driver reruns the segment from its sharded checkpoint) and a --resume from the shards. Batches of 256 give
+   * 6 rounds per epoch; checkpoints every 4 rounds make the segments [0,4) [4,6) | [6,8) [8,12), one
+   * rendezvous each, so the failure in round 10 hits a mid-epoch segment after a mid-epoch checkpoint.
    */
   @Test
   void collectiveBackendTrainsTheSameModelBitForBitAlsoThroughARetryAndAResume() {

@@ -142,7 +142,7 @@ class EarlyStoppingTest {
       assertTrue(best.isPresent(), backend + ": the best epoch's checkpoint is kept to the end");
       Checkpoints.Loaded loaded = Checkpoints.read(best.get(), new Configuration(), false);
       assertEquals(2, loaded.trainer().epoch(), backend + ": the kept checkpoint is epoch 2's end");
-      // The checkpoint's model as Checkpoints reads it: one params.bin (rounds, barrier) or the workers' shards
+      // The checkpoint's model as Checkpoints reads it: one params.bin (rounds) or the workers' shards
       // assembled (collective).
       byte[] checkpointBytes = bytes(loaded.params());
       assertArrayEquals(checkpointBytes, bytes(r.params()), backend + ": output model = best checkpoint's bytes");

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 class SyncBackendOverheadBenchmark {
 
   @Test
-  void roundsVersusBarrier() {
+  void roundsVersusCollective() {
     SparkSession spark = SparkTestSession.start("SyncBackendOverheadBenchmark");
     try {
       PlantedClusters data = new PlantedClusters(4000, 2000, 40, 25, 3);
@@ -30,7 +30,7 @@ class SyncBackendOverheadBenchmark {
           "batch", "rounds", "ms/round", "gradient ms", "overhead ms", "examples/s"));
       for (int batch : new int[] {256, 1024}) {
         List<double[]> rounds = new ArrayList<>();
-        List<double[]> barrier = new ArrayList<>();
+        List<double[]> collective = new ArrayList<>();
         for (int rep = 0; rep < 3; rep++) {
           for (String backend : DistributedTrainer.backendNames()) {
             TrainingPlan plan = new TrainingPlan(DistributedTrainerTest.spec().toBuilder().numUsers(4000).numItems(2000)
@@ -42,10 +42,10 @@ class SyncBackendOverheadBenchmark {
             double seconds = (System.nanoTime() - t0) / 1e9;
             double[] row = {r.sync().rounds(), r.sync().meanRoundMillis(), r.sync().meanWorkerComputeMillis(),
                 r.sync().meanOverheadMillis(), data.train.size() / seconds};
-            (backend.equals(DistributedTrainer.ROUNDS) ? rounds : barrier).add(row);
+            (backend.equals(DistributedTrainer.ROUNDS) ? rounds : collective).add(row);
           }
         }
-        table.append(row("rounds", batch, median(rounds))).append(row("barrier", batch, median(barrier)));
+        table.append(row("rounds", batch, median(rounds))).append(row("collective", batch, median(collective)));
       }
       System.out.println("SYNC BACKENDS (medians of 3, alternating)\n" + table);
     } finally {

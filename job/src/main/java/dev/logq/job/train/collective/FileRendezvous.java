@@ -16,14 +16,19 @@ import org.apache.hadoop.fs.Path;
  * The rendezvous of a segment through a directory every worker can reach (the checkpoint directory, which a
  * cluster run must share anyway): each rank writes its {@code host:port} to {@code <dir>/<rank>} (under a
  * temporary name, then renamed, so a reader never sees half an address) and polls until all N are there; the
- * pattern of torch.distributed's FileStore. Why not {@link BarrierRendezvous}: Spark 3.5's
- * {@code BarrierTaskContext.allGather} checks for its answer once a second, so it costs about 1 s per segment
- * (measured: 1.0-1.1 s), a fifth of an epoch at 2 x 1,024 here; this costs a few milliseconds. The barrier
- * stage still gang-schedules the tasks. {@code dir} must be new for every attempt of the stage.
+ * pattern of torch.distributed's FileStore. Why not Spark's own
+ * {@code BarrierTaskContext.allGather}: Spark 3.5 checks for its answer once a second, so it costs about 1 s per
+ * segment (measured: 1.0-1.1 s), a fifth of an epoch at 2 x 1,024 here; this costs a few milliseconds. The
+ * barrier stage still gang-schedules the tasks. {@code dir} must be new for every attempt of the stage.
  */
 public final class FileRendezvous {
 
   private FileRendezvous() {}
+
+  /** The host this executor is known by (what its block manager advertises): where its peers can reach it. */
+  public static String executorHost() {
+    return org.apache.spark.SparkEnv.get().blockManager().blockManagerId().host();
+  }
 
   /** Listens, publishes this rank's address in {@code dir}, waits for all, connects. */
   public static PeerGroup join(String dir, String groupId, int rank, int size, String host, PeerGroup.Options options,

@@ -23,19 +23,11 @@ final class TrainingSetup {
   private TrainingSetup() {}
 
   static TrainingPlan plan(JobConfig config, UserTower userTower, String loss, int numUsers, int numItems) {
-    ModelSettings m = config.model();
     TrainSettings t = config.train();
-    ModelSpec spec = ModelSpec.builder()
+    ModelSpec spec = config.model().spec()
         .numUsers(numUsers)
         .numItems(numItems)
         .userTower(userTower)
-        .embeddingDim(m.embeddingDim())
-        .userMlp(m.userMlp())
-        .itemMlp(m.itemMlp())
-        .outputDim(m.outputDim())
-        .l2Normalize(m.l2Normalize())
-        .temperature(m.temperature())
-        .initStd(m.initStd())
         .seed(t.seed())
         .build();
     int negatives = loss.equals(UniformBce.NAME) ? config.loss().bceNegatives() : config.loss().uniformNegatives();

@@ -1,7 +1,9 @@
 package dev.logq.common.model.tower;
 
 import dev.logq.common.config.Setting;
+import dev.logq.common.config.SettingReader;
 import dev.logq.common.config.SettingValues;
+import dev.logq.common.model.ModelSettings;
 import java.util.List;
 
 /** The settings of {@link SequenceTower} ({@code model.userTower = sequence}), declared beside it. */
@@ -29,6 +31,16 @@ public final class SequenceSettings {
       SEQUENCE_HIDDEN, SEQUENCE_DROPOUT, SEQUENCE_SHARED_EMBEDDINGS, SEQUENCE_STRIDE);
 
   private SequenceSettings() {}
+
+  /** The checks across keys: the heads split model.embeddingDim (UserTowers runs it when the tower is chosen). */
+  static void check(SettingReader r) {
+    int heads = r.get(SEQUENCE_HEADS);
+    int embeddingDim = r.get(ModelSettings.EMBEDDING_DIM);
+    if (embeddingDim % heads != 0) {
+      r.problem("model.sequenceHeads", heads,
+          "a divisor of model.embeddingDim (" + embeddingDim + "): each head attends over embeddingDim / heads");
+    }
+  }
 
   /** The tower these settings describe. */
   static SequenceTower tower(SettingValues v) {

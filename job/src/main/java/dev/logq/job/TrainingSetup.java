@@ -3,12 +3,14 @@ package dev.logq.job;
 import dev.logq.common.config.JobConfig;
 import dev.logq.common.config.Setting;
 import dev.logq.common.config.TrainSettings;
+import dev.logq.common.loss.Losses;
 import dev.logq.common.loss.UniformBce;
 import dev.logq.common.model.ModelSettings;
 import dev.logq.common.model.ModelSpec;
 import dev.logq.common.model.tower.HistoryTower;
 import dev.logq.common.model.tower.UserTower;
 import dev.logq.common.model.tower.UserTowers;
+import dev.logq.common.optim.Optimizers;
 import dev.logq.job.train.TrainingPlan;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -31,9 +33,9 @@ final class TrainingSetup {
         .seed(t.seed())
         .build();
     int negatives = loss.equals(UniformBce.NAME) ? config.loss().bceNegatives() : config.loss().uniformNegatives();
-    return new TrainingPlan(spec, loss, config.loss().standardCorrectPositive(), negatives,
-        t.batchSize(), t.epochs(), t.workers(), t.syncEvery(), t.seed(), t.optimizer(),
-        t.learningRate(), t.adamBeta1(), t.adamBeta2(), t.epsilon(), t.checkpointEverySteps());
+    return new TrainingPlan(spec, Losses.byName(loss, config.loss().standardCorrectPositive()), negatives,
+        t.batchSize(), t.epochs(), t.workers(), t.syncEvery(), t.seed(),
+        Optimizers.create(config.get(Optimizers.OPTIMIZER), config), t.checkpointEverySteps());
   }
 
   /** model/spec.json: what a reader needs to rebuild the towers from params.bin. */

@@ -33,7 +33,7 @@ final class TrainingSetup {
         .seed(t.seed())
         .build();
     int negatives = loss.equals(UniformBce.NAME) ? config.loss().bceNegatives() : config.loss().uniformNegatives();
-    return new TrainingPlan(spec, Losses.byName(loss, config.loss().standardCorrectPositive()), negatives,
+    return new TrainingPlan(spec, Losses.create(loss, config), negatives,
         t.batchSize(), t.epochs(), t.workers(), t.syncEvery(), t.seed(),
         Optimizers.create(config.get(Optimizers.OPTIMIZER), config), t.checkpointEverySteps());
   }

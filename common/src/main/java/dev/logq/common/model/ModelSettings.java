@@ -14,11 +14,9 @@ import java.util.List;
  */
 public final class ModelSettings extends SettingsView {
   private static final long serialVersionUID = 1L;
-  public static final Setting<String> USER_TOWER = Setting.oneOf("model.userTower", "id", UserTowers::names, """
-      id: a learned embedding per user. history: pooled embeddings of the user's last
-      historyLength items before the target (serves users unseen in training). sequence: a SASRec-style
-      causal transformer over windows of the user's items, trained on every position (each position's
-      positive is the next item); embeds a user from their last sequenceLength items (serves unseen users).""");
+  /** Its documentation is the registered towers' own lines, so a new tower documents itself. */
+  public static final Setting<String> USER_TOWER = Setting.oneOf("model.userTower", "id", UserTowers::names,
+      UserTowers.doc());
   public static final Setting<Integer> EMBEDDING_DIM = Setting.integer("model.embeddingDim", 64, 1, 65_536, """
       Dimension of the user and item embedding rows.""");
   public static final Setting<List<Integer>> USER_MLP = Setting.integers("model.userMlp", List.of(), 1, true, """

@@ -8,6 +8,11 @@ import java.util.List;
 
 /** The settings of {@link SequenceTower} ({@code model.userTower = sequence}), declared beside it. */
 public final class SequenceSettings {
+  /** The tower's lines in model.userTower's documentation. */
+  public static final String DOC = """
+      sequence: a SASRec-style causal transformer over windows of the user's items, trained on every
+      position (each position's positive is the next item); embeds a user from their last sequenceLength
+      items (serves unseen users).""";
   public static final Setting<Integer> SEQUENCE_LENGTH = Setting.integer("model.sequenceLength", 200, 1, 100_000, """
       sequence tower: L, the items of a training window and of an embedded user's input.""");
   public static final Setting<Integer> SEQUENCE_BLOCKS = Setting.integer("model.sequenceBlocks", 2, 0, 64, """

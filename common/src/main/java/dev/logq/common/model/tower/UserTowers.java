@@ -30,26 +30,29 @@ public final class UserTowers {
     void check(SettingReader r);
   }
 
-  private record Entry(List<Setting<?>> settings, Function<SettingValues, UserTower> factory, Check check) {}
+  private record Entry(String doc, List<Setting<?>> settings, Function<SettingValues, UserTower> factory, Check check) {}
 
   private static final Map<String, Entry> BY_NAME = new LinkedHashMap<>();
 
   static {
-    register(IdTower.NAME, List.of(), v -> new IdTower());
-    register(HistoryTower.NAME, HistoryTower.SETTINGS,
+    register(IdTower.NAME, IdTower.DOC, List.of(), v -> new IdTower());
+    register(HistoryTower.NAME, HistoryTower.DOC, HistoryTower.SETTINGS,
         v -> new HistoryTower(v.get(HistoryTower.HISTORY_LENGTH), v.get(HistoryTower.HISTORY_POOLING)));
-    register(SequenceTower.NAME, SequenceSettings.SETTINGS, SequenceSettings::tower, SequenceSettings::check);
+    register(SequenceTower.NAME, SequenceSettings.DOC, SequenceSettings.SETTINGS, SequenceSettings::tower,
+        SequenceSettings::check);
   }
 
   private UserTowers() {}
 
-  private static void register(String name, List<Setting<?>> settings, Function<SettingValues, UserTower> factory) {
-    register(name, settings, factory, r -> { });
+  private static void register(String name, String doc, List<Setting<?>> settings,
+                               Function<SettingValues, UserTower> factory) {
+    register(name, doc, settings, factory, r -> { });
   }
 
-  private static void register(String name, List<Setting<?>> settings, Function<SettingValues, UserTower> factory,
-                               Check check) {
-    if (BY_NAME.putIfAbsent(name, new Entry(settings, factory, check)) != null) {
+  /** @param doc the tower's lines in model.userTower's documentation ("name: what it is ...") */
+  private static void register(String name, String doc, List<Setting<?>> settings,
+                               Function<SettingValues, UserTower> factory, Check check) {
+    if (BY_NAME.putIfAbsent(name, new Entry(doc, settings, factory, check)) != null) {
       throw new IllegalStateException("two user towers named '" + name + "'");
     }
   }
@@ -65,6 +68,13 @@ public final class UserTowers {
   /** Every registered name, in registration order. */
   public static List<String> names() {
     return List.copyOf(BY_NAME.keySet());
+  }
+
+  /** model.userTower's documentation: every tower's lines, in registration order. */
+  public static String doc() {
+    List<String> docs = new ArrayList<>();
+    BY_NAME.values().forEach(e -> docs.add(e.doc().strip()));
+    return String.join("\n", docs);
   }
 
   /** Every tower's settings, in registration order (the model.* keys the towers own). */

@@ -4,10 +4,8 @@ import dev.logq.common.config.JobConfig;
 import dev.logq.common.data.Interactions;
 import dev.logq.common.data.SyntheticModel;
 import dev.logq.common.freq.LogQTable;
-import dev.logq.common.loss.FullSoftmax;
-import dev.logq.common.loss.NoCorrection;
-import dev.logq.common.loss.RefinedLogQ;
-import dev.logq.common.loss.StandardLogQ;
+import dev.logq.common.loss.Loss;
+import dev.logq.common.loss.Losses;
 import dev.logq.common.model.tower.UserTower;
 import dev.logq.common.model.tower.UserTowers;
 import dev.logq.job.console.JobConsole;
@@ -146,13 +144,21 @@ final class Pipeline {
     }
   }
 
+  /** The in-batch losses, then those scoring the whole catalog when it is small enough (registration order). */
   private List<String> compareLosses(Prepared data) {
-    List<String> losses = new ArrayList<>(List.of(NoCorrection.NAME, StandardLogQ.NAME, RefinedLogQ.NAME));
-    if (data.items().size() <= FULL_SOFTMAX_MAX_ITEMS) {
-      losses.add(FullSoftmax.NAME);
-    } else {
-      LOG.info("compare: skipping the full softmax, the catalog has {} items (> {})", data.items().size(),
-          FULL_SOFTMAX_MAX_ITEMS);
+    List<String> losses = new ArrayList<>();
+    for (String name : Losses.names()) {
+      Loss loss = Losses.create(name, config);
+      if (loss.inBatchNegatives()) {
+        losses.add(name);
+      } else if (loss.scoresFullCatalog()) {
+        if (data.items().size() <= FULL_SOFTMAX_MAX_ITEMS) {
+          losses.add(name);
+        } else {
+          LOG.info("compare: skipping the full softmax, the catalog has {} items (> {})", data.items().size(),
+              FULL_SOFTMAX_MAX_ITEMS);
+        }
+      }
     }
     return losses;
   }

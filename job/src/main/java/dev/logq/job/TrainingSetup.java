@@ -3,12 +3,14 @@ package dev.logq.job;
 import dev.logq.common.config.JobConfig;
 import dev.logq.common.config.Setting;
 import dev.logq.common.config.TrainSettings;
+import dev.logq.common.loss.Losses;
 import dev.logq.common.loss.UniformBce;
 import dev.logq.common.model.ModelSettings;
 import dev.logq.common.model.ModelSpec;
 import dev.logq.common.model.tower.HistoryTower;
 import dev.logq.common.model.tower.UserTower;
 import dev.logq.common.model.tower.UserTowers;
+import dev.logq.common.optim.Optimizers;
 import dev.logq.job.train.TrainingPlan;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -23,25 +25,17 @@ final class TrainingSetup {
   private TrainingSetup() {}
 
   static TrainingPlan plan(JobConfig config, UserTower userTower, String loss, int numUsers, int numItems) {
-    ModelSettings m = config.model();
     TrainSettings t = config.train();
-    ModelSpec spec = ModelSpec.builder()
+    ModelSpec spec = config.model().spec()
         .numUsers(numUsers)
         .numItems(numItems)
         .userTower(userTower)
-        .embeddingDim(m.embeddingDim())
-        .userMlp(m.userMlp())
-        .itemMlp(m.itemMlp())
-        .outputDim(m.outputDim())
-        .l2Normalize(m.l2Normalize())
-        .temperature(m.temperature())
-        .initStd(m.initStd())
         .seed(t.seed())
         .build();
     int negatives = loss.equals(UniformBce.NAME) ? config.loss().bceNegatives() : config.loss().uniformNegatives();
-    return new TrainingPlan(spec, loss, config.loss().standardCorrectPositive(), negatives,
-        t.batchSize(), t.epochs(), t.workers(), t.syncEvery(), t.seed(), t.optimizer(),
-        t.learningRate(), t.adamBeta1(), t.adamBeta2(), t.epsilon(), t.checkpointEverySteps());
+    return new TrainingPlan(spec, Losses.create(loss, config), negatives,
+        t.batchSize(), t.epochs(), t.workers(), t.syncEvery(), t.seed(),
+        Optimizers.create(config.get(Optimizers.OPTIMIZER), config), t.checkpointEverySteps());
   }
 
   /** model/spec.json: what a reader needs to rebuild the towers from params.bin. */

@@ -80,12 +80,6 @@ class GoldenModelTest {
 
   private static final List<Case> CASES = List.of(
       ID_NONE_ROUNDS,
-      // The collective backend (workers exchange directly, owners step their rows, shard-by-shard checkpoints):
-      // the same configuration as ID_NONE_ROUNDS but for the backend, recorded with ID_NONE_ROUNDS's values.
-      // That equality is the point: the same model file byte for byte and the same curve to the last bit.
-      new Case("id-none-collective-sync1", ID_NONE_ROUNDS.settings().stream()
-          .map(x -> x.equals("train.syncBackend=rounds") ? "train.syncBackend=collective" : x).toList(),
-          ID_NONE_ROUNDS.paramsSha256(), ID_NONE_ROUNDS.metrics()),
       new Case("id-standard-collective-sync1",
           List.of("model.userTower=id", "loss.type=standard", "train.syncBackend=collective", "train.syncEvery=1",
               "train.optimizer=adagrad"),

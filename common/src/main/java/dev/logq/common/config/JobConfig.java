@@ -14,9 +14,7 @@ import dev.logq.common.data.SyntheticSettings;
 import dev.logq.common.error.ConfigException;
 import dev.logq.common.eval.EvaluationSettings;
 import dev.logq.common.loss.LossSettings;
-import dev.logq.common.loss.NoCorrection;
-import dev.logq.common.loss.RefinedLogQ;
-import dev.logq.common.loss.StandardLogQ;
+import dev.logq.common.loss.Losses;
 import dev.logq.common.model.ModelSettings;
 import java.io.IOException;
 import java.io.Serializable;
@@ -485,7 +483,7 @@ public final class JobConfig implements Serializable, SettingValues {
     if (mode == Mode.GENERATE && input.isSynthetic()) {
       r.problem("input.path", "", "a path when mode = generate (the synthetic data is written there)");
     }
-    boolean inBatch = List.of(NoCorrection.NAME, StandardLogQ.NAME, RefinedLogQ.NAME).contains(loss.type());
+    boolean inBatch = Losses.create(loss.type(), r).inBatchNegatives();
     if (inBatch && train.batchSize() + loss.uniformNegatives() < 2) {
       r.problem("train.batchSize", train.batchSize(),
           "at least 2 with loss.type = " + loss.type() + " (in-batch negatives), or loss.uniformNegatives >= 1");

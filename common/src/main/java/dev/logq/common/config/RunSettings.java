@@ -1,10 +1,9 @@
 package dev.logq.common.config;
 
-import java.io.Serializable;
 import java.util.List;
 
 /** run.*: run-scoped values such as Airflow's ds. */
-public final class RunSettings implements Serializable {
+public final class RunSettings extends SettingsView {
   private static final long serialVersionUID = 1L;
   public static final Setting<String> DS = Setting.text("run.ds", "", """
       Run-scoped values, e.g. Airflow's {{ ds }}: used in output.path and recorded in metrics.json.""");
@@ -13,19 +12,15 @@ public final class RunSettings implements Serializable {
 
   public static final List<Setting<?>> SETTINGS = List.of(DS, ID);
 
-  private final String ds;
-  private final String id;
-
   RunSettings(SettingReader r) {
-    ds = r.get(DS);
-    id = r.get(ID);
+    super(r, SETTINGS);
   }
 
   public String ds() {
-    return ds;
+    return get(DS);
   }
 
   public String id() {
-    return id;
+    return get(ID);
   }
 }

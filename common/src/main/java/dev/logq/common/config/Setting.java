@@ -144,6 +144,14 @@ public final class Setting<T> {
     return new Setting<>(key, defaultValue, doc, (r, k) -> r.choice(k, names.get()));
   }
 
+  /**
+   * One of the names a registry in a module above this one registers for {@code key} ({@link RegisteredNames},
+   * found on the class path): the job's sync backends for train.syncBackend.
+   */
+  public static Setting<String> registered(String key, String defaultValue, String doc) {
+    return oneOf(key, defaultValue, () -> RegisteredNames.of(key, defaultValue), doc);
+  }
+
   /** One of an enum's {@link Named#configName()}s, for closed sets that no registry extends. */
   public static <E extends Enum<E> & Named> Setting<E> choice(String key, E defaultValue, String doc) {
     Class<E> type = defaultValue.getDeclaringClass();

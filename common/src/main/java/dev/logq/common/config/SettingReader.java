@@ -129,35 +129,30 @@ public final class SettingReader implements SettingValues {
   }
 
   long longValue(String key, long min, long max) {
-    String expected = range("an integer", min, max);
-    String s = scalar(key, expected);
-    long result = min;
-    if (s != null) {
-      Long parsed = parseInteger(s);
-      if (parsed == null || parsed < min || parsed > max) {
-        problem(key, s, expected);
-      } else {
-        result = parsed;
-      }
-    }
+    long result = integer(key, min, max);
     values.put(key, result);
     return result;
   }
 
   int intValue(String key, int min, int max) {
+    int result = (int) integer(key, min, max);
+    values.put(key, result);  // recorded as an Integer, as written
+    return result;
+  }
+
+  /** An integer in [min, max]; min (after reporting the problem) when it is not one. */
+  private long integer(String key, long min, long max) {
     String expected = range("an integer", min, max);
     String s = scalar(key, expected);
-    int result = min;
     if (s != null) {
       Long parsed = parseInteger(s);
       if (parsed == null || parsed < min || parsed > max) {
         problem(key, s, expected);
       } else {
-        result = (int) (long) parsed;
+        return parsed;
       }
     }
-    values.put(key, result);
-    return result;
+    return min;
   }
 
   private static String range(String what, long min, long max) {

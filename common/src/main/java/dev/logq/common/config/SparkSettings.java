@@ -1,10 +1,9 @@
 package dev.logq.common.config;
 
-import java.io.Serializable;
 import java.util.List;
 
 /** spark.*: session settings for runs that create their own session. */
-public final class SparkSettings implements Serializable {
+public final class SparkSettings extends SettingsView {
   private static final long serialVersionUID = 1L;
   public static final Setting<String> MASTER = Setting.text("spark.master", "", """
       Empty: whatever spark-submit or the environment says; "local[*]" etc. for local runs.""");
@@ -13,20 +12,16 @@ public final class SparkSettings implements Serializable {
 
   public static final List<Setting<?>> SETTINGS = List.of(MASTER, APP_NAME);
 
-  private final String master;
-  private final String appName;
-
   SparkSettings(SettingReader r) {
-    master = r.get(MASTER);
-    appName = r.get(APP_NAME);
+    super(r, SETTINGS);
   }
 
   /** The master URL, or "" for whatever spark-submit / the environment says. */
   public String master() {
-    return master;
+    return get(MASTER);
   }
 
   public String appName() {
-    return appName;
+    return get(APP_NAME);
   }
 }

@@ -1,24 +1,18 @@
 package dev.logq.common.config;
 
 import dev.logq.common.optim.Optimizers;
-import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
 /**
  * train.*: optimisation and distribution (the job's train package). The optimizer's keys are declared by
- * {@link Optimizers}.
+ * {@link Optimizers} and the optimizers it registers; the names train.syncBackend accepts come from the job's
+ * registry of backends ({@link Setting#registered}).
  */
-public final class TrainSettings implements Serializable {
+public final class TrainSettings extends SettingsView {
   private static final long serialVersionUID = 1L;
 
-  /**
-   * The sync backends the job registers (DistributedTrainer's registry maps each to its Synchronizer and
-   * fails at class load when the two differ). They are listed here, not read from that registry, because
-   * the backends live in the job module and the configuration is validated in this one.
-   */
-  private static final List<String> SYNC_BACKENDS = List.of("rounds", "collective");
   public static final Setting<Integer> BATCH_SIZE = Setting.integer("train.batchSize", 512, 1, 1 << 24, """
       Local batch size per worker (each worker's in-batch negatives).""");
   public static final Setting<Integer> EPOCHS = Setting.integer("train.epochs", 5, 1, 1_000_000, """
@@ -28,7 +22,7 @@ public final class TrainSettings implements Serializable {
   public static final Setting<Integer> SYNC_EVERY = Setting.integer("train.syncEvery", 1, 1, Integer.MAX_VALUE, """
       Synchronise every K local steps: 1 averages gradients every step; K > 1 averages parameters
       (and optimizer state) after K local steps.""");
-  public static final Setting<String> SYNC_BACKEND = Setting.oneOf("train.syncBackend", "rounds", TrainSettings::syncBackendNames, """
+  public static final Setting<String> SYNC_BACKEND = Setting.registered("train.syncBackend", "rounds", """
       How workers exchange gradients each round. rounds: one Spark job per round, the driver averages and
       broadcasts the changed rows (works with any number of executor slots). collective: one barrier-mode job per checkpoint segment,
       workers exchange directly (each row's owner sums its gradients, steps it and sends the new values to
@@ -61,100 +55,47 @@ public final class TrainSettings implements Serializable {
     SETTINGS = List.copyOf(all);
   }
 
-  /** The values train.syncBackend accepts. */
-  public static List<String> syncBackendNames() {
-    return SYNC_BACKENDS;
-  }
-
-  private final int batchSize;
-  private final int epochs;
-  private final String optimizer;
-  private final double learningRate;
-  private final double adamBeta1;
-  private final double adamBeta2;
-  private final double epsilon;
-  private final int workers;
-  private final int syncEvery;
-  private final String syncBackend;
-  private final long seed;
-  private final int checkpointEverySteps;
-  private final int maxPendingPatchMegabytes;
   private final String earlyStoppingMetric;
-  private final int earlyStoppingPatience;
 
   TrainSettings(SettingReader r) {
+    super(r, SETTINGS);
     earlyStoppingMetric = r.get(EARLY_STOPPING_METRIC).toLowerCase(Locale.ROOT);
     if (!earlyStoppingMetric.matches("(recall|ndcg)@[0-9]+")) {
       r.problem("train.earlyStopping.metric", earlyStoppingMetric, "recall@K or ndcg@K, e.g. recall@10");
     }
-    earlyStoppingPatience = r.get(EARLY_STOPPING_PATIENCE);
-    batchSize = r.get(BATCH_SIZE);
-    epochs = r.get(EPOCHS);
-    optimizer = r.get(Optimizers.OPTIMIZER);
-    learningRate = r.get(Optimizers.LEARNING_RATE);
-    adamBeta1 = r.get(Optimizers.ADAM_BETA1);
-    adamBeta2 = r.get(Optimizers.ADAM_BETA2);
-    epsilon = r.get(Optimizers.EPSILON);
-    workers = r.get(WORKERS);
-    syncEvery = r.get(SYNC_EVERY);
-    syncBackend = r.get(SYNC_BACKEND);
-    seed = r.get(SEED);
-    checkpointEverySteps = r.get(CHECKPOINT_EVERY_STEPS);
-    maxPendingPatchMegabytes = r.get(MAX_PENDING_PATCH_MEGABYTES);
   }
 
   public int batchSize() {
-    return batchSize;
+    return get(BATCH_SIZE);
   }
 
   public int epochs() {
-    return epochs;
-  }
-
-  /** The optimizer's registered name ({@link Optimizers#names()}). */
-  public String optimizer() {
-    return optimizer;
-  }
-
-  public double learningRate() {
-    return learningRate;
-  }
-
-  public double adamBeta1() {
-    return adamBeta1;
-  }
-
-  public double adamBeta2() {
-    return adamBeta2;
-  }
-
-  public double epsilon() {
-    return epsilon;
+    return get(EPOCHS);
   }
 
   public int workers() {
-    return workers;
+    return get(WORKERS);
   }
 
   public int syncEvery() {
-    return syncEvery;
+    return get(SYNC_EVERY);
   }
 
-  /** The sync backend's name, one of {@link #syncBackendNames()}. */
+  /** The sync backend's registered name (the job's registry, DistributedTrainer). */
   public String syncBackend() {
-    return syncBackend;
+    return get(SYNC_BACKEND);
   }
 
   public long seed() {
-    return seed;
+    return get(SEED);
   }
 
   public int checkpointEverySteps() {
-    return checkpointEverySteps;
+    return get(CHECKPOINT_EVERY_STEPS);
   }
 
   public int maxPendingPatchMegabytes() {
-    return maxPendingPatchMegabytes;
+    return get(MAX_PENDING_PATCH_MEGABYTES);
   }
 
   /** The validation metric shown per epoch and used by early stopping, e.g. recall@10. */
@@ -164,6 +105,6 @@ public final class TrainSettings implements Serializable {
 
   /** Epochs without improvement of the validation metric before training stops (0: never stop early). */
   public int earlyStoppingPatience() {
-    return earlyStoppingPatience;
+    return get(EARLY_STOPPING_PATIENCE);
   }
 }

@@ -2,11 +2,11 @@ package dev.logq.common.data;
 
 import dev.logq.common.config.Setting;
 import dev.logq.common.config.SettingReader;
-import java.io.Serializable;
+import dev.logq.common.config.SettingsView;
 import java.util.List;
 
 /** synthetic.*: the embedded generator ({@link SyntheticModel}; used when input.path is empty, and by mode = generate). */
-public final class SyntheticSettings implements Serializable {
+public final class SyntheticSettings extends SettingsView {
   private static final long serialVersionUID = 1L;
   public static final Setting<Integer> USERS = Setting.integer("synthetic.users", 3000, 1, Integer.MAX_VALUE, """
       Number of users (user ids 0..users-1).""");
@@ -28,56 +28,40 @@ public final class SyntheticSettings implements Serializable {
   public static final List<Setting<?>> SETTINGS = List.of(USERS, ITEMS, INTERACTIONS_PER_USER, LATENT_DIM,
       ZIPF_EXPONENT, PLANTED_TEMPERATURE, SEED, PARTITIONS);
 
-  private final int users;
-  private final int items;
-  private final int interactionsPerUser;
-  private final int latentDim;
-  private final double zipfExponent;
-  private final double plantedTemperature;
-  private final long seed;
-  private final int partitions;
-
   public SyntheticSettings(SettingReader r) {
-    users = r.get(USERS);
-    items = r.get(ITEMS);
-    interactionsPerUser = r.get(INTERACTIONS_PER_USER);
-    latentDim = r.get(LATENT_DIM);
-    zipfExponent = r.get(ZIPF_EXPONENT);
-    plantedTemperature = r.get(PLANTED_TEMPERATURE);
-    seed = r.get(SEED);
-    partitions = r.get(PARTITIONS);
+    super(r, SETTINGS);
   }
 
   public int users() {
-    return users;
+    return get(USERS);
   }
 
   public int items() {
-    return items;
+    return get(ITEMS);
   }
 
   public int interactionsPerUser() {
-    return interactionsPerUser;
+    return get(INTERACTIONS_PER_USER);
   }
 
   public int latentDim() {
-    return latentDim;
+    return get(LATENT_DIM);
   }
 
   public double zipfExponent() {
-    return zipfExponent;
+    return get(ZIPF_EXPONENT);
   }
 
   public double plantedTemperature() {
-    return plantedTemperature;
+    return get(PLANTED_TEMPERATURE);
   }
 
   public long seed() {
-    return seed;
+    return get(SEED);
   }
 
   /** Spark partitions for generation; 0 means "choose from the size". */
   public int partitions() {
-    return partitions;
+    return get(PARTITIONS);
   }
 }

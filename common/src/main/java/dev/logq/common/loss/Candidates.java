@@ -36,6 +36,16 @@ public abstract class Candidates implements Serializable {
   /** The columns for the batch's positives {@code items[0..n)}; {@code rng} may be null when no draw is made. */
   public abstract Columns choose(int[] items, int n, int numItems, SplittableRandom rng);
 
+  /** True when a row's negatives include the batch's other positives (a batch then needs two rows or a draw). */
+  public boolean isInBatch() {
+    return false;
+  }
+
+  /** True when the columns are the whole catalog (cost grows with the catalog: small catalogs only). */
+  public boolean isFullCatalog() {
+    return false;
+  }
+
   public static Candidates inBatch() {
     return new InBatch();
   }
@@ -63,6 +73,11 @@ public abstract class Candidates implements Serializable {
     private static final long serialVersionUID = 1L;
 
     @Override
+    public boolean isInBatch() {
+      return true;
+    }
+
+    @Override
     public Columns choose(int[] items, int n, int numItems, SplittableRandom rng) {
       int[] positiveColumn = new int[n];
       int[] count = new int[n];
@@ -74,6 +89,11 @@ public abstract class Candidates implements Serializable {
 
   private static final class InBatchPlusUniform extends Candidates {
     private static final long serialVersionUID = 1L;
+
+    @Override
+    public boolean isInBatch() {
+      return true;
+    }
     private final int extra;
 
     InBatchPlusUniform(int extra) {
@@ -99,6 +119,11 @@ public abstract class Candidates implements Serializable {
 
   private static final class FullCatalog extends Candidates {
     private static final long serialVersionUID = 1L;
+
+    @Override
+    public boolean isFullCatalog() {
+      return true;
+    }
 
     @Override
     public Columns choose(int[] items, int n, int numItems, SplittableRandom rng) {

@@ -24,6 +24,23 @@ public interface Loss extends java.io.Serializable {
   }
 
   /**
+   * True when a row's negatives are (also) the batch's other positives, as for none/standard/refined: a
+   * batch then needs another row or a uniform negative (the configuration checks train.batchSize), and
+   * compare mode trains the loss. Follows from {@link #candidates}.
+   */
+  default boolean inBatchNegatives() {
+    return candidates(0).isInBatch();
+  }
+
+  /**
+   * True when the loss scores the whole catalog, as "full": exact but with a cost that grows with the
+   * catalog, so compare mode trains it only for small catalogs. Follows from {@link #candidates}.
+   */
+  default boolean scoresFullCatalog() {
+    return candidates(0).isFullCatalog();
+  }
+
+  /**
    * Computes the batch loss (the mean of the per-row losses l_b) and writes dLoss/dScores into
    * {@code gradScores} (same layout as {@code logits.scores}; entries of masked columns are 0).
    * The gradient is with respect to the temperature-scaled scores; callers chain through 1/tau.

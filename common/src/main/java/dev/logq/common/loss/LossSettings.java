@@ -2,14 +2,15 @@ package dev.logq.common.loss;
 
 import dev.logq.common.config.Setting;
 import dev.logq.common.config.SettingReader;
-import java.io.Serializable;
+import dev.logq.common.config.SettingsView;
 import java.util.List;
 
 /** loss.*: which loss of LOSSES.md ({@link Losses} names them) and its options. */
-public final class LossSettings implements Serializable {
+public final class LossSettings extends SettingsView {
   private static final long serialVersionUID = 1L;
-  public static final Setting<String> TYPE = Setting.oneOf("loss.type", "refined", Losses::names, """
-      none | standard | refined | full | uniform-bce""");
+  /** Its documentation lists the registered names, so a new loss documents itself. */
+  public static final Setting<String> TYPE = Setting.oneOf("loss.type", "refined", Losses::names,
+      String.join(" | ", Losses.names()));
   public static final Setting<Boolean> STANDARD_CORRECT_POSITIVE = Setting.flag("loss.standardCorrectPositive", true, """
       standard only: true corrects every column, the positive's own included (Yi et al. eq. 4);
       false corrects only the negatives (the authors' baseline code).""");
@@ -22,32 +23,24 @@ public final class LossSettings implements Serializable {
   public static final List<Setting<?>> SETTINGS = List.of(TYPE, STANDARD_CORRECT_POSITIVE, UNIFORM_NEGATIVES,
       BCE_NEGATIVES);
 
-  private final String type;
-  private final boolean standardCorrectPositive;
-  private final int uniformNegatives;
-  private final int bceNegatives;
-
   public LossSettings(SettingReader r) {
-    type = r.get(TYPE);
-    standardCorrectPositive = r.get(STANDARD_CORRECT_POSITIVE);
-    uniformNegatives = r.get(UNIFORM_NEGATIVES);
-    bceNegatives = r.get(BCE_NEGATIVES);
+    super(r, SETTINGS);
   }
 
   /** The loss's registered name ({@link Losses#names()}), e.g. "refined". */
   public String type() {
-    return type;
+    return get(TYPE);
   }
 
   public boolean standardCorrectPositive() {
-    return standardCorrectPositive;
+    return get(STANDARD_CORRECT_POSITIVE);
   }
 
   public int uniformNegatives() {
-    return uniformNegatives;
+    return get(UNIFORM_NEGATIVES);
   }
 
   public int bceNegatives() {
-    return bceNegatives;
+    return get(BCE_NEGATIVES);
   }
 }

@@ -1,5 +1,6 @@
 package dev.logq.common.loss;
 
+import dev.logq.common.config.SettingValues;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -8,22 +9,23 @@ import java.util.function.Function;
 
 /**
  * The registry of losses by the name used in configuration ({@code loss.type}) and reports: a new loss is its
- * class and one {@code register} line here (its settings, if any, in {@link LossSettings}).
+ * class and one {@code register} line here that builds it from the resolved values of its settings (declared,
+ * if it has any, in {@link LossSettings}).
  */
 public final class Losses {
 
-  /** A loss from its options; {@code standardCorrectPositive} is read by "standard" only. */
+  /** A loss from the resolved values of its settings ({@code JobConfig} is such a view). */
   @FunctionalInterface
-  private interface Factory extends Function<Boolean, Loss> {}
+  private interface Factory extends Function<SettingValues, Loss> {}
 
   private static final Map<String, Factory> REGISTRY = new LinkedHashMap<>();
 
   static { // in the order reports list them
-    register(NoCorrection.NAME, correctPositive -> new NoCorrection());
-    register(StandardLogQ.NAME, StandardLogQ::new);
-    register(RefinedLogQ.NAME, correctPositive -> new RefinedLogQ());
-    register(FullSoftmax.NAME, correctPositive -> new FullSoftmax());
-    register(UniformBce.NAME, correctPositive -> new UniformBce());
+    register(NoCorrection.NAME, v -> new NoCorrection());
+    register(StandardLogQ.NAME, v -> new StandardLogQ(v.get(LossSettings.STANDARD_CORRECT_POSITIVE)));
+    register(RefinedLogQ.NAME, v -> new RefinedLogQ());
+    register(FullSoftmax.NAME, v -> new FullSoftmax());
+    register(UniformBce.NAME, v -> new UniformBce());
   }
 
   /** Every valid name, in the order reports list them. */
@@ -43,16 +45,26 @@ public final class Losses {
   }
 
   /**
-   * @param name                    none, standard, refined, full or uniform-bce (exact, lower case)
-   * @param standardCorrectPositive for "standard" only: also correct the positive's own column (see
-   *                                {@link StandardLogQ}); ignored by the other losses
+   * @param name   a registered name (exact, lower case)
+   * @param values the resolved values of the loss's settings
    * @throws IllegalArgumentException for any other name, listing the valid ones
    */
-  public static Loss byName(String name, boolean standardCorrectPositive) {
+  public static Loss create(String name, SettingValues values) {
     Factory factory = name == null ? null : REGISTRY.get(name);
     if (factory == null) {
       throw new IllegalArgumentException("unknown loss '" + name + "'; valid names: " + String.join(", ", NAMES));
     }
-    return factory.apply(standardCorrectPositive);
+    return factory.apply(values);
+  }
+
+  /**
+   * {@link #create} with loss.standardCorrectPositive given and any other loss setting at its default.
+   *
+   * @param name                    none, standard, refined, full or uniform-bce (exact, lower case)
+   * @param standardCorrectPositive for "standard" only: also correct the positive's own column (see
+   *                                {@link StandardLogQ}); ignored by the other losses
+   */
+  public static Loss byName(String name, boolean standardCorrectPositive) {
+    return create(name, SettingValues.of(Map.of(LossSettings.STANDARD_CORRECT_POSITIVE, standardCorrectPositive)));
   }
 }

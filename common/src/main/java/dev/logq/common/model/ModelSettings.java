@@ -2,27 +2,21 @@ package dev.logq.common.model;
 
 import dev.logq.common.config.Setting;
 import dev.logq.common.config.SettingReader;
-import dev.logq.common.config.SettingValues;
-import dev.logq.common.model.tower.SequenceSettings;
-import dev.logq.common.model.tower.SequenceTower;
+import dev.logq.common.config.SettingsView;
 import dev.logq.common.model.tower.UserTowers;
-import java.io.Serializable;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * model.*: the two towers ({@link ModelSpec}). The user tower's own keys are declared by each tower and
- * registered with it in {@link UserTowers}; this view carries their values to the tower's factory.
+ * registered with it in {@link UserTowers} (with the tower's checks against these keys); this view carries
+ * their values to the tower's factory. The rules between the fields are {@link ModelSpec}'s.
  */
-public final class ModelSettings implements Serializable, SettingValues {
+public final class ModelSettings extends SettingsView {
   private static final long serialVersionUID = 1L;
-  public static final Setting<String> USER_TOWER = Setting.oneOf("model.userTower", "id", UserTowers::names, """
-      id: a learned embedding per user. history: pooled embeddings of the user's last
-      historyLength items before the target (serves users unseen in training). sequence: a SASRec-style
-      causal transformer over windows of the user's items, trained on every position (each position's
-      positive is the next item); embeds a user from their last sequenceLength items (serves unseen users).""");
+  /** Its documentation is the registered towers' own lines, so a new tower documents itself. */
+  public static final Setting<String> USER_TOWER = Setting.oneOf("model.userTower", "id", UserTowers::names,
+      UserTowers.doc());
   public static final Setting<Integer> EMBEDDING_DIM = Setting.integer("model.embeddingDim", 64, 1, 65_536, """
       Dimension of the user and item embedding rows.""");
   public static final Setting<List<Integer>> USER_MLP = Setting.integers("model.userMlp", List.of(), 1, true, """
@@ -49,82 +43,55 @@ public final class ModelSettings implements Serializable, SettingValues {
     SETTINGS = List.copyOf(all);
   }
 
-  private final String userTower;
-  /** The typed values of every tower's settings, for {@link UserTowers#create}. */
-  private final Map<String, Object> towerValues = new LinkedHashMap<>();
-  private final int embeddingDim;
-  private final int[] userMlp;
-  private final int[] itemMlp;
-  private final int outputDim;
-  private final boolean l2Normalize;
-  private final double temperature;
-  private final double initStd;
-
   public ModelSettings(SettingReader r) {
-    userTower = r.get(USER_TOWER);
-    for (Setting<?> s : UserTowers.settings()) {
-      towerValues.put(s.key(), r.get(s));
-    }
-    embeddingDim = r.get(EMBEDDING_DIM);
-    userMlp = r.get(USER_MLP).stream().mapToInt(Integer::intValue).toArray();
-    itemMlp = r.get(ITEM_MLP).stream().mapToInt(Integer::intValue).toArray();
-    outputDim = r.get(OUTPUT_DIM);
-    l2Normalize = r.get(L2_NORMALIZE);
-    temperature = r.get(TEMPERATURE);
-    initStd = r.get(INIT_STD);
-    int heads = get(SequenceSettings.SEQUENCE_HEADS);
-    if (userTower.equals(SequenceTower.NAME) && embeddingDim % heads != 0) {
-      r.problem("model.sequenceHeads", heads,
-          "a divisor of model.embeddingDim (" + embeddingDim + "): each head attends over embeddingDim / heads");
-    }
-    if ((userMlp.length == 0 || itemMlp.length == 0) && outputDim != embeddingDim) {
-      r.problem("model.outputDim", outputDim,
-          "model.embeddingDim (" + embeddingDim + "): a tower without an MLP (model.userMlp or model.itemMlp = [])"
+    super(r, SETTINGS);
+    UserTowers.check(userTower(), r);
+    if (!ModelSpec.outputDimFits(embeddingDim(), userMlp(), itemMlp(), outputDim())) {
+      r.problem("model.outputDim", outputDim(),
+          "model.embeddingDim (" + embeddingDim() + "): a tower without an MLP (model.userMlp or model.itemMlp = [])"
               + " outputs its embedding");
     }
   }
 
-  /** A user tower's setting: the towers' factories read theirs through this, so a new tower adds no accessor here. */
-  @Override
-  @SuppressWarnings("unchecked")
-  public <T> T get(Setting<T> setting) {
-    if (!towerValues.containsKey(setting.key())) {
-      throw new IllegalArgumentException(setting.key() + " is not a setting of a registered user tower");
-    }
-    return (T) towerValues.get(setting.key());
+  /**
+   * A model spec builder preset with these settings (the user tower they name and the head's sizes); the
+   * caller adds the catalog sizes and the seed. {@link ModelSpec.Builder#build()} checks the fields.
+   */
+  public ModelSpec.Builder spec() {
+    return ModelSpec.builder()
+        .userTower(UserTowers.fromConfig(this))
+        .embeddingDim(embeddingDim())
+        .userMlp(userMlp())
+        .itemMlp(itemMlp())
+        .outputDim(outputDim())
+        .l2Normalize(get(L2_NORMALIZE))
+        .temperature(temperature())
+        .initStd(get(INIT_STD));
   }
 
   /** The registered name of the user tower, e.g. "id". */
   public String userTower() {
-    return userTower;
+    return get(USER_TOWER);
   }
 
   public int embeddingDim() {
-    return embeddingDim;
+    return get(EMBEDDING_DIM);
   }
 
   /** Hidden layer sizes of the user MLP (a copy; empty: no MLP). */
   public int[] userMlp() {
-    return userMlp.clone();
+    return ints(USER_MLP);
   }
 
   public int[] itemMlp() {
-    return itemMlp.clone();
+    return ints(ITEM_MLP);
   }
 
   public int outputDim() {
-    return outputDim;
-  }
-
-  public boolean l2Normalize() {
-    return l2Normalize;
+    return get(OUTPUT_DIM);
   }
 
   public double temperature() {
-    return temperature;
-  }
-
-  public double initStd() {
-    return initStd;
+    return get(TEMPERATURE);
   }
 }

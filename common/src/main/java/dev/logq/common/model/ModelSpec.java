@@ -1,5 +1,6 @@
 package dev.logq.common.model;
 
+import dev.logq.common.config.TrainSettings;
 import dev.logq.common.model.tower.IdTower;
 import dev.logq.common.model.tower.InputKind;
 import dev.logq.common.model.tower.TowerShape;
@@ -149,19 +150,27 @@ public final class ModelSpec implements Serializable {
     return b.toString();
   }
 
-  /** Mutable builder; defaults follow reference.conf (catalog sizes have none and must be set). */
+  /**
+   * The rule between the head's sizes (the configuration checks it through here too): a tower without an
+   * MLP outputs its embedding, so when either has none, outputDim must equal embeddingDim.
+   */
+  public static boolean outputDimFits(int embeddingDim, int[] userMlp, int[] itemMlp, int outputDim) {
+    return (userMlp.length > 0 && itemMlp.length > 0) || outputDim == embeddingDim;
+  }
+
+  /** Mutable builder; defaults are the declared settings' (catalog sizes have none and must be set). */
   public static final class Builder {
     private int numUsers = -1;
     private int numItems = -1;
     private UserTower userTower = new IdTower();
-    private int embeddingDim = 64;
+    private int embeddingDim = ModelSettings.EMBEDDING_DIM.defaultValue();
     private int[] userMlp = new int[0];
     private int[] itemMlp = new int[0];
-    private int outputDim = 64;
-    private boolean l2Normalize = true;
-    private double temperature = 0.05;
-    private double initStd = 0.1;
-    private long seed = 42L;
+    private int outputDim = ModelSettings.OUTPUT_DIM.defaultValue();
+    private boolean l2Normalize = ModelSettings.L2_NORMALIZE.defaultValue();
+    private double temperature = ModelSettings.TEMPERATURE.defaultValue();
+    private double initStd = ModelSettings.INIT_STD.defaultValue();
+    private long seed = TrainSettings.SEED.defaultValue();
 
     private Builder() {}
 
@@ -243,7 +252,7 @@ public final class ModelSpec implements Serializable {
       }
       checkHidden("model.userMlp", userMlp);
       checkHidden("model.itemMlp", itemMlp);
-      if ((userMlp.length == 0 || itemMlp.length == 0) && outputDim != embeddingDim) {
+      if (!outputDimFits(embeddingDim, userMlp, itemMlp, outputDim)) {
         throw new IllegalArgumentException("model.outputDim (" + outputDim + ") must equal model.embeddingDim ("
             + embeddingDim + ") because " + (userMlp.length == 0 ? "model.userMlp" : "model.itemMlp")
             + " is empty (a tower without an MLP outputs its embedding)");

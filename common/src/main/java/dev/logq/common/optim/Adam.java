@@ -1,5 +1,7 @@
 package dev.logq.common.optim;
 
+import dev.logq.common.config.Setting;
+
 /**
  * Adam (Kingma and Ba 2015) in PyTorch's form:
  * m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
@@ -16,6 +18,12 @@ public final class Adam extends SlotOptimizer {
   public static final String FIRST_MOMENT = "adam.m";
   public static final String SECOND_MOMENT = "adam.v";
   private static final String[] SLOTS = {FIRST_MOMENT, SECOND_MOMENT};
+
+  // Its own settings (Optimizers registers them with it; train.learningRate and train.epsilon are shared).
+  public static final Setting<Double> BETA1 = Setting.number("train.adamBeta1", 0.9, 0, true, 1, false, """
+      adam: decay of the first-moment average.""");
+  public static final Setting<Double> BETA2 = Setting.number("train.adamBeta2", 0.999, 0, true, 1, false, """
+      adam: decay of the second-moment average.""");
 
   private final double learningRate;
   private final double beta1;

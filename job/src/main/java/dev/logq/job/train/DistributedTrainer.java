@@ -1,6 +1,5 @@
 package dev.logq.job.train;
 
-import dev.logq.common.config.TrainSettings;
 import dev.logq.common.model.TensorStore;
 import dev.logq.common.model.TwoTowerModel;
 import dev.logq.common.optim.Optimizer;
@@ -72,7 +71,8 @@ public final class DistributedTrainer {
 
   /**
    * The registry of synchronisation backends (train.syncBackend): how workers exchange their contributions
-   * each round (see docs/decisions.md for the measurements).
+   * each round (see docs/decisions.md for the measurements). The configuration accepts exactly these names
+   * ({@link SyncBackendNames}).
    */
   private static final Map<String, SynchronizerFactory> BACKENDS = new LinkedHashMap<>();
 
@@ -87,12 +87,6 @@ public final class DistributedTrainer {
     // One barrier-mode job per checkpoint segment; workers exchange directly (owner-sharded reduce-scatter,
     // owner optimizer step, all-gather), the driver carries no gradients; checkpoints written shard by shard.
     BACKENDS.put(COLLECTIVE, (ctx, master, state, base, baseVersion) -> new CollectiveSynchronizer(ctx, base));
-    // The configuration validates train.syncBackend against TrainSettings' list of names (it cannot see this
-    // module); the two must name the same backends.
-    if (!List.copyOf(BACKENDS.keySet()).equals(TrainSettings.syncBackendNames())) {
-      throw new IllegalStateException("train.syncBackend: TrainSettings names " + TrainSettings.syncBackendNames()
-          + " but DistributedTrainer registers " + BACKENDS.keySet());
-    }
   }
 
   /** The registered backends' names, in registration order. */

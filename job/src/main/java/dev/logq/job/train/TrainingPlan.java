@@ -35,7 +35,11 @@ public record TrainingPlan(
     }
   }
 
-  /** Resolves the loss and the optimizer from their registries, once, here. */
+  /**
+   * Resolves the loss and the optimizer from their registries, with the built-in optimizers' hyper-parameters
+   * given and any other optimizer setting at its default (tests and benchmarks; the job resolves the optimizer
+   * from its configuration, {@code Optimizers.create(name, config)}).
+   */
   public TrainingPlan(ModelSpec model, String lossName, boolean standardCorrectPositive, int negatives, int batchSize,
                       int epochs, int workers, int syncEvery, long seed, String optimizer, double learningRate,
                       double adamBeta1, double adamBeta2, double epsilon, int checkpointEverySteps) {

@@ -24,6 +24,10 @@ public record HistoryTower(int length, HistoryPooling pooling) implements UserTo
   private static final long serialVersionUID = 1L;
 
   public static final String NAME = "history";
+  /** Its lines in model.userTower's documentation. */
+  public static final String DOC = """
+      history: pooled embeddings of the user's last historyLength items before the target
+      (serves users unseen in training).""";
   /** numItems x embeddingDim, not shared with the item tower. */
   public static final String EMBEDDING = "user.history.embedding";
   /** The pooled vector of a user without history, dense [embeddingDim]. */

@@ -18,6 +18,8 @@ public record IdTower() implements UserTower {
   private static final long serialVersionUID = 1L;
 
   public static final String NAME = "id";
+  /** Its line in model.userTower's documentation. */
+  public static final String DOC = "id: a learned embedding per user.";
   /** numUsers x embeddingDim. */
   public static final String EMBEDDING = "user.embedding";
 

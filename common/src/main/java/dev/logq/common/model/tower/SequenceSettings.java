@@ -1,11 +1,18 @@
 package dev.logq.common.model.tower;
 
 import dev.logq.common.config.Setting;
+import dev.logq.common.config.SettingReader;
 import dev.logq.common.config.SettingValues;
+import dev.logq.common.model.ModelSettings;
 import java.util.List;
 
 /** The settings of {@link SequenceTower} ({@code model.userTower = sequence}), declared beside it. */
 public final class SequenceSettings {
+  /** The tower's lines in model.userTower's documentation. */
+  public static final String DOC = """
+      sequence: a SASRec-style causal transformer over windows of the user's items, trained on every
+      position (each position's positive is the next item); embeds a user from their last sequenceLength
+      items (serves unseen users).""";
   public static final Setting<Integer> SEQUENCE_LENGTH = Setting.integer("model.sequenceLength", 200, 1, 100_000, """
       sequence tower: L, the items of a training window and of an embedded user's input.""");
   public static final Setting<Integer> SEQUENCE_BLOCKS = Setting.integer("model.sequenceBlocks", 2, 0, 64, """
@@ -29,6 +36,16 @@ public final class SequenceSettings {
       SEQUENCE_HIDDEN, SEQUENCE_DROPOUT, SEQUENCE_SHARED_EMBEDDINGS, SEQUENCE_STRIDE);
 
   private SequenceSettings() {}
+
+  /** The checks across keys: the heads split model.embeddingDim (UserTowers runs it when the tower is chosen). */
+  static void check(SettingReader r) {
+    int heads = r.get(SEQUENCE_HEADS);
+    int embeddingDim = r.get(ModelSettings.EMBEDDING_DIM);
+    if (embeddingDim % heads != 0) {
+      r.problem("model.sequenceHeads", heads,
+          "a divisor of model.embeddingDim (" + embeddingDim + "): each head attends over embeddingDim / heads");
+    }
+  }
 
   /** The tower these settings describe. */
   static SequenceTower tower(SettingValues v) {

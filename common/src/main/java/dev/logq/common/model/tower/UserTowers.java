@@ -1,6 +1,7 @@
 package dev.logq.common.model.tower;
 
 import dev.logq.common.config.Setting;
+import dev.logq.common.config.SettingReader;
 import dev.logq.common.config.SettingValues;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -15,30 +16,65 @@ import java.util.function.Function;
  * is what the model spec and the training plan carry to the executors. The configuration's list of valid
  * names and of tower keys both come from here.
  *
- * <p>Adding a tower: its class, its {@link Setting}s beside it, and one {@link #register} line below.
+ * <p>Adding a tower: its class, its {@link Setting}s beside it (with its checks against the model's keys, if
+ * any), and one {@link #register} line below.
  */
 public final class UserTowers {
 
-  private record Entry(List<Setting<?>> settings, Function<SettingValues, UserTower> factory) {}
+  /**
+   * A tower's checks of its settings against the model's other keys (e.g. model.embeddingDim), reported to
+   * the reader as the configuration loads.
+   */
+  @FunctionalInterface
+  public interface Check {
+    void check(SettingReader r);
+  }
+
+  private record Entry(String doc, List<Setting<?>> settings, Function<SettingValues, UserTower> factory, Check check) {}
 
   private static final Map<String, Entry> BY_NAME = new LinkedHashMap<>();
 
   static {
-    register(IdTower.NAME, List.of(), v -> new IdTower());
-    register(HistoryTower.NAME, HistoryTower.SETTINGS,
+    register(IdTower.NAME, IdTower.DOC, List.of(), v -> new IdTower());
+    register(HistoryTower.NAME, HistoryTower.DOC, HistoryTower.SETTINGS,
         v -> new HistoryTower(v.get(HistoryTower.HISTORY_LENGTH), v.get(HistoryTower.HISTORY_POOLING)));
-    register(SequenceTower.NAME, SequenceSettings.SETTINGS, SequenceSettings::tower);
+    register(SequenceTower.NAME, SequenceSettings.DOC, SequenceSettings.SETTINGS, SequenceSettings::tower,
+        SequenceSettings::check);
   }
 
   private UserTowers() {}
 
-  private static void register(String name, List<Setting<?>> settings, Function<SettingValues, UserTower> factory) {
-    BY_NAME.put(name, new Entry(settings, factory));
+  private static void register(String name, String doc, List<Setting<?>> settings,
+                               Function<SettingValues, UserTower> factory) {
+    register(name, doc, settings, factory, r -> { });
+  }
+
+  /** @param doc the tower's lines in model.userTower's documentation ("name: what it is ...") */
+  private static void register(String name, String doc, List<Setting<?>> settings,
+                               Function<SettingValues, UserTower> factory, Check check) {
+    if (BY_NAME.putIfAbsent(name, new Entry(doc, settings, factory, check)) != null) {
+      throw new IllegalStateException("two user towers named '" + name + "'");
+    }
+  }
+
+  /** Runs the checks the tower {@code name} registered (none for an unknown name: the name's own problem says it). */
+  public static void check(String name, SettingReader r) {
+    Entry entry = BY_NAME.get(name);
+    if (entry != null) {
+      entry.check().check(r);
+    }
   }
 
   /** Every registered name, in registration order. */
   public static List<String> names() {
     return List.copyOf(BY_NAME.keySet());
+  }
+
+  /** model.userTower's documentation: every tower's lines, in registration order. */
+  public static String doc() {
+    List<String> docs = new ArrayList<>();
+    BY_NAME.values().forEach(e -> docs.add(e.doc().strip()));
+    return String.join("\n", docs);
   }
 
   /** Every tower's settings, in registration order (the model.* keys the towers own). */

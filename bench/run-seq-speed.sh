@@ -16,6 +16,7 @@ cd "$ROOT"
 L="${1:-50}"
 B="${2:-64}"
 WORK="${LOGQ_SPEED_WORK:-$ROOT/target/seq-speed}"
+mkdir -p "$(dirname "$WORK")"
 export OPENBLAS_NUM_THREADS=1
 echo "== machine"; lscpu | grep -E '^(Model name|CPU\(s\))' || true; uptime
 update-alternatives --query libblas.so.3-x86_64-linux-gnu 2>/dev/null | grep '^Value' || true

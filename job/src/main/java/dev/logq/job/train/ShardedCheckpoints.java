@@ -27,7 +27,8 @@ import org.apache.hadoop.fs.Path;
  *   shard-&lt;rank&gt;-of-&lt;N&gt;/params.bin, optimizer.bin   every worker: its OwnerShard (compact, local row ids)
  *   sharding.json                                     rank 0: N, the ownership seed, the tables' row counts
  *   layout.bin                                        rank 0: the replica's tables without values (name, size,
- *                                                     initialiser), which chunks were ever written, dense tensors
+ *                                                     initialiser) and which chunks were ever written; no dense
+ *                                                     tensors (each is whole in its owner's shard)
  * </pre>
  * No patches are kept: a checkpoint is the shards. {@link #assemble} scatters them into one full model (the
  * final model file, {@code --resume}, another N, the rounds backend): with the layout the assembled store is
@@ -81,9 +82,6 @@ final class ShardedCheckpoints {
           for (String t : replica.tableNames()) {
             EmbeddingTable table = replica.table(t);
             skeleton.putTable(new EmbeddingTable(t, table.rows(), table.dim(), table.init()));
-          }
-          for (String d : replica.denseNames()) {
-            skeleton.putDense(d, replica.dense(d));
           }
           skeleton.writeTo(out);
           for (String t : replica.tableNames()) {
@@ -171,19 +169,8 @@ final class ShardedCheckpoints {
           }
         }
       }
-      for (String d : part.denseNames()) {
-        // The layout holds rank 0's replica of every dense tensor; the owner's shard is the authority.
-        float[] owned = part.dense(d);
-        if (full.hasDense(d)) {
-          float[] target = full.dense(d);
-          if (target.length != owned.length) {
-            throw new IOException("checkpoint " + checkpoint + ": dense tensor '" + d + "' has " + owned.length
-                + " values in " + shardName(rank, s.workers()) + " but " + target.length + " in the layout");
-          }
-          System.arraycopy(owned, 0, target, 0, owned.length);
-        } else {
-          full.putDense(d, owned);
-        }
+      for (String d : part.denseNames()) { // each dense tensor is in its owner's shard only
+        full.putDense(d, part.dense(d));
       }
     }
     return full;

@@ -55,8 +55,9 @@ public final class Checkpoints {
   }
 
   /**
-   * First half of a checkpoint: the parameters and optimizer state (written by whoever holds them: the
-   * driver, the collective backend writes its shards with ShardedCheckpoints). Not visible to resume until {@link #complete}.
+   * First half of a checkpoint: the parameters and optimizer state, written by the driver, which holds them
+   * (the collective backend's workers write shards instead, {@link ShardedCheckpoints}). Not visible to resume
+   * until {@link #complete}.
    */
   static String writeModel(String dir, long globalRound, TensorStore params, TensorStore optimizerState,
                            Configuration conf) {

@@ -12,8 +12,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The driver side of a segment backend (collective): one barrier-mode job per segment between checkpoints needs every worker's task slot at once, a checkpoint directory (a scratch one in local
- * mode), and a rerun of the whole segment when it fails (Spark never retries a failed barrier result stage).
+ * The driver side of a segment backend (collective): one barrier-mode job per segment between checkpoints
+ * needs every worker's task slot at once, a checkpoint directory (a scratch one in local mode), and a rerun of the whole segment when it fails (Spark never retries a failed barrier result stage).
  */
 final class SegmentJobs {
 

@@ -11,6 +11,7 @@ import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkEnv;
 
 /**
  * The rendezvous of a segment through a directory every worker can reach (the checkpoint directory, which a
@@ -27,7 +28,7 @@ public final class FileRendezvous {
 
   /** The host this executor is known by (what its block manager advertises): where its peers can reach it. */
   public static String executorHost() {
-    return org.apache.spark.SparkEnv.get().blockManager().blockManagerId().host();
+    return SparkEnv.get().blockManager().blockManagerId().host();
   }
 
   /** Listens, publishes this rank's address in {@code dir}, waits for all, connects. */

@@ -33,9 +33,9 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * N workers ("ranks" 0..N-1) that talk to each other directly over TCP, for the per-round collectives of
  * synchronous training ({@link Collectives}, {@link ShardedExchange}). The driver only introduces them: each
- * worker {@link #listen}s on an ephemeral port of its own host, the addresses are exchanged once (in Spark through the
- * checkpoint directory, see {@link FileRendezvous}), then every worker {@link #connect}s to
- * all others. Transport: Netty 4.1 (the version Spark itself ships; see docs/decisions.md).
+ * worker {@link #listen}s on an ephemeral port of its own host, the addresses are exchanged once (in Spark
+ * through the checkpoint directory, see {@link FileRendezvous}), then every worker {@link #connect}s to all
+ * others. Transport: Netty 4.1 (the version Spark itself ships; see docs/decisions.md).
  *
  * <p>Connections: rank a sends to rank b on a connection a opened to b (its "outbound" to b) and receives from
  * b on the connection b opened to a ("inbound" from b); each pair has two TCP connections, each used in one

@@ -69,6 +69,7 @@ class ConsoleOutputTest {
   void consoleShowsTheJobsLinesAndTheLogFileHoldsSparksInfo() throws Exception {
     Path output = tmp.resolve("run");
     List<String> args = new ArrayList<>(JobRun.TINY);
+    args.add(JobRun.WITH_VALIDATION); // the progress line shows the validation metric
     args.add("train.epochs=2");
     args.add("output.path=" + output);
     Captured c = run(args);

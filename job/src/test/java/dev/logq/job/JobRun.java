@@ -19,13 +19,20 @@ import java.util.stream.Stream;
  */
 public record JobRun(int exitCode, String userMessage) {
 
-  /** A tiny but complete configuration: trains in a few seconds on local[2]. */
+  /**
+   * A tiny but complete configuration: trains in a few seconds on local[2]. Without the validation split (on by
+   * default): it costs a tiny run several Spark jobs in the index step and a full-catalog evaluation per epoch,
+   * and the tests of validation ask for it ({@link #WITH_VALIDATION}, ValidationRecommendTest, EarlyStoppingTest).
+   */
   public static final List<String> TINY = List.of(
       "synthetic.users=120", "synthetic.items=80", "synthetic.interactionsPerUser=12",
       "model.embeddingDim=8", "model.outputDim=8",
       "train.epochs=1", "train.batchSize=128", "train.workers=2",
-      "eval.k=[1,10]",
+      "eval.k=[1,10]", "split.validation=none",
       "spark.master=local[2]");
+
+  /** After TINY: the default validation split again (a later key=value wins). */
+  public static final String WITH_VALIDATION = "split.validation=leave-last-out";
 
   /**
    * Main.run(args). The user message is what stderr holds from the job's own "logq: ..." line on

@@ -27,7 +27,9 @@ class SequenceTowerJobTest {
 
   private static final List<String> SEQUENCE = List.of(
       "model.userTower=sequence", "model.sequenceLength=20", "model.sequenceBlocks=1", "model.embeddingDim=16",
-      "model.outputDim=16", "train.epochs=2", "train.batchSize=16", "loss.type=refined", "output.report=false");
+      "model.outputDim=16", "train.epochs=2", "train.batchSize=16", "loss.type=refined", "output.report=false",
+      // Validation with the sequence tower's user embedding is part of what must match on one and two threads.
+      JobRun.WITH_VALIDATION);
 
   /**
    * Stops and forgets any session of this JVM (an earlier test class's stopped session is still the thread's

@@ -34,8 +34,8 @@ import org.junit.jupiter.api.Test;
  * driver (client mode); each N is one application with N one-core executors ({@code spark.cores.max = N}).
  * The data grow with N (768 N users x 10 interactions) so that every run has the same 60 rounds per epoch.
  *
- * <p>Measured over {@code DistributedTrainer.train} (2 epochs, after a 1-epoch warm-up in the same
- * application): the driver's CPU time (the JVM's process CPU) and the bytes of its TCP sockets (ss), also net of
+ * <p>Measured over {@code DistributedTrainer.train} (2 epochs, after a 3-epoch warm-up of each backend in the
+ * same application): the driver's CPU time (the JVM's process CPU) and the bytes of its TCP sockets (ss), also net of
  * what the driver uses when idle with N executors attached (heartbeats; measured just before) and the Spark jobs
  * it ran; every executor's process CPU by thread (/proc: task thread, the collective's Netty threads, GC, JIT,
  * the rest) and its read/write system-call bytes (/proc/PID/io: sockets and files; the collective's peer
@@ -57,6 +57,7 @@ class ClusterScalingBenchmark {
   private static final int ROUNDS_PER_EPOCH = 60;
   private static final int PER_USER = 10;
   private static final int EPOCHS = 2;
+  private static final int WARMUP_EPOCHS = 3;
   private static final Duration IDLE = Duration.ofSeconds(5);
 
   /** Per round unless named otherwise; executor figures are means over the N executors. */
@@ -138,9 +139,10 @@ class ClusterScalingBenchmark {
       JavaRDD<TrainingShard> shards = ShardBuilder.build(data.trainSet(spark), n, 0, 17L);
       try {
         ShardBuilder.sizes(shards); // materialise the cached shards before any clock starts
-        // warm-up: the executors' and the driver's JIT, one epoch of each backend
+        // warm-up of the executors' and the driver's JIT (fresh JVMs per application): with one epoch of each
+        // backend, JIT compilation still took 3-18 CPU-ms per executor and round of the measured epochs
         for (String backend : BACKENDS) {
-          train(sc, shards, data, n, backend, 1, root.resolve("warmup-" + backend + "-" + n));
+          train(sc, shards, data, n, backend, WARMUP_EPOCHS, root.resolve("warmup-" + backend + "-" + n));
         }
         var s0 = ProcessCounters.tcpSockets();
         ProcessCounters.Snapshot idle0 = ProcessCounters.self(s0);

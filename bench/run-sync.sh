@@ -6,7 +6,8 @@
 #   model: ID towers, d = 64, tau 0.05, refined loss, Adam lr 0.005; B = 1,024 per worker, 2 workers, 2 epochs
 # Reports per backend the epoch-2 examples/s (the job's curve) and its round statistics (metrics.json ->
 # training_refined.sync), the load average before and after each run, and PyTorch's examples/s.
-# BACKENDS picks the backends; LOGQ_PYTHON the interpreter
+# BACKENDS picks the backends; LOGQ_JOB_JAR the job's classes (a path list: put another build's common jar after
+# it to run that build); LOGQ_PYTHON the interpreter
 # with torch (Debian's python3-torch is /usr/bin/python3). Build first: mvn -B -q -o -DskipTests package.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,6 +56,9 @@ share = (s["meanRoundMillis"] - s["meanWorkerComputeMillis"]) / s["meanRoundMill
 print(f"   per round: wall {s['meanRoundMillis']:.2f} ms, gradient {s['meanWorkerComputeMillis']:.2f} ms, "
       f"task/loop {s['meanWorkerTaskMillis']:.2f} ms, driver update {s['meanDriverUpdateMillis']:.2f} ms, "
       f"non-compute {100 * share:.1f} %, patch {s['meanPatchKilobytes']:.0f} KiB, rounds {s['rounds']}")
+if "meanWorkerSyncCpuMillis" in s:  # per worker, thread CPU: the gradient, and the synchronisation outside it
+    print(f"   per worker: gradient CPU {s['meanWorkerComputeCpuMillis']:.2f} ms, sync CPU "
+          f"{s['meanWorkerSyncCpuMillis']:.2f} ms, sent {s['meanWorkerSentKilobytes']:.0f} KiB per round")
 EOF
   grep -h "Synchronisation" "$WORK/$b.log" | sed 's/^.*Synchronisation/   Synchronisation/' || true
 done

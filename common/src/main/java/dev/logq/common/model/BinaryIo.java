@@ -68,6 +68,36 @@ final class BinaryIo {
     }
   }
 
+  /** What DataOutput.writeUTF writes (2-byte length, then modified UTF-8), into a buffer. */
+  static void putUtf(ByteBuffer b, String s) {
+    int length = utfLength(s) - 2;
+    if (length > 65535) {
+      throw new IllegalArgumentException("name too long for writeUTF: " + s.length() + " characters");
+    }
+    b.putShort((short) length);
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c >= 0x0001 && c <= 0x007F) {
+        b.put((byte) c);
+      } else if (c <= 0x07FF) {
+        b.put((byte) (0xC0 | ((c >> 6) & 0x1F))).put((byte) (0x80 | (c & 0x3F)));
+      } else {
+        b.put((byte) (0xE0 | ((c >> 12) & 0x0F))).put((byte) (0x80 | ((c >> 6) & 0x3F)))
+            .put((byte) (0x80 | (c & 0x3F)));
+      }
+    }
+  }
+
+  /** What DataInput.readUTF reads, from a buffer. */
+  static String getUtf(ByteBuffer b) throws IOException {
+    int length = Short.toUnsignedInt(b.getShort());
+    byte[] bytes = new byte[2 + length];
+    bytes[0] = (byte) (length >> 8);
+    bytes[1] = (byte) length;
+    b.get(bytes, 2, length);
+    return new java.io.DataInputStream(new java.io.ByteArrayInputStream(bytes)).readUTF();
+  }
+
   /** Bytes DataOutput.writeUTF writes for {@code s} (modified UTF-8 plus the 2-byte length). */
   static int utfLength(String s) {
     int bytes = 0;

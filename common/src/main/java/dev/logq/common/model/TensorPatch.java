@@ -6,6 +6,8 @@ import java.io.Externalizable;
 import java.io.IOException;
 import java.io.ObjectInput;
 import java.io.ObjectOutput;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Map;
@@ -257,6 +259,91 @@ public final class TensorPatch implements Externalizable {
     }
   }
 
+  /**
+   * Writes exactly the bytes of {@link #writeTo(DataOutput)} into {@code out} (which needs
+   * {@link #sizeInBytes} bytes left), as bulk copies: no stream, no intermediate buffers.
+   */
+  public void writeTo(ByteBuffer out) {
+    ByteBuffer b = out.order() == ByteOrder.BIG_ENDIAN ? out : out.duplicate().order(ByteOrder.BIG_ENDIAN);
+    b.putInt(MAGIC).putInt(VERSION).putInt(rows.size());
+    for (Map.Entry<String, SparseRows> e : rows.entrySet()) {
+      SparseRows r = e.getValue();
+      BinaryIo.putUtf(b, e.getKey());
+      b.putInt(r.dim()).putInt(r.size());
+      b.asIntBuffer().put(r.idsArray(), 0, r.size());
+      b.position(b.position() + 4 * r.size());
+      b.asFloatBuffer().put(r.valuesArray());
+      b.position(b.position() + 4 * r.valuesArray().length);
+    }
+    b.putInt(dense.size());
+    for (Map.Entry<String, float[]> e : dense.entrySet()) {
+      BinaryIo.putUtf(b, e.getKey());
+      b.putInt(e.getValue().length);
+      b.asFloatBuffer().put(e.getValue());
+      b.position(b.position() + 4 * e.getValue().length);
+    }
+    if (b != out) {
+      out.position(b.position());
+    }
+  }
+
+  /** Reads what {@link #writeTo} wrote, from {@code in}'s position (advanced past the patch). */
+  public static TensorPatch readFrom(ByteBuffer in) throws IOException {
+    try {
+      ByteBuffer b = in.order() == ByteOrder.BIG_ENDIAN ? in : in.duplicate().order(ByteOrder.BIG_ENDIAN);
+      TensorPatch patch = new TensorPatch();
+      patch.checkHeader(b.getInt(), b.getInt());
+      int tableCount = BinaryIo.checkedCount(b.getInt(), "table count");
+      for (int t = 0; t < tableCount; t++) {
+        String name = BinaryIo.getUtf(b);
+        int dim = b.getInt();
+        int count = BinaryIo.checkedCount(b.getInt(), "row count of table '" + name + "'");
+        if (dim < 1 || (long) count * dim > Integer.MAX_VALUE - 8 || 4L * count * (dim + 1) > b.remaining()) {
+          throw new IOException("corrupt patch: table '" + name + "' with " + count + " rows of dim " + dim);
+        }
+        int[] ids = new int[count];
+        b.asIntBuffer().get(ids);
+        b.position(b.position() + 4 * count);
+        float[] values = new float[count * dim];
+        b.asFloatBuffer().get(values);
+        b.position(b.position() + 4 * values.length);
+        try {
+          patch.rows.put(name, new SparseRows(dim, ids, values));
+        } catch (IllegalArgumentException e) {
+          throw new IOException("corrupt patch for table '" + name + "': " + e.getMessage(), e);
+        }
+      }
+      int denseCount = BinaryIo.checkedCount(b.getInt(), "dense tensor count");
+      for (int d = 0; d < denseCount; d++) {
+        String name = BinaryIo.getUtf(b);
+        int length = BinaryIo.checkedCount(b.getInt(), "length of dense tensor '" + name + "'");
+        if (4L * length > b.remaining()) {
+          throw new IOException("corrupt patch: dense tensor '" + name + "' of " + length + " values");
+        }
+        float[] values = new float[length];
+        b.asFloatBuffer().get(values);
+        b.position(b.position() + 4 * length);
+        patch.dense.put(name, values);
+      }
+      if (b != in) {
+        in.position(b.position());
+      }
+      return patch;
+    } catch (java.nio.BufferUnderflowException e) {
+      throw new IOException("truncated tensor patch", e);
+    }
+  }
+
+  private void checkHeader(int magic, int version) throws IOException {
+    if (magic != MAGIC) {
+      throw new IOException(String.format("not a logq tensor patch: magic 0x%08X, expected 0x%08X", magic, MAGIC));
+    }
+    if (version != VERSION) {
+      throw new IOException("unsupported tensor patch format version " + version + " (this build reads "
+          + VERSION + ")");
+    }
+  }
+
   public static TensorPatch readFrom(DataInput in) throws IOException {
     TensorPatch patch = new TensorPatch();
     patch.readInto(in);
@@ -264,15 +351,7 @@ public final class TensorPatch implements Externalizable {
   }
 
   private void readInto(DataInput in) throws IOException {
-    int magic = in.readInt();
-    if (magic != MAGIC) {
-      throw new IOException(String.format("not a logq tensor patch: magic 0x%08X, expected 0x%08X", magic, MAGIC));
-    }
-    int version = in.readInt();
-    if (version != VERSION) {
-      throw new IOException("unsupported tensor patch format version " + version + " (this build reads "
-          + VERSION + ")");
-    }
+    checkHeader(in.readInt(), in.readInt());
     rows.clear();
     dense.clear();
     int tableCount = BinaryIo.checkedCount(in.readInt(), "table count");

@@ -25,6 +25,13 @@ public final class Adam extends SlotOptimizer {
   public static final Setting<Double> BETA2 = Setting.number("train.adamBeta2", 0.999, 0, true, 1, false, """
       adam: decay of the second-moment average.""");
 
+  /**
+   * The Vector API path ({@link VectorAdam}, the same bits, about 4x fewer instructions on the owner's and the
+   * driver's step) when the JVM has jdk.incubator.vector and 256-bit vectors, as for {@code linalg.Exp}; the
+   * system property {@code logq.vectorAdam=false} turns it off.
+   */
+  static final boolean VECTOR = vectorAvailable();
+
   private final double learningRate;
   private final double beta1;
   private final double beta2;
@@ -62,17 +69,40 @@ public final class Adam extends SlotOptimizer {
 
   @Override
   void update(float[] param, float[] grad, float[][] slots, int len, double[] constants) {
+    int done = VECTOR ? VectorAdam.update(param, grad, slots[0], slots[1], len, beta1, beta2, learningRate, epsilon,
+        constants[0], constants[1]) : 0;
+    scalarUpdate(param, grad, slots, done, len, constants);
+  }
+
+  /** The reference loop over [from, len); {@link VectorAdam} gives the same bits. */
+  void scalarUpdate(float[] param, float[] grad, float[][] slots, int from, int len, double[] constants) {
     float[] first = slots[0];
     float[] second = slots[1];
     double correction1 = constants[0];
     double correction2 = constants[1];
-    for (int i = 0; i < len; i++) {
+    for (int i = from; i < len; i++) {
       double g = grad[i];
       float m = (float) (beta1 * first[i] + (1.0 - beta1) * g);
       float v = (float) (beta2 * second[i] + (1.0 - beta2) * g * g);
       first[i] = m;
       second[i] = v;
       param[i] = (float) (param[i] - learningRate * (m / correction1) / (Math.sqrt(v / correction2) + epsilon));
+    }
+  }
+
+  private static boolean vectorAvailable() {
+    if ("false".equalsIgnoreCase(System.getProperty("logq.vectorAdam", "true"))
+        || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+      return false;
+    }
+    String arch = System.getProperty("os.arch", "");
+    if (!arch.equals("amd64") && !arch.equals("x86_64")) {
+      return false;
+    }
+    try {
+      return VectorAdam.supported(); // the Vector API classes load only here, behind the checks
+    } catch (LinkageError | RuntimeException e) {
+      return false;
     }
   }
 

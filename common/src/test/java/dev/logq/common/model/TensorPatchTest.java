@@ -109,6 +109,30 @@ class TensorPatchTest {
   }
 
   @Test
+  void byteBufferFormIsTheStreamFormByteForByte() throws IOException {
+    TensorPatch patch = randomPatch(new Random(3), 50_000, 1_000, 16);
+    patch.putDense("nan", new float[] {Float.NaN, -0f, Float.POSITIVE_INFINITY});
+    patch.putRows("t\u00e9\u20ac", new SparseRows(2, new int[] {0, 7}, new float[] {1, -0f, 3, 4})); // 2-, 3-byte UTF
+    ByteArrayOutputStream stream = new ByteArrayOutputStream();
+    patch.writeTo(new DataOutputStream(stream));
+    java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate((int) patch.sizeInBytes() + 5);
+    buffer.put((byte) 9); // at an offset, as after a message header
+    patch.writeTo(buffer);
+    assertEquals(1 + patch.sizeInBytes(), buffer.position());
+    byte[] written = java.util.Arrays.copyOfRange(buffer.array(), 1, buffer.position());
+    assertArrayEquals(stream.toByteArray(), written);
+
+    java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(buffer.array(), 1, buffer.position() - 1);
+    TensorPatch back = TensorPatch.readFrom(in);
+    assertFalse(in.hasRemaining());
+    assertTrue(patch.bitwiseEquals(back));
+    IOException truncated = assertThrows(IOException.class,
+        () -> TensorPatch.readFrom(java.nio.ByteBuffer.wrap(written, 0, written.length - 3)));
+    assertTrue(truncated.getMessage().contains("corrupt") || truncated.getMessage().contains("truncated"),
+        truncated.getMessage());
+  }
+
+  @Test
   void javaSerialisationRoundTrip() throws Exception {
     TensorPatch patch = randomPatch(new Random(2), 10_000, 500, 4);
     patch.putDense("nan", new float[] {Float.NaN, -0f, Float.POSITIVE_INFINITY});

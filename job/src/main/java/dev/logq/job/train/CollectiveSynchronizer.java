@@ -35,6 +35,8 @@ final class CollectiveSynchronizer implements Synchronizer {
   private double checkpointMillis;
   private double changedBytes;
   private double sentBytes;
+  private double computeCpuMillis;
+  private double exchangeCpuMillis;
   private long roundsRun;
   private long segments;
 
@@ -85,6 +87,8 @@ final class CollectiveSynchronizer implements Synchronizer {
     checkpointMillis += results.stream().mapToLong(x -> x.checkpointNanos).max().orElse(0) / 1e6;
     changedBytes += first.changedValues;
     sentBytes += results.stream().mapToLong(x -> x.sentBytes).sum() / (double) results.size();
+    computeCpuMillis += results.stream().mapToLong(x -> x.computeCpuNanos).average().orElse(0) / 1e6;
+    exchangeCpuMillis += results.stream().mapToLong(x -> x.exchangeCpuNanos).average().orElse(0) / 1e6;
     pending = checkpoint;
     return new Segment(r, end, first.version, first.lossSum, first.examples, true, first.roundLossSums);
   }
@@ -111,13 +115,17 @@ final class CollectiveSynchronizer implements Synchronizer {
   public DistributedTrainer.SyncStats stats() {
     long n = Math.max(1, roundsRun);
     DistributedTrainer.SyncStats stats = new DistributedTrainer.SyncStats(roundsRun, wallMillis / n,
-        computeMillis / n, loopMillis / n, 0.0, (wallMillis - computeMillis) / n, changedBytes / n / 1024.0);
+        computeMillis / n, loopMillis / n, 0.0, (wallMillis - computeMillis) / n, changedBytes / n / 1024.0,
+        computeCpuMillis / n, exchangeCpuMillis / n, sentBytes / n / 1024.0);
     LOG.info("Synchronisation (collective): {} rounds in {} segments, {} ms per round (driver wall): gradient {}"
-            + " ms, exchange {} ms (in-task round loop {} ms); per segment: rendezvous and model {} ms, shard"
+            + " ms, exchange {} ms (in-task round loop {} ms), worker CPU: gradient {} ms, exchange {} ms; per segment: rendezvous and model {} ms, shard"
             + " checkpoint {} ms; changed values {} KiB, sent {} KiB per worker and round", stats.rounds(),
         segments, RoundsSynchronizer.fmt(stats.meanRoundMillis()),
         RoundsSynchronizer.fmt(stats.meanWorkerComputeMillis()), RoundsSynchronizer.fmt(exchangeMillis / n),
-        RoundsSynchronizer.fmt(loopMillis / n), RoundsSynchronizer.fmt(setupMillis / Math.max(1, segments)),
+        RoundsSynchronizer.fmt(loopMillis / n),
+        RoundsSynchronizer.fmt(stats.meanWorkerComputeCpuMillis()),
+        RoundsSynchronizer.fmt(stats.meanWorkerSyncCpuMillis()),
+        RoundsSynchronizer.fmt(setupMillis / Math.max(1, segments)),
         RoundsSynchronizer.fmt(checkpointMillis / Math.max(1, segments)),
         RoundsSynchronizer.fmt(stats.meanPatchKilobytes()), RoundsSynchronizer.fmt(sentBytes / n / 1024.0));
     return stats;

@@ -66,6 +66,8 @@ final class CollectiveWorker {
     final long loopNanos;
     final long computeNanos;
     final long exchangeNanos;
+    final long computeCpuNanos;
+    final long exchangeCpuNanos;
     final long checkpointNanos;
     final long sentBytes;
     final long receivedBytes;
@@ -74,8 +76,9 @@ final class CollectiveWorker {
     final double[] roundLossSums;
 
     SegmentResult(int partition, long version, long examples, double lossSum, long setupNanos, long loopNanos,
-                  long computeNanos, long exchangeNanos, long checkpointNanos, long sentBytes, long receivedBytes,
-                  long changedValues, double[] roundLossSums) {
+                  long computeNanos, long exchangeNanos, long computeCpuNanos, long exchangeCpuNanos,
+                  long checkpointNanos, long sentBytes, long receivedBytes, long changedValues,
+                  double[] roundLossSums) {
       this.roundLossSums = roundLossSums;
       this.partition = partition;
       this.version = version;
@@ -85,6 +88,8 @@ final class CollectiveWorker {
       this.loopNanos = loopNanos;
       this.computeNanos = computeNanos;
       this.exchangeNanos = exchangeNanos;
+      this.computeCpuNanos = computeCpuNanos;
+      this.exchangeCpuNanos = exchangeCpuNanos;
       this.checkpointNanos = checkpointNanos;
       this.sentBytes = sentBytes;
       this.receivedBytes = receivedBytes;
@@ -145,7 +150,7 @@ final class CollectiveWorker {
       }
       held.dirty = true;
       Worker.Step step = new Worker.Step(data, Worker.epochOrder(task.runId(), plan.seed(), task.epoch(), data), plan,
-          model, plan.loss(), optimizer, task.itemLogQ().value(), task.epoch());
+          model, plan.loss(), optimizer, task.itemLogQ().value(), task.epoch()).inTask();
       String groupId = task.runId() + "/" + task.globalRound() + "/" + task.attempt();
       Duration timeout = Duration.ofMillis(task.receiveTimeoutMillis());
       PeerGroup group = FileRendezvous.join(rendezvousDir(task.checkpoint(), task.attempt()), groupId, rank, workers,
@@ -160,6 +165,8 @@ final class CollectiveWorker {
         double lossSum = 0;
         long computeNanos = 0;
         long exchangeNanos = 0;
+        long computeCpuNanos = 0;
+        long exchangeCpuNanos = 0;
         long sent = 0;
         long received = 0;
         long changed = 0;
@@ -171,6 +178,7 @@ final class CollectiveWorker {
               ? step.localSteps(held.params, held.state, r, version)
               : step.gradient(held.params, r);
           long t1 = System.nanoTime();
+          long cpu1 = ThreadCpu.now();
           TensorPatch contribution = new TensorPatch();
           if (mine.examples > 0) {
             TensorPatch[] p = mine.patches();
@@ -202,6 +210,8 @@ final class CollectiveWorker {
           roundLosses[r - task.firstRound()] = roundLoss;
           computeNanos += t1 - t0;
           exchangeNanos += System.nanoTime() - t1;
+          computeCpuNanos += mine.computeCpuNanos;
+          exchangeCpuNanos += ThreadCpu.now() - cpu1;
           sent += exchange.lastSentBytes();
           received += exchange.lastReceivedBytes();
           changed += values.sizeInBytes();
@@ -218,7 +228,7 @@ final class CollectiveWorker {
         held.dirty = false;
         long done = System.nanoTime();
         return List.of(new SegmentResult(rank, version, examples, lossSum, loopStart - entered, loopEnd - loopStart,
-            computeNanos, exchangeNanos, done - loopEnd, sent, received, changed, roundLosses)).iterator();
+            computeNanos, exchangeNanos, computeCpuNanos, exchangeCpuNanos, done - loopEnd, sent, received, changed, roundLosses)).iterator();
       } catch (RuntimeException | Error e) {
         group.abort(e.toString()); // the peers fail at once, naming this rank and the cause
         throw e;

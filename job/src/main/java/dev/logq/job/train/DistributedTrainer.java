@@ -108,10 +108,17 @@ public final class DistributedTrainer {
     Map<String, Double> validate(int epoch, TensorStore params);
   }
 
-  /** Per-round costs, to see what synchronisation costs next to the computation. */
+  /**
+   * Per-round costs, to see what synchronisation costs next to the computation. The three last are means over
+   * the workers, per worker and round: the task thread's CPU time in the gradient, its CPU time in the rest of
+   * the round's synchronisation (rounds: the task outside the gradient, i.e. replica sync, batch, result
+   * encoding; collective: the exchange, owner step and applying the changed rows), and the bytes it sent (rounds:
+   * its encoded result to the driver; collective: its exchange messages to the peers).
+   */
   public record SyncStats(long rounds, double meanRoundMillis, double meanWorkerComputeMillis,
                           double meanWorkerTaskMillis, double meanDriverUpdateMillis, double meanOverheadMillis,
-                          double meanPatchKilobytes) {}
+                          double meanPatchKilobytes, double meanWorkerComputeCpuMillis,
+                          double meanWorkerSyncCpuMillis, double meanWorkerSentKilobytes) {}
 
   public DistributedTrainer(JavaSparkContext sc, TrainingPlan plan, String checkpointDir, Configuration hadoopConf) {
     this.sc = sc;

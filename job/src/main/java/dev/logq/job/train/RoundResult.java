@@ -19,23 +19,40 @@ final class RoundResult implements Serializable {
   final long computeNanos;
   /** Everything the task did: replica sync, batch, gradient, encoding (compute is a part of it). */
   long taskNanos;
+  /** The task thread's CPU time in the gradient (or local steps), and in the whole task. */
+  long computeCpuNanos;
+  long taskCpuNanos;
   private final byte[] payload;
+  /** The patches themselves when the result stays in the task (collective): never encoded, never shipped. */
+  private final transient TensorPatch[] inMemory;
 
   RoundResult(int partition, long examples, double lossSum, TensorPatch params, TensorPatch optimizerState,
               long computeNanos) {
+    this(partition, examples, lossSum, params, optimizerState, computeNanos, true);
+  }
+
+  /** @param encode false for a result used where it was made (the patches are kept as they are) */
+  RoundResult(int partition, long examples, double lossSum, TensorPatch params, TensorPatch optimizerState,
+              long computeNanos, boolean encode) {
     this.partition = partition;
     this.examples = examples;
     this.lossSum = lossSum;
     this.computeNanos = computeNanos;
-    this.payload = examples == 0 ? null : Payloads.encode(params, optimizerState);
+    this.payload = examples == 0 || !encode ? null : Payloads.encode(params, optimizerState);
+    this.inMemory = examples == 0 || encode ? null : new TensorPatch[] {params, optimizerState};
   }
 
   static RoundResult empty(int partition) {
     return new RoundResult(partition, 0, 0.0, null, null, 0);
   }
 
+  /** The encoded size of what this worker sends back. */
+  int payloadBytes() {
+    return payload == null ? 0 : payload.length;
+  }
+
   /** [params, optimizerState (null with gradient averaging)]. */
   TensorPatch[] patches() {
-    return Payloads.decode(payload);
+    return inMemory != null ? inMemory.clone() : Payloads.decode(payload);
   }
 }

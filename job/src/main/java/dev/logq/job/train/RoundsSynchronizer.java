@@ -32,6 +32,9 @@ final class RoundsSynchronizer implements Synchronizer {
   private double taskMillis;
   private double updateMillis;
   private double patchBytes;
+  private double computeCpuMillis;
+  private double syncCpuMillis;
+  private double sentBytes;
   private long roundsRun;
 
   RoundsSynchronizer(SyncContext ctx, TensorStore master, TensorStore state, String base, long baseVersion) {
@@ -68,6 +71,9 @@ final class RoundsSynchronizer implements Synchronizer {
     taskMillis += results.stream().mapToLong(x -> x.taskNanos).max().orElse(0) / 1e6;
     updateMillis += (t2 - t1) / 1e6;
     patchBytes += patch.sizeInBytes();
+    computeCpuMillis += results.stream().mapToLong(x -> x.computeCpuNanos).average().orElse(0) / 1e6;
+    syncCpuMillis += results.stream().mapToLong(x -> x.taskCpuNanos - x.computeCpuNanos).average().orElse(0) / 1e6;
+    sentBytes += results.stream().mapToLong(RoundResult::payloadBytes).average().orElse(0);
     return new Segment(r, r + 1, round + 1, results.stream().mapToDouble(x -> x.lossSum).sum(),
         results.stream().mapToLong(x -> x.examples).sum(), true);
   }
@@ -104,7 +110,7 @@ final class RoundsSynchronizer implements Synchronizer {
     long n = Math.max(1, roundsRun);
     DistributedTrainer.SyncStats stats = new DistributedTrainer.SyncStats(roundsRun, roundMillis / n,
         computeMillis / n, taskMillis / n, updateMillis / n, (roundMillis - computeMillis) / n,
-        patchBytes / n / 1024.0);
+        patchBytes / n / 1024.0, computeCpuMillis / n, syncCpuMillis / n, sentBytes / n / 1024.0);
     LOG.info("Synchronisation: {} rounds, {} ms per round: worker task {} ms (of which gradient {} ms), {} ms"
             + " overhead outside the gradient; driver update {} ms; patch {} KiB per round", stats.rounds(),
         fmt(stats.meanRoundMillis()), fmt(stats.meanWorkerTaskMillis()), fmt(stats.meanWorkerComputeMillis()),

@@ -1,12 +1,7 @@
 package dev.logq.job.train.collective;
 
 import dev.logq.common.model.TensorPatch;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 
 /** Byte encodings of what the collectives send. */
@@ -26,19 +21,22 @@ final class Codec {
     return values;
   }
 
-  /** long header, then the patch in its own binary form ({@link TensorPatch#writeTo}). */
+  /**
+   * long header, then the patch in its own binary form ({@link TensorPatch#writeTo}), written straight into
+   * an array of the exact size (no stream, no growing buffer, no final copy).
+   */
   static byte[] patch(long header, TensorPatch patch) {
-    try {
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 16,
-          8 + patch.sizeInBytes()));
-      DataOutputStream out = new DataOutputStream(bytes);
-      out.writeLong(header);
-      patch.writeTo(out);
-      out.flush();
-      return bytes.toByteArray();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    long size = 8 + patch.sizeInBytes();
+    if (size > Integer.MAX_VALUE - 16) {
+      throw new IllegalArgumentException("patch of " + size + " bytes is too large for one message");
     }
+    ByteBuffer b = ByteBuffer.allocate((int) size);
+    b.putLong(header);
+    patch.writeTo(b);
+    if (b.hasRemaining()) {
+      throw new IllegalStateException("patch wrote " + b.position() + " of its " + size + " bytes");
+    }
+    return b.array();
   }
 
   static long header(byte[] bytes) {
@@ -46,7 +44,11 @@ final class Codec {
   }
 
   static TensorPatch patch(byte[] bytes) throws IOException {
-    DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes, 8, bytes.length - 8));
-    return TensorPatch.readFrom(in);
+    ByteBuffer in = ByteBuffer.wrap(bytes, 8, bytes.length - 8);
+    TensorPatch patch = TensorPatch.readFrom(in);
+    if (in.hasRemaining()) {
+      throw new IOException(in.remaining() + " bytes after the patch");
+    }
+    return patch;
   }
 }

@@ -114,15 +114,114 @@ public final class ShardedExchange {
     lastSentBytes = sent;
     lastReceivedBytes = receivedBytes;
     long total = 0;
-    TensorPatch sum = new TensorPatch();
-    for (int r = 0; r < n; r++) { // rank order: the rounds backend's partition order
+    for (int r = 0; r < n; r++) {
+      total += examplesByRank[r];
+    }
+    return new Owned(rankOrderSum(received, examplesByRank), total, examplesByRank);
+  }
+
+  /**
+   * The sum of the parts of the ranks with examples, in rank order (the rounds backend's partition order), with
+   * the bits of {@code new TensorPatch().addScaled(part0, 1f).addScaled(part1, 1f)...}: a row's first
+   * contribution is taken as it is (x * 1f is x), every later one is added ({@code acc + 1f * x}), but into one
+   * array per table sized to the union of the rows, where addScaled allocates a merged copy per part. Takes
+   * ownership of the parts' arrays (they are fresh: decoded, or split off this rank's gradient).
+   */
+  static TensorPatch rankOrderSum(TensorPatch[] parts, long[] examplesByRank) {
+    TreeMap<String, List<SparseRows>> tables = new TreeMap<>();
+    TreeMap<String, List<float[]>> denses = new TreeMap<>();
+    for (int r = 0; r < parts.length; r++) {
       if (examplesByRank[r] == 0) {
         continue;
       }
-      total += examplesByRank[r];
-      sum.addScaled(received[r], 1f);
+      for (String t : parts[r].tableNames()) {
+        tables.computeIfAbsent(t, k -> new ArrayList<>()).add(parts[r].rows(t));
+      }
+      for (String d : parts[r].denseNames()) {
+        denses.computeIfAbsent(d, k -> new ArrayList<>()).add(parts[r].dense(d));
+      }
     }
-    return new Owned(sum, total, examplesByRank);
+    TensorPatch sum = new TensorPatch();
+    for (var e : tables.entrySet()) {
+      if (denses.containsKey(e.getKey())) {
+        throw new IllegalArgumentException("'" + e.getKey() + "' is a table in one patch and dense in the other");
+      }
+      sum.putRows(e.getKey(), sumRows(e.getValue()));
+    }
+    for (var e : denses.entrySet()) {
+      List<float[]> list = e.getValue();
+      float[] acc = list.get(0);
+      for (int p = 1; p < list.size(); p++) {
+        float[] x = list.get(p);
+        if (x.length != acc.length) {
+          throw new IllegalArgumentException("dense tensor '" + e.getKey() + "' has " + acc.length
+              + " values here and " + x.length + " in the patch being added");
+        }
+        for (int i = 0; i < acc.length; i++) {
+          acc[i] += 1f * x[i];
+        }
+      }
+      sum.putDense(e.getKey(), acc);
+    }
+    return sum;
+  }
+
+  private static SparseRows sumRows(List<SparseRows> list) {
+    SparseRows first = list.get(0);
+    if (list.size() == 1) {
+      return first;
+    }
+    int dim = first.dim();
+    int[] union = first.rowIds();
+    for (int p = 1; p < list.size(); p++) {
+      if (list.get(p).dim() != dim) {
+        throw new IllegalArgumentException("cannot add sparse rows of dim " + list.get(p).dim() + " to rows of dim "
+            + dim);
+      }
+      union = mergeIds(union, list.get(p));
+    }
+    float[] acc = new float[union.length * dim];
+    boolean[] seen = new boolean[union.length];
+    float[] row = new float[dim];
+    for (SparseRows part : list) {
+      int at = 0;
+      for (int i = 0; i < part.size(); i++) {
+        int id = part.rowId(i);
+        while (union[at] < id) {
+          at++;
+        }
+        int off = at * dim;
+        if (seen[at]) {
+          part.copyRow(i, row, 0);
+          for (int k = 0; k < dim; k++) {
+            acc[off + k] += 1f * row[k];
+          }
+        } else {
+          part.copyRow(i, acc, off);
+          seen[at] = true;
+        }
+      }
+    }
+    return new SparseRows(dim, union, acc);
+  }
+
+  /** The sorted union of sorted unique ids and a part's row ids. */
+  private static int[] mergeIds(int[] a, SparseRows b) {
+    int[] out = new int[a.length + b.size()];
+    int i = 0;
+    int j = 0;
+    int o = 0;
+    while (i < a.length || j < b.size()) {
+      if (j >= b.size() || (i < a.length && a[i] < b.rowId(j))) {
+        out[o++] = a[i++];
+      } else if (i >= a.length || b.rowId(j) < a[i]) {
+        out[o++] = b.rowId(j++);
+      } else {
+        out[o++] = a[i++];
+        j++;
+      }
+    }
+    return o == out.length ? out : Arrays.copyOf(out, o);
   }
 
   /**

@@ -111,6 +111,27 @@ public class ShardedExchangeTest {
     }
   }
 
+  /** The one-accumulator sum is addScaled's rank-order sum bit for bit, skipping ranks without examples. */
+  @Test
+  void rankOrderSumHasTheBitsOfTheAddScaledChain() {
+    for (int n : new int[] {1, 2, 3, 8}) {
+      List<TensorPatch> grads = new ArrayList<>();
+      long[] examples = new long[n];
+      TensorPatch[] parts = new TensorPatch[n];
+      for (int r = 0; r < n; r++) {
+        grads.add(gradient(77L * n + r, 200 + 50 * r, DIM, TABLES));
+        examples[r] = r == 1 ? 0 : 10 + r; // rank 1 had no examples: its part must not count
+        parts[r] = grads.get(r).copy();
+      }
+      if (n > 2) {
+        parts[2].putRows("only-here", new SparseRows(DIM, new int[] {3}, new float[DIM]));
+        grads.get(2).putRows("only-here", new SparseRows(DIM, new int[] {3}, new float[DIM]));
+      }
+      TensorPatch expected = directSum(grads, examples);
+      assertTrue(expected.bitwiseEquals(ShardedExchange.rankOrderSum(parts, examples)), "n = " + n);
+    }
+  }
+
   @Test
   void arrivalOrderDoesNotChangeTheBits() throws Exception {
     int n = 4;

@@ -12,13 +12,14 @@ import java.util.Map;
 /**
  * The three documents that restate the declared settings, generated from {@link ConfigSchema}:
  * reference.conf (the defaults the loader reads), conf/logq.conf (the documented user file) and the rows
- * of README's configuration table. ConfigDocumentsTest fails when a file differs from what this
- * generates; {@link #REGENERATE} rewrites them.
+ * of README's configuration table. ConfigDocumentsTest (in the job module, which sees every module's
+ * declarations) fails when a file differs from what this generates; {@link #REGENERATE} rewrites them.
  */
 public final class ConfigDocuments {
 
   /** The command that rewrites the three files from the declarations. */
-  public static final String REGENERATE = "mvn -o -q -pl common test -Dtest=ConfigDocumentsTest -Dlogq.writeConfigDocs=true";
+  public static final String REGENERATE = "mvn -o -q -pl common,job -am test -Dtest=ConfigDocumentsTest"
+      + " -Dsurefire.failIfNoSpecifiedTests=false -Dlogq.writeConfigDocs=true";
 
   public static final String REFERENCE_CONF = "common/src/main/resources/reference.conf";
   public static final String USER_CONF = "conf/logq.conf";

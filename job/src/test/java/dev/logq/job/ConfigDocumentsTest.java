@@ -1,7 +1,11 @@
-package dev.logq.common.config;
+package dev.logq.job;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.logq.common.config.ConfigDocuments;
+import dev.logq.common.config.ConfigSchema;
+import dev.logq.common.config.JobConfig;
+import dev.logq.common.config.Setting;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -24,7 +28,9 @@ import org.junit.jupiter.api.Test;
  * the declarations and must not drift: each is what {@link ConfigDocuments} generates from them, and,
  * parsed independently of the generator, each declares exactly the declared keys with the declared
  * default and documentation. {@code -Dlogq.writeConfigDocs=true} rewrites the three files first
- * ({@link ConfigDocuments#REGENERATE}).
+ * ({@link ConfigDocuments#REGENERATE}). It runs in the job module because the documents describe every
+ * module's settings: the job's registries document values of keys declared in common (train.syncBackend's
+ * backends), which common's own tests cannot see.
  */
 class ConfigDocumentsTest {
 

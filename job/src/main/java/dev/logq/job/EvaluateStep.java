@@ -7,6 +7,7 @@ import dev.logq.job.eval.EvalResult;
 import dev.logq.job.eval.EvalSettings;
 import dev.logq.job.eval.FullCatalogEvaluator;
 import dev.logq.job.eval.TestEvaluation;
+import dev.logq.job.output.OutputSettings;
 import dev.logq.job.train.Embedder;
 import dev.logq.job.train.ModelFiles;
 import dev.logq.job.train.TrainingPlan;
@@ -97,7 +98,7 @@ final class EvaluateStep {
    */
   EvalResult evaluateAndRecommend(Pipeline.Prepared data, Dataset<Row> userEmb, Dataset<Row> itemEmb, String uri) {
     return TestEvaluation.run(spark, EvalSettings.of(config.eval()), userEmb, itemEmb, data.test(), data.seen(),
-        itemCounts(data.logQ()), config.output().recommendK(), config.output().recommendAllUsers(),
+        itemCounts(data.logQ()), OutputSettings.of(config).recommendK(), OutputSettings.of(config).recommendAllUsers(),
         data.users().mapping(), data.items().mapping(), uri);
   }
 

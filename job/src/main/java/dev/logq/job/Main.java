@@ -7,6 +7,7 @@ import dev.logq.common.error.LogqException;
 import dev.logq.job.console.JobConsole;
 import dev.logq.job.console.RunLog;
 import dev.logq.job.ingest.SyntheticData;
+import dev.logq.job.output.OutputSettings;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
@@ -61,7 +62,7 @@ public final class Main {
       spark = session(config);
       switch (config.mode()) {
         case GENERATE -> {
-          long rows = SyntheticData.write(spark, config, config.output().overwrite());
+          long rows = SyntheticData.write(spark, config, OutputSettings.of(config).overwrite());
           LOG.info("Wrote {} synthetic interactions to {}", rows, config.input().path());
           JobConsole.stage("generate", String.format(java.util.Locale.ROOT, "%,d synthetic interactions to %s", rows,
               config.input().path()));
@@ -111,11 +112,11 @@ public final class Main {
    */
   static SparkSession session(JobConfig config) {
     SparkConf conf = new SparkConf();
-    String master = config.spark().master();
+    String master = SparkSettings.of(config).master();
     if (master.isEmpty() && !conf.contains("spark.master")) {
       master = System.getProperty("logq.defaultMaster", "local[*]");
     }
-    SparkSession.Builder builder = SparkSession.builder().appName(config.spark().appName());
+    SparkSession.Builder builder = SparkSession.builder().appName(SparkSettings.of(config).appName());
     if (!master.isEmpty()) {
       builder.master(master);
     }

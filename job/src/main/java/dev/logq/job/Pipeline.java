@@ -18,7 +18,9 @@ import dev.logq.job.output.CompletedOutput;
 import dev.logq.job.output.EmbeddingWriter;
 import dev.logq.job.output.JsonOutput;
 import dev.logq.job.output.MetricsDocument;
+import dev.logq.job.output.OutputSettings;
 import dev.logq.job.output.Provenance;
+import dev.logq.job.output.RunSettings;
 import dev.logq.job.report.TrainingCurveWriter;
 import dev.logq.job.train.DistributedTrainer;
 import dev.logq.job.train.Embedder;
@@ -97,8 +99,8 @@ final class Pipeline {
   }
 
   void run() throws IOException {
-    String outputPath = config.output().path();
-    if (config.output().skipIfComplete() && !config.output().overwrite()
+    String outputPath = OutputSettings.of(config).path();
+    if (OutputSettings.of(config).skipIfComplete() && !OutputSettings.of(config).overwrite()
         && CompletedOutput.sameRunComplete(hadoopConf, outputPath, config)) {
       // A retry of a run that committed (e.g. the scheduler lost its exit status): nothing to do.
       LOG.info("{} already holds a complete run with this configuration (output.skipIfComplete = true); nothing to do",
@@ -108,14 +110,14 @@ final class Pipeline {
       return;
     }
     // Fail before any work when the output exists (exit 4), not after an hour of training.
-    AtomicOutput.checkWritable(hadoopConf, outputPath, config.output().overwrite());
-    metrics.run(config.run().id(), config.run().ds(), config.mode().configName(), outputPath)
+    AtomicOutput.checkWritable(hadoopConf, outputPath, OutputSettings.of(config).overwrite());
+    metrics.run(RunSettings.of(config).id(), RunSettings.of(config).ds(), config.mode().configName(), outputPath)
         .versions(Provenance.versions(spark))
         .config(config.toMap());
 
     Prepared data = prepare();
     List<String> losses = config.mode() == JobConfig.Mode.COMPARE ? compareLosses(data) : List.of(config.loss().type());
-    try (AtomicOutput out = AtomicOutput.begin(hadoopConf, outputPath, config.output().overwrite(), config.run().id())) {
+    try (AtomicOutput out = AtomicOutput.begin(hadoopConf, outputPath, OutputSettings.of(config).overwrite(), RunSettings.of(config).id())) {
       RunLog.attach(out);
       EmbeddingWriter.writeIdIndex(data.users().mapping(), out.stagingUri("index/users"));
       EmbeddingWriter.writeIdIndex(data.items().mapping(), out.stagingUri("index/items"));
@@ -213,7 +215,7 @@ final class Pipeline {
     Dataset<Row> userEmb = embedder.users(data.seen(), partitions).persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> itemEmb = embedder.items(partitions).persist(StorageLevel.MEMORY_AND_DISK());
     try {
-      if (config.output().writeEmbeddings()) {
+      if (OutputSettings.of(config).writeEmbeddings()) {
         EmbeddingWriter.write(userEmb, Interactions.USER_INDEX, data.users().mapping(),
             out.stagingUri(prefix + "embeddings/users"));
         EmbeddingWriter.write(itemEmb, Interactions.ITEM_INDEX, data.items().mapping(),

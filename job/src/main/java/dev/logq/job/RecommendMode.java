@@ -19,7 +19,9 @@ import dev.logq.job.output.AtomicOutput;
 import dev.logq.job.output.CompletedOutput;
 import dev.logq.job.output.JsonOutput;
 import dev.logq.job.output.MetricsDocument;
+import dev.logq.job.output.OutputSettings;
 import dev.logq.job.output.RecommendationWriter;
+import dev.logq.job.output.RunSettings;
 import dev.logq.job.train.Embedder;
 import dev.logq.job.train.ModelFiles;
 import java.io.IOException;
@@ -61,9 +63,9 @@ final class RecommendMode {
 
   static void run(SparkSession spark, JobConfig config) throws IOException {
     Configuration hc = spark.sparkContext().hadoopConfiguration();
-    String outputPath = config.output().path();
-    AtomicOutput.checkWritable(hc, outputPath, config.output().overwrite());
-    String modelPath = config.recommend().modelPath();
+    String outputPath = OutputSettings.of(config).path();
+    AtomicOutput.checkWritable(hc, outputPath, OutputSettings.of(config).overwrite());
+    String modelPath = RecommendSettings.of(config).modelPath();
     Path root = new Path(modelPath);
     FileSystem fs = root.getFileSystem(hc);
     if (!fs.exists(root)) {
@@ -144,8 +146,8 @@ final class RecommendMode {
     Dataset<Row> ids = indexed.select(Interactions.USER_INDEX).distinct();
     long userCount = ids.count();
 
-    int k = config.output().recommendK();
-    try (AtomicOutput out = AtomicOutput.begin(hc, outputPath, config.output().overwrite(), config.run().id())) {
+    int k = OutputSettings.of(config).recommendK();
+    try (AtomicOutput out = AtomicOutput.begin(hc, outputPath, OutputSettings.of(config).overwrite(), RunSettings.of(config).id())) {
       Embedder embedder = new Embedder(spark, spec, paramsFile);
       int partitions = Math.max(2, spark.sparkContext().defaultParallelism());
       Dataset<Row> userEmb = embedder.users(indexed, ids).persist(StorageLevel.MEMORY_AND_DISK());

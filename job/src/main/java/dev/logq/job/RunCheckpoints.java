@@ -2,6 +2,7 @@ package dev.logq.job;
 
 import dev.logq.common.config.JobConfig;
 import dev.logq.job.output.CompletedOutput;
+import dev.logq.job.output.OutputSettings;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -32,7 +33,7 @@ final class RunCheckpoints {
   RunCheckpoints(JobConfig config, Configuration hadoopConf) {
     this.config = config;
     this.hadoopConf = hadoopConf;
-    this.root = rootOf(config.output().path());
+    this.root = rootOf(OutputSettings.of(config).path());
   }
 
   static Path rootOf(String outputPath) {

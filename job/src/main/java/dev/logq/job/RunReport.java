@@ -6,6 +6,7 @@ import dev.logq.job.eval.EvalSettings;
 import dev.logq.job.output.AtomicOutput;
 import dev.logq.job.output.MetricsDocument;
 import dev.logq.job.console.JobConsole;
+import dev.logq.job.output.OutputSettings;
 import dev.logq.job.report.ComparisonTable;
 import dev.logq.job.report.CurvePoint;
 import dev.logq.job.report.ReportWriter;
@@ -93,7 +94,7 @@ final class RunReport {
     String rendered = table.render(summaries);
     LOG.info("Results:\n{}", rendered);
     JobConsole.results(rendered);
-    if (config.output().report()) {
+    if (OutputSettings.of(config).report()) {
       Map<String, String> info = new LinkedHashMap<>();
       info.put("input", config.input().isSynthetic() ? "synthetic (" + config.synthetic().users() + " users, "
           + config.synthetic().items() + " items)" : config.input().path());

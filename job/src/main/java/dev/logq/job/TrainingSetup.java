@@ -4,7 +4,6 @@ import dev.logq.common.config.JobConfig;
 import dev.logq.common.config.Setting;
 import dev.logq.common.config.TrainSettings;
 import dev.logq.common.loss.Losses;
-import dev.logq.common.loss.UniformBce;
 import dev.logq.common.model.ModelSettings;
 import dev.logq.common.model.ModelSpec;
 import dev.logq.common.model.tower.HistoryTower;
@@ -32,8 +31,7 @@ final class TrainingSetup {
         .userTower(userTower)
         .seed(t.seed())
         .build();
-    int negatives = loss.equals(UniformBce.NAME) ? config.loss().bceNegatives() : config.loss().uniformNegatives();
-    return new TrainingPlan(spec, Losses.create(loss, config), negatives,
+    return new TrainingPlan(spec, Losses.create(loss, config), Losses.negatives(loss, config),
         t.batchSize(), t.epochs(), t.workers(), t.syncEvery(), t.seed(),
         Optimizers.create(config.get(Optimizers.OPTIMIZER), config), t.checkpointEverySteps());
   }

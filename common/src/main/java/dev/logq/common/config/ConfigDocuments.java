@@ -11,14 +11,15 @@ import java.util.Map;
 
 /**
  * The three documents that restate the declared settings, generated from {@link ConfigSchema}:
- * reference.conf (the defaults the loader reads), conf/logq.conf (the documented user file) and the rows
- * of README's configuration table. ConfigDocumentsTest fails when a file differs from what this
- * generates; {@link #REGENERATE} rewrites them.
+ * reference.conf (the defaults the loader reads; one per module, each with the keys that module declares),
+ * conf/logq.conf (the documented user file) and the rows of README's configuration table. ConfigDocumentsTest (in the job module, which sees every module's
+ * declarations) fails when a file differs from what this generates; {@link #REGENERATE} rewrites them.
  */
 public final class ConfigDocuments {
 
   /** The command that rewrites the three files from the declarations. */
-  public static final String REGENERATE = "mvn -o -q -pl common test -Dtest=ConfigDocumentsTest -Dlogq.writeConfigDocs=true";
+  public static final String REGENERATE = "mvn -o -q -pl common,job -am test -Dtest=ConfigDocumentsTest"
+      + " -Dsurefire.failIfNoSpecifiedTests=false -Dlogq.writeConfigDocs=true";
 
   public static final String REFERENCE_CONF = "common/src/main/resources/reference.conf";
   public static final String USER_CONF = "conf/logq.conf";
@@ -31,24 +32,37 @@ public final class ConfigDocuments {
       # overrides (key=value) are layered on top; a key not listed here is rejected with its name.
       """;
 
+  /** A module's reference.conf: the loader merges it with common's (the assembly jar concatenates them). */
+  private static final String MODULE_REFERENCE_HEADER = """
+      # The knobs this module declares, with their defaults (generated; the others are in
+      # common/src/main/resources/reference.conf, the user's view of all of them in conf/logq.conf).
+      """;
+
   private static final String USER_HEADER = """
       # logq-spark configuration: every knob, set to its default. Copy this file, edit what you need and
       # pass it with --conf FILE; single keys can also be overridden on the command line as key=value
       # (e.g. train.epochs=3 or logq.train.epochs=3), which wins over the file.
       #
-      # Keys you delete fall back to the defaults (common/src/main/resources/reference.conf). A key that
-      # is not listed here is rejected with its name, so typos fail fast. Values may use HOCON
-      # substitutions, e.g. path = ${HOME}"/data/ratings.parquet" or seed = ${logq.train.seed}.
+      # Keys you delete fall back to the defaults (the reference.conf of common/src/main/resources and
+      # job/src/main/resources). A key that is not listed here is rejected with its name, so typos fail
+      # fast. Values may use HOCON substitutions, e.g. path = ${HOME}"/data/ratings.parquet" or
+      # seed = ${logq.train.seed}.
       """;
 
   private ConfigDocuments() {}
 
+  /** common's reference.conf: the keys this module declares. */
   public static String referenceConf() {
-    return REFERENCE_HEADER + body();
+    return REFERENCE_HEADER + body(ConfigSchema.common());
+  }
+
+  /** The reference.conf of {@code module}: the keys it declares. */
+  public static String referenceConf(ModuleSettings module) {
+    return MODULE_REFERENCE_HEADER + body(module.settings());
   }
 
   public static String userConf() {
-    return USER_HEADER + body();
+    return USER_HEADER + body(ConfigSchema.settings());
   }
 
   /** README's table rows: {@code | `key` | `default` | documentation on one line |}. */
@@ -79,9 +93,12 @@ public final class ConfigDocuments {
     return String.join("\n", lines) + (current.endsWith("\n") ? "\n" : "");
   }
 
-  /** Rewrites the three files under the project root {@code root}. */
+  /** Rewrites the three documents (every module's reference.conf) under the project root {@code root}. */
   public static void write(Path root) throws IOException {
     Files.writeString(root.resolve(REFERENCE_CONF), referenceConf(), StandardCharsets.UTF_8);
+    for (ModuleSettings module : ConfigSchema.modules()) {
+      Files.writeString(root.resolve(module.referenceConf()), referenceConf(module), StandardCharsets.UTF_8);
+    }
     Files.writeString(root.resolve(USER_CONF), userConf(), StandardCharsets.UTF_8);
     Path readme = root.resolve(README);
     Files.writeString(readme, readme(Files.readString(readme, StandardCharsets.UTF_8)), StandardCharsets.UTF_8);
@@ -89,9 +106,9 @@ public final class ConfigDocuments {
 
   // The settings as nested HOCON sections, in declaration order.
 
-  private static String body() {
+  private static String body(List<Setting<?>> settings) {
     Map<String, Object> tree = new LinkedHashMap<>();
-    for (Setting<?> s : ConfigSchema.settings()) {
+    for (Setting<?> s : settings) {
       Map<String, Object> node = tree;
       String[] parts = s.key().split("\\.");
       for (int i = 0; i < parts.length - 1; i++) {

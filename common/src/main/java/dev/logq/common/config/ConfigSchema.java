@@ -8,13 +8,18 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.ServiceLoader;
 
 /**
- * Every declared {@link Setting}, in the order reference.conf lists them: one line per owner's settings.
- * A new key is declared in its owner's list (no line here); a new owner adds its list here.
+ * Every declared {@link Setting}, in the order the documents list them: one line per owner's settings in
+ * this module, then the settings of the modules above it found on the class path ({@link ModuleSettings}).
+ * A new key is declared in its owner's list (no line here); a new owner in this module adds its list here,
+ * one in the job adds it to the job's {@code JobSettings}.
  */
 public final class ConfigSchema {
 
+  private static final List<Setting<?>> COMMON;
+  private static final List<ModuleSettings> MODULES;
   private static final List<Setting<?>> ALL;
   private static final Map<String, Setting<?>> BY_KEY = new LinkedHashMap<>();
 
@@ -28,10 +33,11 @@ public final class ConfigSchema {
     all.addAll(LossSettings.SETTINGS);
     all.addAll(TrainSettings.SETTINGS);
     all.addAll(EvaluationSettings.SETTINGS);
-    all.addAll(RecommendSettings.SETTINGS);
-    all.addAll(OutputSettings.SETTINGS);
-    all.addAll(RunSettings.SETTINGS);
-    all.addAll(SparkSettings.SETTINGS);
+    COMMON = List.copyOf(all);
+    List<ModuleSettings> modules = new ArrayList<>();
+    ServiceLoader.load(ModuleSettings.class, ModuleSettings.class.getClassLoader()).forEach(modules::add);
+    MODULES = List.copyOf(modules);
+    modules.forEach(m -> all.addAll(m.settings()));
     for (Setting<?> s : all) {
       if (BY_KEY.put(s.key(), s) != null) {
         throw new IllegalStateException("configuration key declared twice: " + s.key());
@@ -42,7 +48,17 @@ public final class ConfigSchema {
 
   private ConfigSchema() {}
 
-  /** Every setting, in reference.conf's order. */
+  /** This module's settings, in its reference.conf's order. */
+  public static List<Setting<?>> common() {
+    return COMMON;
+  }
+
+  /** The modules above this one that declare settings, in class-path order. */
+  public static List<ModuleSettings> modules() {
+    return MODULES;
+  }
+
+  /** Every setting, in the documents' order (this module's, then each module's). */
   public static List<Setting<?>> settings() {
     return ALL;
   }

@@ -60,14 +60,12 @@ public final class JobConfig implements Serializable, SettingValues {
   private final InputSettings input;
   private final SyntheticSettings synthetic;
   private final SplitSettings split;
-  private final RecommendSettings recommend;
   private final ModelSettings model;
   private final LossSettings loss;
   private final TrainSettings train;
   private final EvaluationSettings eval;
-  private final OutputSettings output;
-  private final RunSettings run;
-  private final SparkSettings spark;
+  /** The typed views of the settings other modules declare ({@link ModuleSettings}), by class. */
+  private final Map<Class<?>, SettingsView> views = new LinkedHashMap<>();
   /** Every key (relative, e.g. "train.batchSize") with its effective, normalised value, in schema order. */
   private final Map<String, Object> effective;
   /** Every key with its typed value ({@link #get}). */
@@ -86,14 +84,25 @@ public final class JobConfig implements Serializable, SettingValues {
     loss = new LossSettings(r);
     train = new TrainSettings(r);
     eval = new EvaluationSettings(r);
-    run = new RunSettings(r);
-    recommend = new RecommendSettings(r);
-    output = new OutputSettings(r, run);
-    spark = new SparkSettings(r);
+    for (ModuleSettings module : ConfigSchema.modules()) {
+      module.views(r).forEach(v -> views.put(v.getClass(), v));
+    }
     crossCheck(r);
     r.throwIfProblems();
     effective = Collections.unmodifiableMap(new LinkedHashMap<>(r.values));
     typed = Collections.unmodifiableMap(new LinkedHashMap<>(r.typed));
+  }
+
+  /**
+   * The typed view of settings another module declares, e.g. the job's {@code OutputSettings} (which
+   * offers {@code OutputSettings.of(config)} for this).
+   */
+  public <V extends SettingsView> V view(Class<V> type) {
+    SettingsView v = views.get(type);
+    if (v == null) {
+      throw new IllegalArgumentException(type.getSimpleName() + " is not a view of a module on the class path");
+    }
+    return type.cast(v);
   }
 
   /**
@@ -324,23 +333,32 @@ public final class JobConfig implements Serializable, SettingValues {
     return ref;
   }
 
-  /** Our reference.conf; another jar's reference.conf on the classpath (a different root) is ignored. */
+  /**
+   * Our reference.conf files merged: this module's and one per module that declares settings
+   * ({@link ModuleSettings}; the assembly jar concatenates them into one). Another jar's reference.conf
+   * on the classpath (a different root) is ignored.
+   */
   private static Config loadReference() {
+    Config merged = null;
     try {
       ClassLoader loader = JobConfig.class.getClassLoader();
       Enumeration<URL> urls = loader.getResources("reference.conf");
       while (urls.hasMoreElements()) {
         Config candidate = ConfigFactory.parseURL(urls.nextElement());
         if (candidate.hasPath(ROOT)) {
-          Config ref = candidate.withOnlyPath(ROOT).resolve();
-          checkAgainstSchema(ref);
-          return ref;
+          Config ours = candidate.withOnlyPath(ROOT);
+          merged = merged == null ? ours : merged.withFallback(ours);
         }
       }
     } catch (IOException e) {
       throw new IllegalStateException("Cannot read reference.conf from the classpath", e);
     }
-    throw new IllegalStateException("No reference.conf with a '" + ROOT + "' section on the classpath");
+    if (merged == null) {
+      throw new IllegalStateException("No reference.conf with a '" + ROOT + "' section on the classpath");
+    }
+    Config ref = merged.resolve();
+    checkAgainstSchema(ref);
+    return ref;
   }
 
   /** reference.conf is generated from the declarations (ConfigDocuments); a stale one fails loudly. */
@@ -422,10 +440,6 @@ public final class JobConfig implements Serializable, SettingValues {
     return split;
   }
 
-  public RecommendSettings recommend() {
-    return recommend;
-  }
-
   public ModelSettings model() {
     return model;
   }
@@ -442,17 +456,6 @@ public final class JobConfig implements Serializable, SettingValues {
     return eval;
   }
 
-  public OutputSettings output() {
-    return output;
-  }
-
-  public RunSettings run() {
-    return run;
-  }
-
-  public SparkSettings spark() {
-    return spark;
-  }
 
   private void crossCheck(SettingReader r) {
     if (!r.allValid("split.method", "input.path", "input.testPath", "mode", "loss.type", "train.batchSize",
@@ -469,17 +472,8 @@ public final class JobConfig implements Serializable, SettingValues {
     if (split.method() == SplitSettings.SplitMethod.GIVEN && input.isSynthetic()) {
       r.problem("split.method", "given", "another method when input.path is empty (the synthetic data has no separate test set)");
     }
-    if (mode == Mode.RECOMMEND) {
-      if (recommend.modelPath().isEmpty()) {
-        r.problem("recommend.modelPath", "", "the output of an earlier train run when mode = recommend");
-      }
-      if (input.isSynthetic()) {
-        r.problem("input.path", "", "the interactions of the users to recommend for when mode = recommend");
-      }
-      if (output.recommendK() < 1) {
-        r.problem("output.recommendK", output.recommendK(), "at least 1 when mode = recommend (the K of the top K)");
-      }
-    }
+    // the modules' own checks (the job's: what mode = recommend needs), where their order was
+    ConfigSchema.modules().forEach(m -> m.check(r));
     if (mode == Mode.GENERATE && input.isSynthetic()) {
       r.problem("input.path", "", "a path when mode = generate (the synthetic data is written there)");
     }

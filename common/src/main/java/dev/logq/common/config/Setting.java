@@ -24,15 +24,22 @@ public final class Setting<T> {
   private final String key;
   private final T defaultValue;
   private final String doc;
+  /** Lines appended to {@link #doc} when asked: a registry's per-value lines, possibly in a module above. */
+  private final Supplier<String> moreDoc;
   private final Read<T> read;
 
   private Setting(String key, T defaultValue, String doc, Read<T> read) {
+    this(key, defaultValue, doc, () -> "", read);
+  }
+
+  private Setting(String key, T defaultValue, String doc, Supplier<String> moreDoc, Read<T> read) {
     if (doc == null || doc.isBlank()) {
       throw new IllegalArgumentException(key + ": a setting needs its documentation");
     }
     this.key = key;
     this.defaultValue = defaultValue;
     this.doc = doc.strip();
+    this.moreDoc = moreDoc;
     this.read = read;
   }
 
@@ -47,7 +54,8 @@ public final class Setting<T> {
 
   /** The documentation, one comment line per line (as the generated files write it). */
   public String doc() {
-    return doc;
+    String more = moreDoc.get().strip();
+    return more.isEmpty() ? doc : doc + "\n" + more;
   }
 
   T read(SettingReader r) {
@@ -146,10 +154,13 @@ public final class Setting<T> {
 
   /**
    * One of the names a registry in a module above this one registers for {@code key} ({@link RegisteredNames},
-   * found on the class path): the job's sync backends for train.syncBackend.
+   * found on the class path): the job's sync backends for train.syncBackend. {@code doc} introduces the key;
+   * each registered value's own lines follow it ({@link RegisteredNames#doc()}), asked for only when the
+   * documentation is (the registry's classes may not be loadable while this one initialises).
    */
   public static Setting<String> registered(String key, String defaultValue, String doc) {
-    return oneOf(key, defaultValue, () -> RegisteredNames.of(key, defaultValue), doc);
+    return new Setting<>(key, defaultValue, doc, () -> RegisteredNames.docOf(key),
+        (r, k) -> r.choice(k, RegisteredNames.of(k, defaultValue)));
   }
 
   /** One of an enum's {@link Named#configName()}s, for closed sets that no registry extends. */

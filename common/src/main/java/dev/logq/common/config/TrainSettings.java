@@ -22,14 +22,10 @@ public final class TrainSettings extends SettingsView {
   public static final Setting<Integer> SYNC_EVERY = Setting.integer("train.syncEvery", 1, 1, Integer.MAX_VALUE, """
       Synchronise every K local steps: 1 averages gradients every step; K > 1 averages parameters
       (and optimizer state) after K local steps.""");
+  /** Each backend's own lines follow this one (its DOC, registered with it in the job's DistributedTrainer). */
   public static final Setting<String> SYNC_BACKEND = Setting.registered("train.syncBackend", "rounds", """
-      How workers exchange gradients each round. rounds: one Spark job per round, the driver averages and
-      broadcasts the changed rows (works with any number of executor slots). collective: one barrier-mode
-      job per checkpoint segment, workers exchange directly (each row's owner sums its gradients, steps it
-      and sends the new values to all), the driver carries no gradients and the workers write the
-      checkpoints shard by shard; needs train.workers <= available task slots and, on a cluster, a
-      checkpoint directory. Both give the same model bit for bit (docs/decisions.md; the earlier barrier
-      backend was replaced by collective).""");
+      How workers exchange gradients each round; every backend gives the same model bit for bit
+      (docs/decisions.md).""");
   public static final Setting<Long> SEED = Setting.longInteger("train.seed", 42, """
       Seed of initialisation, shuffling and sampled negatives.""");
   public static final Setting<Integer> CHECKPOINT_EVERY_STEPS = Setting.integer("train.checkpointEverySteps", 0, 0, Integer.MAX_VALUE, """

@@ -6,11 +6,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.ToIntFunction;
 
 /**
  * The registry of losses by the name used in configuration ({@code loss.type}) and reports: a new loss is its
  * class and one {@code register} line here that builds it from the resolved values of its settings (declared,
- * if it has any, in {@link LossSettings}).
+ * if it has any, in {@link LossSettings}) and, for a loss that draws its own per-row negatives, names the key
+ * that counts them.
  */
 public final class Losses {
 
@@ -18,14 +20,17 @@ public final class Losses {
   @FunctionalInterface
   private interface Factory extends Function<SettingValues, Loss> {}
 
-  private static final Map<String, Factory> REGISTRY = new LinkedHashMap<>();
+  /** A registered loss: how it is built and how many extra negatives it draws (see {@link #negatives}). */
+  private record Entry(Factory factory, ToIntFunction<SettingValues> negatives) {}
+
+  private static final Map<String, Entry> REGISTRY = new LinkedHashMap<>();
 
   static { // in the order reports list them
     register(NoCorrection.NAME, v -> new NoCorrection());
     register(StandardLogQ.NAME, v -> new StandardLogQ(v.get(LossSettings.STANDARD_CORRECT_POSITIVE)));
     register(RefinedLogQ.NAME, v -> new RefinedLogQ());
     register(FullSoftmax.NAME, v -> new FullSoftmax());
-    register(UniformBce.NAME, v -> new UniformBce());
+    register(UniformBce.NAME, v -> new UniformBce(), v -> v.get(LossSettings.BCE_NEGATIVES));
   }
 
   /** Every valid name, in the order reports list them. */
@@ -33,8 +38,17 @@ public final class Losses {
 
   private Losses() {}
 
+  /** A loss whose extra negatives are the batch's loss.uniformNegatives. */
   private static void register(String name, Factory factory) {
-    if (REGISTRY.putIfAbsent(name, factory) != null) {
+    register(name, factory, v -> v.get(LossSettings.UNIFORM_NEGATIVES));
+  }
+
+  /**
+   * @param negatives the count of extra uniform negatives the loss draws, read from its own key (a lambda:
+   *                  LossSettings may still be initialising while this registry fills)
+   */
+  private static void register(String name, Factory factory, ToIntFunction<SettingValues> negatives) {
+    if (REGISTRY.putIfAbsent(name, new Entry(factory, negatives)) != null) {
       throw new IllegalStateException("two losses named '" + name + "'");
     }
   }
@@ -50,11 +64,23 @@ public final class Losses {
    * @throws IllegalArgumentException for any other name, listing the valid ones
    */
   public static Loss create(String name, SettingValues values) {
-    Factory factory = name == null ? null : REGISTRY.get(name);
-    if (factory == null) {
+    return entry(name).factory().apply(values);
+  }
+
+  /**
+   * The extra uniform negatives the loss {@code name} draws ({@link Loss#candidates}' argument): per local
+   * batch (loss.uniformNegatives) or, for a loss registered with its own key, per row (loss.bceNegatives).
+   */
+  public static int negatives(String name, SettingValues values) {
+    return entry(name).negatives().applyAsInt(values);
+  }
+
+  private static Entry entry(String name) {
+    Entry entry = name == null ? null : REGISTRY.get(name);
+    if (entry == null) {
       throw new IllegalArgumentException("unknown loss '" + name + "'; valid names: " + String.join(", ", NAMES));
     }
-    return factory.apply(values);
+    return entry;
   }
 
   /**

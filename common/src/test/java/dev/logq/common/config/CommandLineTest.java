@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.logq.common.error.ConfigException;
-import dev.logq.common.loss.StandardLogQ;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -18,26 +16,6 @@ class CommandLineTest {
 
   @TempDir
   Path dir;
-
-  @Test
-  void flagsAndOverrides() throws Exception {
-    Path conf = dir.resolve("job.conf");
-    Files.writeString(conf, "logq { train.epochs = 7, mode = train }\n");
-    CommandLine cl = JobConfig.fromArgs(new String[] {"--conf", conf.toString(), "train.batchSize=64", "--overwrite",
-        "--mode=compare", "--resume", "loss.type=standard"});
-    assertEquals(conf, cl.confFile());
-    assertTrue(cl.overwrite());
-    assertTrue(cl.resume());
-    assertFalse(cl.help());
-    assertEquals(JobConfig.Mode.COMPARE, cl.mode());
-    assertEquals(List.of("train.batchSize=64", "loss.type=standard"), cl.overrides());
-    JobConfig c = cl.config();
-    assertEquals(7, c.train().epochs());
-    assertEquals(64, c.train().batchSize());
-    assertEquals(JobConfig.Mode.COMPARE, c.mode());
-    assertTrue(c.output().overwrite());
-    assertEquals(StandardLogQ.NAME, c.loss().type());
-  }
 
   @Test
   void flagsWinOverKeyValue() {

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.logq.common.config.SettingValues;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class LossesTest {
@@ -20,6 +22,15 @@ class LossesTest {
     assertInstanceOf(FullSoftmax.class, Losses.byName("full", true));
     assertInstanceOf(UniformBce.class, Losses.byName("uniform-bce", true));
     assertEquals(Logits.Layout.PER_ROW, Losses.byName("uniform-bce", true).layout());
+  }
+
+  /** The registration, not the training setup, says which key counts a loss's extra negatives. */
+  @Test
+  void eachLossReadsItsOwnNegativesKey() {
+    SettingValues v = SettingValues.of(Map.of(LossSettings.UNIFORM_NEGATIVES, 3, LossSettings.BCE_NEGATIVES, 5));
+    assertEquals(5, Losses.negatives(UniformBce.NAME, v));
+    assertEquals(3, Losses.negatives(RefinedLogQ.NAME, v));
+    assertEquals(3, Losses.negatives(StandardLogQ.NAME, v));
   }
 
   @Test

@@ -17,6 +17,13 @@ import scala.reflect.ClassTag$;
  */
 final class CollectiveSynchronizer implements Synchronizer {
 
+  /** Its lines in train.syncBackend's documentation. */
+  static final String DOC = """
+      collective: one barrier-mode job per checkpoint segment, workers exchange directly (each row's
+      owner sums its gradients, steps it and sends the new values to all), the driver carries no
+      gradients and the workers write the checkpoints shard by shard; needs train.workers <= available
+      task slots and, on a cluster, a checkpoint directory (it replaced the earlier barrier backend).""";
+
   private static final Logger LOG = LoggerFactory.getLogger(DistributedTrainer.class);
   private static final ClassTag<CollectiveWorker.SegmentResult> RESULT = ClassTag$.MODULE$.apply(
       CollectiveWorker.SegmentResult.class);

@@ -69,12 +69,15 @@ public final class DistributedTrainer {
     Synchronizer start(SyncContext ctx, TensorStore master, TensorStore state, String base, long baseVersion);
   }
 
+  /** A registered backend: its lines in train.syncBackend's documentation and how it starts. */
+  private record Backend(String doc, SynchronizerFactory factory) {}
+
   /**
    * The registry of synchronisation backends (train.syncBackend): how workers exchange their contributions
    * each round (see docs/decisions.md for the measurements). The configuration accepts exactly these names
-   * ({@link SyncBackendNames}).
+   * and documents each with its DOC ({@link SyncBackendNames}).
    */
-  private static final Map<String, SynchronizerFactory> BACKENDS = new LinkedHashMap<>();
+  private static final Map<String, Backend> BACKENDS = new LinkedHashMap<>();
 
   /** train.syncBackend = rounds (the default). */
   public static final String ROUNDS = "rounds";
@@ -82,11 +85,20 @@ public final class DistributedTrainer {
   public static final String COLLECTIVE = "collective";
 
   static {
-    // One Spark job per round; the driver averages and broadcasts the changed rows.
-    BACKENDS.put(ROUNDS, RoundsSynchronizer::new);
-    // One barrier-mode job per checkpoint segment; workers exchange directly (owner-sharded reduce-scatter,
-    // owner optimizer step, all-gather), the driver carries no gradients; checkpoints written shard by shard.
-    BACKENDS.put(COLLECTIVE, (ctx, master, state, base, baseVersion) -> new CollectiveSynchronizer(ctx, base));
+    register(ROUNDS, RoundsSynchronizer.DOC, RoundsSynchronizer::new);
+    register(COLLECTIVE, CollectiveSynchronizer.DOC,
+        (ctx, master, state, base, baseVersion) -> new CollectiveSynchronizer(ctx, base));
+  }
+
+  private static void register(String name, String doc, SynchronizerFactory factory) {
+    if (BACKENDS.putIfAbsent(name, new Backend(doc, factory)) != null) {
+      throw new IllegalStateException("two sync backends named '" + name + "'");
+    }
+  }
+
+  /** train.syncBackend's per-backend documentation: every backend's DOC, in registration order. */
+  static String backendDoc() {
+    return String.join("\n", BACKENDS.values().stream().map(b -> b.doc().strip()).toList());
   }
 
   /** The registered backends' names, in registration order. */
@@ -211,7 +223,7 @@ public final class DistributedTrainer {
     Broadcast<double[]> logQ = sc.broadcast(itemLogQ);
     SyncContext context = new SyncContext(sc, plan, shards, logQ, runId, checkpointDir, hadoopConf, failureInjection,
         maxPendingPatchBytes);
-    Synchronizer sync = BACKENDS.get(backend).start(context, master, state, base, position.globalRound());
+    Synchronizer sync = BACKENDS.get(backend).factory().start(context, master, state, base, position.globalRound());
 
     // The epoch loop, the same for every backend: a segment of rounds, its loss, the backend's checkpoints,
     // then the validation metrics of the epoch's model and the early-stopping decision.

@@ -17,6 +17,11 @@ import org.slf4j.LoggerFactory;
  */
 final class RoundsSynchronizer implements Synchronizer {
 
+  /** Its lines in train.syncBackend's documentation. */
+  static final String DOC = """
+      rounds: one Spark job per round, the driver averages and broadcasts the changed rows (works with
+      any number of executor slots).""";
+
   private static final Logger LOG = LoggerFactory.getLogger(DistributedTrainer.class);
 
   private final SyncContext ctx;

@@ -5,9 +5,9 @@ import dev.logq.common.config.TrainSettings;
 import java.util.List;
 
 /**
- * Tells the configuration (in common, which cannot see this module) which names train.syncBackend accepts:
- * those {@link DistributedTrainer}'s registry of backends holds, so a backend's name is written once, in
- * its registry line. Listed in META-INF/services/dev.logq.common.config.RegisteredNames.
+ * Tells the configuration (in common, which cannot see this module) which names train.syncBackend accepts,
+ * and their documentation: those {@link DistributedTrainer}'s registry of backends holds, so a backend's
+ * name and doc are written once, in its class and its registry line. Listed in META-INF/services/dev.logq.common.config.RegisteredNames.
  */
 public final class SyncBackendNames implements RegisteredNames {
 
@@ -19,5 +19,10 @@ public final class SyncBackendNames implements RegisteredNames {
   @Override
   public List<String> names() {
     return DistributedTrainer.backendNames();
+  }
+
+  @Override
+  public String doc() {
+    return DistributedTrainer.backendDoc();
   }
 }

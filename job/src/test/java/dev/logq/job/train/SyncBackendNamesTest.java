@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.logq.common.config.JobConfig;
+import dev.logq.common.config.TrainSettings;
 import dev.logq.common.error.ConfigException;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -22,5 +23,17 @@ class SyncBackendNamesTest {
         () -> JobConfig.load(null, List.of("train.syncBackend=carrier-pigeon")));
     assertTrue(e.getMessage().contains("expected one of " + String.join(", ", DistributedTrainer.backendNames())),
         e.getMessage());
+  }
+
+  /** Each backend documents itself in train.syncBackend's doc, in registration order (its DOC). */
+  @Test
+  void theDocumentationListsEachBackend() {
+    String doc = TrainSettings.SYNC_BACKEND.doc();
+    int previous = -1;
+    for (String backend : DistributedTrainer.backendNames()) {
+      int at = doc.indexOf("\n" + backend + ": ");
+      assertTrue(at > previous, backend + " in " + doc);
+      previous = at;
+    }
   }
 }

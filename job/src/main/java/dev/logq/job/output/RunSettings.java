@@ -1,8 +1,12 @@
-package dev.logq.common.config;
+package dev.logq.job.output;
 
+import dev.logq.common.config.JobConfig;
+import dev.logq.common.config.Setting;
+import dev.logq.common.config.SettingValues;
+import dev.logq.common.config.SettingsView;
 import java.util.List;
 
-/** run.*: run-scoped values such as Airflow's ds. */
+/** run.*: run-scoped values such as Airflow's ds (in output.path, metrics.json and the output's owner). */
 public final class RunSettings extends SettingsView {
   private static final long serialVersionUID = 1L;
   public static final Setting<String> DS = Setting.text("run.ds", "", """
@@ -12,8 +16,12 @@ public final class RunSettings extends SettingsView {
 
   public static final List<Setting<?>> SETTINGS = List.of(DS, ID);
 
-  RunSettings(SettingReader r) {
+  public RunSettings(SettingValues r) {
     super(r, SETTINGS);
+  }
+
+  public static RunSettings of(JobConfig config) {
+    return config.view(RunSettings.class);
   }
 
   public String ds() {

@@ -1,12 +1,15 @@
-package dev.logq.common.config;
+package dev.logq.job.output;
 
-import java.io.Serializable;
+import dev.logq.common.config.JobConfig;
+import dev.logq.common.config.Setting;
+import dev.logq.common.config.SettingReader;
+import dev.logq.common.config.SettingsView;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** output.*: where the run writes (the job's output package). */
-public final class OutputSettings implements Serializable {
+/** output.*: where the run writes (this package). */
+public final class OutputSettings extends SettingsView {
   private static final long serialVersionUID = 1L;
   private static final Pattern PLACEHOLDER = Pattern.compile("\\{([^}]*)}");
   public static final Setting<String> PATH = Setting.nonEmptyText("output.path", "output/logq-run", """
@@ -31,23 +34,16 @@ public final class OutputSettings implements Serializable {
       RECOMMEND_K, RECOMMEND_ALL_USERS);
 
   private final String pathTemplate;
-  private final boolean overwrite;
-  private final boolean skipIfComplete;
-  private final boolean writeEmbeddings;
-  private final boolean report;
-  private final int recommendK;
-  private final boolean recommendAllUsers;
   private final String path;
 
-  OutputSettings(SettingReader r, RunSettings run) {
-    recommendK = r.get(RECOMMEND_K);
-    recommendAllUsers = r.get(RECOMMEND_ALL_USERS);
+  public OutputSettings(SettingReader r, RunSettings run) {
+    super(r, SETTINGS);
     pathTemplate = r.get(PATH);
-    overwrite = r.get(OVERWRITE);
-    skipIfComplete = r.get(SKIP_IF_COMPLETE);
-    writeEmbeddings = r.get(WRITE_EMBEDDINGS);
-    report = r.get(REPORT);
     path = resolve(r, run);
+  }
+
+  public static OutputSettings of(JobConfig config) {
+    return config.view(OutputSettings.class);
   }
 
   /** Replaces {ds} and {runId}. */
@@ -86,29 +82,29 @@ public final class OutputSettings implements Serializable {
   }
 
   public boolean overwrite() {
-    return overwrite;
+    return get(OVERWRITE);
   }
 
   /** A complete output of the same configuration makes the run a no-op (exit 0); see reference.conf. */
   public boolean skipIfComplete() {
-    return skipIfComplete;
+    return get(SKIP_IF_COMPLETE);
   }
 
   public boolean writeEmbeddings() {
-    return writeEmbeddings;
+    return get(WRITE_EMBEDDINGS);
   }
 
   public boolean report() {
-    return report;
+    return get(REPORT);
   }
 
   /** Top-K recommendations written per user (0: none). */
   public int recommendK() {
-    return recommendK;
+    return get(RECOMMEND_K);
   }
 
   /** Recommendations for every user, not only the test users. */
   public boolean recommendAllUsers() {
-    return recommendAllUsers;
+    return get(RECOMMEND_ALL_USERS);
   }
 }

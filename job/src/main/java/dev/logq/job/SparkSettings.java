@@ -1,8 +1,12 @@
-package dev.logq.common.config;
+package dev.logq.job;
 
+import dev.logq.common.config.JobConfig;
+import dev.logq.common.config.Setting;
+import dev.logq.common.config.SettingValues;
+import dev.logq.common.config.SettingsView;
 import java.util.List;
 
-/** spark.*: session settings for runs that create their own session. */
+/** spark.*: session settings for runs that create their own session ({@link Main}). */
 public final class SparkSettings extends SettingsView {
   private static final long serialVersionUID = 1L;
   public static final Setting<String> MASTER = Setting.text("spark.master", "", """
@@ -12,8 +16,12 @@ public final class SparkSettings extends SettingsView {
 
   public static final List<Setting<?>> SETTINGS = List.of(MASTER, APP_NAME);
 
-  SparkSettings(SettingReader r) {
+  SparkSettings(SettingValues r) {
     super(r, SETTINGS);
+  }
+
+  public static SparkSettings of(JobConfig config) {
+    return config.view(SparkSettings.class);
   }
 
   /** The master URL, or "" for whatever spark-submit / the environment says. */

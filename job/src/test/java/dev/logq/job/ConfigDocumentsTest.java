@@ -1,14 +1,20 @@
-package dev.logq.common.config;
+package dev.logq.job;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.logq.common.config.ConfigDocuments;
+import dev.logq.common.config.ConfigSchema;
+import dev.logq.common.config.JobConfig;
+import dev.logq.common.config.Setting;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,7 +30,9 @@ import org.junit.jupiter.api.Test;
  * the declarations and must not drift: each is what {@link ConfigDocuments} generates from them, and,
  * parsed independently of the generator, each declares exactly the declared keys with the declared
  * default and documentation. {@code -Dlogq.writeConfigDocs=true} rewrites the three files first
- * ({@link ConfigDocuments#REGENERATE}).
+ * ({@link ConfigDocuments#REGENERATE}). It runs in the job module because the documents describe every
+ * module's settings: the job's registries document values of keys declared in common (train.syncBackend's
+ * backends), which common's own tests cannot see.
  */
 class ConfigDocumentsTest {
 
@@ -74,10 +82,35 @@ class ConfigDocumentsTest {
     return out;
   }
 
+  /** Every module's reference.conf as written in the project: common's, then each module's, in schema order. */
+  private static List<Path> referenceFiles() {
+    List<Path> files = new ArrayList<>(List.of(root().resolve(ConfigDocuments.REFERENCE_CONF)));
+    ConfigSchema.modules().forEach(m -> files.add(root().resolve(m.referenceConf())));
+    return files;
+  }
+
+  /** The declarations of every reference.conf, concatenated. */
   private static Map<String, Declared> reference() throws IOException {
-    try (InputStream in = JobConfig.class.getResourceAsStream("/reference.conf")) {
-      return declarations(new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList());
+    Map<String, Declared> all = new LinkedHashMap<>();
+    for (Path file : referenceFiles()) {
+      all.putAll(declarations(Files.readAllLines(file)));
     }
+    return all;
+  }
+
+  /** The texts of the reference.conf files with a logq root on the class path (what the loader merges). */
+  private static List<String> referencesOnTheClassPath() throws IOException {
+    List<String> texts = new ArrayList<>();
+    for (URL url : Collections.list(JobConfig.class.getClassLoader().getResources("reference.conf"))) {
+      try (InputStream in = url.openStream()) {
+        String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        if (text.contains("\n" + JobConfig.ROOT + " {\n")) {
+          texts.add(text);
+        }
+      }
+    }
+    Collections.sort(texts);
+    return texts;
   }
 
   @Test
@@ -90,12 +123,14 @@ class ConfigDocumentsTest {
   @Test
   void filesAreGeneratedFromTheDeclarations() throws IOException {
     String hint = " differs from the declarations; regenerate: " + ConfigDocuments.REGENERATE;
-    try (InputStream in = JobConfig.class.getResourceAsStream("/reference.conf")) {
-      assertEquals(ConfigDocuments.referenceConf(), new String(in.readAllBytes(), StandardCharsets.UTF_8),
-          "reference.conf (on the classpath)" + hint);
+    List<String> generated = new ArrayList<>(List.of(ConfigDocuments.referenceConf()));
+    ConfigSchema.modules().forEach(m -> generated.add(ConfigDocuments.referenceConf(m)));
+    List<Path> files = referenceFiles();
+    for (int i = 0; i < files.size(); i++) {
+      assertEquals(generated.get(i), Files.readString(files.get(i)), files.get(i) + hint);
     }
-    assertEquals(ConfigDocuments.referenceConf(),
-        Files.readString(root().resolve(ConfigDocuments.REFERENCE_CONF)), "reference.conf" + hint);
+    Collections.sort(generated);
+    assertEquals(generated, referencesOnTheClassPath(), "reference.conf (on the classpath)" + hint);
     assertEquals(ConfigDocuments.userConf(), Files.readString(root().resolve(ConfigDocuments.USER_CONF)),
         "conf/logq.conf" + hint);
     String readme = Files.readString(root().resolve(ConfigDocuments.README));

@@ -1,0 +1,114 @@
+package dev.logq.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.logq.common.config.CommandLine;
+import dev.logq.common.config.JobConfig;
+import dev.logq.common.error.ConfigException;
+import dev.logq.common.loss.StandardLogQ;
+import dev.logq.job.output.OutputSettings;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The configuration with the keys this module declares ({@link JobSettings}: output.*, run.*, ...), which
+ * common's own tests cannot load: these cases moved here from common's JobConfigTest and CommandLineTest.
+ */
+class JobSettingsTest {
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void defaults() {
+    JobConfig c = JobConfig.defaults();
+    assertEquals("output/logq-run", OutputSettings.of(c).path());
+    // every key of every module's reference.conf is in the effective map (the constructor also checks this)
+    assertEquals(JobConfig.knownKeys(), new java.util.TreeSet<>(c.toMap().keySet()));
+  }
+
+  @Test
+  void overrideValuesWithSpecialCharactersAreTakenLiterally() {
+    JobConfig c = JobConfig.load(null, List.of("input.path=s3a://bucket/logs/2024-*/part=*.csv#x", "input.format=csv",
+        "input.delimiter=\\t", "run.ds=2024-01-01", "output.path=hdfs://nn/out/{ds}/x"));
+    assertEquals("s3a://bucket/logs/2024-*/part=*.csv#x", c.input().path());
+    assertEquals("\t", c.input().delimiter());
+    assertEquals("hdfs://nn/out/2024-01-01/x", OutputSettings.of(c).path());
+    assertEquals("hdfs://nn/out/{ds}/x", OutputSettings.of(c).pathTemplate());
+    assertEquals(",", JobConfig.load(null, List.of("input.format=csv")).input().delimiter());
+    assertEquals("\t", JobConfig.load(null, List.of("input.format=tsv")).input().delimiter());
+  }
+
+  @Test
+  void outputPathNeedsTheRunValuesItNames() {
+    ConfigException e = assertThrows(ConfigException.class, () -> JobConfig.load(null, List.of("output.path=out/{ds}")));
+    assertEquals("output.path", e.key(), e.getMessage());
+    String m = e.getMessage();
+    assertTrue(m.contains("Invalid value for output.path: "), m);
+    assertTrue(m.contains("out/{ds}"), m);
+    assertTrue(m.contains("run.ds"), m);
+  }
+
+  @Test
+  void effectiveConfigRoundTripsThroughHocon() {
+    JobConfig c = JobConfig.load(null, List.of("train.epochs=3", "loss.type=STANDARD", "eval.k=1,5",
+        "input.path=file:///tmp/x y/*.parquet", "run.ds=2024-05-01", "output.path=out/{ds}"));
+    String hocon = c.toHocon();
+    assertTrue(hocon.contains("epochs=3") || hocon.contains("epochs = 3"), hocon);
+    JobConfig back = JobConfig.parse(hocon, "saved config", List.of());
+    assertEquals(c, back);
+    assertEquals(c.toMap(), back.toMap());
+    assertEquals("standard", back.toMap().get("loss.type"));
+    assertEquals(List.of(1, 5), back.toMap().get("eval.k"));
+    assertEquals("out/2024-05-01", OutputSettings.of(back).path());
+  }
+
+  @Test
+  void everyKeyIsDocumentedInConfLogqConf() throws Exception {
+    // conf/logq.conf is the user-facing copy: it must list every key and nothing else.
+    Path root = Path.of(System.getProperty("logq.projectRoot", ".."));
+    Path userConf = root.resolve("conf/logq.conf");
+    JobConfig fromFile = JobConfig.load(userConf, List.of());
+    com.typesafe.config.Config parsed = com.typesafe.config.ConfigFactory.parseFile(userConf.toFile()).resolve();
+    for (String key : JobConfig.knownKeys()) {
+      assertTrue(parsed.hasPathOrNull("logq." + key), "conf/logq.conf lacks " + key);
+    }
+    assertEquals(JobConfig.defaults().toMap(), fromFile.toMap(), "conf/logq.conf should restate the defaults");
+  }
+
+  @Test
+  void everyKeyIsInTheReadmeReference() throws Exception {
+    Path readme = Path.of(System.getProperty("logq.projectRoot", "..")).resolve("README.md");
+    String text = Files.readString(readme, StandardCharsets.UTF_8);
+    for (String key : JobConfig.knownKeys()) {
+      assertTrue(text.contains("| `" + key + "` |"), "README.md's configuration reference lacks " + key);
+    }
+  }
+
+  @Test
+  void flagsAndOverrides() throws Exception {
+    Path conf = dir.resolve("job.conf");
+    Files.writeString(conf, "logq { train.epochs = 7, mode = train }\n");
+    CommandLine cl = JobConfig.fromArgs(new String[] {"--conf", conf.toString(), "train.batchSize=64", "--overwrite",
+        "--mode=compare", "--resume", "loss.type=standard"});
+    assertEquals(conf, cl.confFile());
+    assertTrue(cl.overwrite());
+    assertTrue(cl.resume());
+    assertFalse(cl.help());
+    assertEquals(JobConfig.Mode.COMPARE, cl.mode());
+    assertEquals(List.of("train.batchSize=64", "loss.type=standard"), cl.overrides());
+    JobConfig c = cl.config();
+    assertEquals(7, c.train().epochs());
+    assertEquals(64, c.train().batchSize());
+    assertEquals(JobConfig.Mode.COMPARE, c.mode());
+    assertTrue(OutputSettings.of(c).overwrite());
+    assertEquals(StandardLogQ.NAME, c.loss().type());
+  }
+}

@@ -7,7 +7,9 @@ import dev.logq.common.freq.LogQTable;
 import dev.logq.job.console.JobConsole;
 import dev.logq.job.freq.FrequencyTableBuilder;
 import dev.logq.job.ingest.IdIndex;
+import dev.logq.job.ingest.InputSettings;
 import dev.logq.job.output.MetricsDocument;
+import dev.logq.job.split.SplitSettings;
 import dev.logq.job.split.ValidationSplit;
 import java.util.Map;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -37,7 +39,7 @@ final class IndexStep {
     IdIndex users = IdIndex.build(embedsUnseenUsers ? parts.split().train().select(Interactions.USER)
         .union(parts.split().test().select(Interactions.USER)) : fitRows, Interactions.USER);
     IdIndex items = IdIndex.build(fitRows, Interactions.ITEM);
-    Indexing.requireEnoughToRank(users, items, config.input().isSynthetic() ? null : config.input().path());
+    Indexing.requireEnoughToRank(users, items, InputSettings.of(config).isSynthetic() ? null : InputSettings.of(config).path());
     Dataset<Row> train = Indexing.index(fitRows, users, items).persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> test = Indexing.index(parts.split().test(), users, items).persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> validation = null;
@@ -45,7 +47,7 @@ final class IndexStep {
     Dataset<Row> seen = train;
     if (validationSplit != null) {
       validation = Indexing.index(validationSplit.validation(), users, items).persist(StorageLevel.MEMORY_AND_DISK());
-      validationUsers = ValidationSplit.sampleUsers(validation, config.split().validationUsers(), config.split().seed())
+      validationUsers = ValidationSplit.sampleUsers(validation, SplitSettings.of(config).validationUsers(), SplitSettings.of(config).seed())
           .persist(StorageLevel.MEMORY_AND_DISK());
       long sampled = validationUsers.count();
       if (sampled == 0) {
@@ -66,7 +68,7 @@ final class IndexStep {
 
     sc.setJobGroup("logq-freq", "Counting item frequencies (log Q)", false);
     LogQTable logQ = FrequencyTableBuilder.build(train, Interactions.ITEM_INDEX, items.size(),
-        config.input().hasWeightColumn() && !config.input().isSynthetic() ? Interactions.WEIGHT : null);
+        InputSettings.of(config).hasWeightColumn() && !InputSettings.of(config).isSynthetic() ? Interactions.WEIGHT : null);
     long trainPairs = train.count();
     metrics.counts("catalog", Map.of("users", users.size(), "items", items.size(), "train_pairs", trainPairs,
         "test_pairs", testPairs));

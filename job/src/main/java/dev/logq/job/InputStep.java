@@ -1,7 +1,8 @@
 package dev.logq.job;
 
 import dev.logq.common.config.JobConfig;
-import dev.logq.common.config.SplitSettings;
+import dev.logq.job.ingest.InputSettings;
+import dev.logq.job.split.SplitSettings;
 import dev.logq.common.data.SyntheticModel;
 import dev.logq.job.ingest.IngestResult;
 import dev.logq.job.ingest.InteractionReader;
@@ -32,7 +33,7 @@ final class InputStep {
   static Read read(SparkSession spark, JobConfig config, MetricsDocument metrics) {
     Map<String, Long> inputCounts = new LinkedHashMap<>();
     Read result;
-    if (config.input().isSynthetic()) {
+    if (InputSettings.of(config).isSynthetic()) {
       SyntheticModel planted = SyntheticModel.of(config.synthetic());
       Dataset<Row> interactions = SyntheticData.generate(spark, config.synthetic())
           .persist(StorageLevel.MEMORY_AND_DISK());
@@ -42,7 +43,7 @@ final class InputStep {
           config.synthetic().users(), config.synthetic().items(), config.synthetic().zipfExponent());
       result = new Read(interactions, null, planted, inputCounts);
     } else {
-      IngestResult read = InteractionReader.read(spark, config.input());
+      IngestResult read = InteractionReader.read(spark, InputSettings.of(config));
       inputCounts.put("rows", read.rows());
       inputCounts.put("bad_records", read.badRecords());
       if (read.badRecords() > 0) {
@@ -51,8 +52,8 @@ final class InputStep {
         metrics.put("bad_record_samples", read.badRecordSamples());
       }
       Dataset<Row> givenTest = null;
-      if (config.split().method() == SplitSettings.SplitMethod.GIVEN) {
-        IngestResult test = InteractionReader.read(spark, config.input(), config.input().testPath());
+      if (SplitSettings.of(config).method() == SplitSettings.SplitMethod.GIVEN) {
+        IngestResult test = InteractionReader.read(spark, InputSettings.of(config), InputSettings.of(config).testPath());
         givenTest = test.interactions();
         inputCounts.put("test_rows", test.rows());
         inputCounts.put("test_bad_records", test.badRecords());

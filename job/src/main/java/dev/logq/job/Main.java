@@ -6,6 +6,7 @@ import dev.logq.common.error.ExitCode;
 import dev.logq.common.error.LogqException;
 import dev.logq.job.console.JobConsole;
 import dev.logq.job.console.RunLog;
+import dev.logq.job.ingest.InputSettings;
 import dev.logq.job.ingest.SyntheticData;
 import dev.logq.job.output.OutputSettings;
 import org.apache.spark.SparkConf;
@@ -63,9 +64,9 @@ public final class Main {
       switch (config.mode()) {
         case GENERATE -> {
           long rows = SyntheticData.write(spark, config, OutputSettings.of(config).overwrite());
-          LOG.info("Wrote {} synthetic interactions to {}", rows, config.input().path());
+          LOG.info("Wrote {} synthetic interactions to {}", rows, InputSettings.of(config).path());
           JobConsole.stage("generate", String.format(java.util.Locale.ROOT, "%,d synthetic interactions to %s", rows,
-              config.input().path()));
+              InputSettings.of(config).path()));
         }
         case TRAIN, COMPARE -> new Pipeline(spark, config, cli.resume()).run();
         case RECOMMEND -> RecommendMode.run(spark, config);

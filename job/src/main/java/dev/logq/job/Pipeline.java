@@ -13,6 +13,7 @@ import dev.logq.job.console.RunLog;
 import dev.logq.job.eval.EvalResult;
 import dev.logq.job.eval.PlantedDistance;
 import dev.logq.job.ingest.IdIndex;
+import dev.logq.job.ingest.InputSettings;
 import dev.logq.job.output.AtomicOutput;
 import dev.logq.job.output.CompletedOutput;
 import dev.logq.job.output.EmbeddingWriter;
@@ -170,7 +171,7 @@ final class Pipeline {
     long t0 = System.nanoTime();
     sc.setJobGroup("logq-ingest", "Reading and validating input", false);
     InputStep.Read input = InputStep.read(spark, config, metrics);
-    JobConsole.stage("read", JobConsole.readDetail(input.counts(), config.input().isSynthetic()));
+    JobConsole.stage("read", JobConsole.readDetail(input.counts(), InputSettings.of(config).isSynthetic()));
     SplitStep.Parts parts = SplitStep.split(sc, config, input, userTower.embedsUnseenUsers(), metrics);
     Prepared data = IndexStep.indexAndCount(sc, config, parts, userTower.embedsUnseenUsers(), input.planted(), metrics);
     metrics.timing("prepare", seconds(t0));

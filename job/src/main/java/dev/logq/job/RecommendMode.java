@@ -15,6 +15,7 @@ import dev.logq.common.model.tower.UserTowers;
 import dev.logq.job.eval.EvalSettings;
 import dev.logq.job.eval.FullCatalogEvaluator;
 import dev.logq.job.ingest.IdIndex;
+import dev.logq.job.ingest.InputSettings;
 import dev.logq.job.output.AtomicOutput;
 import dev.logq.job.output.CompletedOutput;
 import dev.logq.job.output.JsonOutput;
@@ -114,7 +115,7 @@ final class RecommendMode {
 
     MetricsDocument metrics = new MetricsDocument();
     Dataset<Row> input = InputStep.read(spark, config, metrics).interactions();
-    String inputPath = config.input().path();
+    String inputPath = InputSettings.of(config).path();
     Dataset<Row> unknownItems = input.join(items.mapping().select(col(IdIndex.ORIGINAL_ID).as(Interactions.ITEM)),
         new String[] {Interactions.ITEM}, "left_anti");
     long unknownItemRows = unknownItems.count();

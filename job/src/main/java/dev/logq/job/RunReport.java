@@ -3,6 +3,7 @@ package dev.logq.job;
 import dev.logq.common.config.JobConfig;
 import dev.logq.job.eval.EvalResult;
 import dev.logq.job.eval.EvalSettings;
+import dev.logq.job.ingest.InputSettings;
 import dev.logq.job.output.AtomicOutput;
 import dev.logq.job.output.MetricsDocument;
 import dev.logq.job.console.JobConsole;
@@ -11,6 +12,7 @@ import dev.logq.job.report.ComparisonTable;
 import dev.logq.job.report.CurvePoint;
 import dev.logq.job.report.ReportWriter;
 import dev.logq.job.report.RunSummary;
+import dev.logq.job.split.SplitSettings;
 import dev.logq.job.train.DistributedTrainer;
 import dev.logq.job.train.TrainerState;
 import java.io.IOException;
@@ -96,19 +98,19 @@ final class RunReport {
     JobConsole.results(rendered);
     if (OutputSettings.of(config).report()) {
       Map<String, String> info = new LinkedHashMap<>();
-      info.put("input", config.input().isSynthetic() ? "synthetic (" + config.synthetic().users() + " users, "
-          + config.synthetic().items() + " items)" : config.input().path());
-      info.put("split", config.split().method().configName());
+      info.put("input", InputSettings.of(config).isSynthetic() ? "synthetic (" + config.synthetic().users() + " users, "
+          + config.synthetic().items() + " items)" : InputSettings.of(config).path());
+      info.put("split", SplitSettings.of(config).method().configName());
       info.put("users / items", users + " / " + items);
       info.put("workers x batch", config.train().workers() + " x " + config.train().batchSize());
       info.put("epochs", String.valueOf(config.train().epochs()));
-      info.put("validation", config.split().hasValidation() ? config.split().validationLeaveLastOut()
-          ? "leave-last-out of the training part" : config.split().validationFraction() + " of the training part"
+      info.put("validation", SplitSettings.of(config).hasValidation() ? SplitSettings.of(config).validationLeaveLastOut()
+          ? "leave-last-out of the training part" : SplitSettings.of(config).validationFraction() + " of the training part"
           : "none");
       try {
         ReportWriter.write(out, "report", "logq-spark: " + config.mode().configName(), info, summaries,
             EvalSettings.of(config.eval()).ks(), table, tableKs.get(0),
-            config.split().hasValidation() ? config.train().earlyStoppingMetric() : null);
+            SplitSettings.of(config).hasValidation() ? config.train().earlyStoppingMetric() : null);
       } catch (RuntimeException | Error e) {
         // Charts need AWT fonts on the driver; a missing font must not cost the trained model.
         LOG.warn("Could not draw the report ({}); writing the table only", e.toString());

@@ -141,7 +141,15 @@ class ConfigDocumentsTest {
   @Test
   void referenceStatesEachDeclaredDefaultAndDoc() throws IOException {
     Map<String, Declared> reference = reference();
-    assertEquals(ConfigSchema.keys(), List.copyOf(reference.keySet()), "every declared key, in declaration order");
+    // each file: the keys its module declares, in declaration order; together: every declared key
+    List<List<Setting<?>>> perFile = new ArrayList<>(List.of(ConfigSchema.common()));
+    ConfigSchema.modules().forEach(m -> perFile.add(ConfigSchema.of(m)));
+    List<Path> files = referenceFiles();
+    for (int i = 0; i < files.size(); i++) {
+      assertEquals(perFile.get(i).stream().map(Setting::key).toList(),
+          List.copyOf(declarations(Files.readAllLines(files.get(i))).keySet()), files.get(i) + ": its keys, in declaration order");
+    }
+    assertEquals(new java.util.TreeSet<>(ConfigSchema.keys()), new java.util.TreeSet<>(reference.keySet()), "every declared key");
     // each default as written in the file, given to the loader as a user's value, reads as the declared default
     StringBuilder asUserFile = new StringBuilder();
     reference.forEach((key, d) -> asUserFile.append(key).append(" = ").append(d.value()).append('\n'));

@@ -2,6 +2,7 @@ package dev.logq.job;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,7 +10,13 @@ import dev.logq.common.config.CommandLine;
 import dev.logq.common.config.JobConfig;
 import dev.logq.common.error.ConfigException;
 import dev.logq.common.loss.StandardLogQ;
+import dev.logq.job.ingest.InputSettings;
+import dev.logq.job.ingest.InputSettings;
+import dev.logq.job.ingest.InputSettings.BadRecords;
+import dev.logq.job.ingest.InputSettings.InputFormat;
 import dev.logq.job.output.OutputSettings;
+import dev.logq.job.split.SplitSettings;
+import dev.logq.job.split.SplitSettings.SplitMethod;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,8 +25,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The configuration with the keys this module declares ({@link JobSettings}: output.*, run.*, ...), which
- * common's own tests cannot load: these cases moved here from common's JobConfigTest and CommandLineTest.
+ * The configuration with the keys this module declares ({@link JobSettings}: input.*, split.*, output.*,
+ * ...), which common's own tests cannot load: these cases moved here from common's JobConfigTest and
+ * CommandLineTest.
  */
 class JobSettingsTest {
 
@@ -30,6 +38,11 @@ class JobSettingsTest {
   void defaults() {
     JobConfig c = JobConfig.defaults();
     assertEquals("output/logq-run", OutputSettings.of(c).path());
+    assertEquals("", InputSettings.of(c).path());
+    assertTrue(InputSettings.of(c).isSynthetic());
+    assertEquals(InputFormat.PARQUET, InputSettings.of(c).format());
+    assertEquals(SplitMethod.LEAVE_LAST_OUT, SplitSettings.of(c).method());
+    assertEquals(BadRecords.FAIL, InputSettings.of(c).badRecords());
     // every key of every module's reference.conf is in the effective map (the constructor also checks this)
     assertEquals(JobConfig.knownKeys(), new java.util.TreeSet<>(c.toMap().keySet()));
   }
@@ -38,23 +51,53 @@ class JobSettingsTest {
   void overrideValuesWithSpecialCharactersAreTakenLiterally() {
     JobConfig c = JobConfig.load(null, List.of("input.path=s3a://bucket/logs/2024-*/part=*.csv#x", "input.format=csv",
         "input.delimiter=\\t", "run.ds=2024-01-01", "output.path=hdfs://nn/out/{ds}/x"));
-    assertEquals("s3a://bucket/logs/2024-*/part=*.csv#x", c.input().path());
-    assertEquals("\t", c.input().delimiter());
+    assertEquals("s3a://bucket/logs/2024-*/part=*.csv#x", InputSettings.of(c).path());
+    assertEquals("\t", InputSettings.of(c).delimiter());
     assertEquals("hdfs://nn/out/2024-01-01/x", OutputSettings.of(c).path());
     assertEquals("hdfs://nn/out/{ds}/x", OutputSettings.of(c).pathTemplate());
-    assertEquals(",", JobConfig.load(null, List.of("input.format=csv")).input().delimiter());
-    assertEquals("\t", JobConfig.load(null, List.of("input.format=tsv")).input().delimiter());
+    assertEquals(",", InputSettings.of(JobConfig.load(null, List.of("input.format=csv"))).delimiter());
+    assertEquals("\t", InputSettings.of(JobConfig.load(null, List.of("input.format=tsv"))).delimiter());
   }
 
   @Test
-  void outputPathNeedsTheRunValuesItNames() {
-    ConfigException e = assertThrows(ConfigException.class, () -> JobConfig.load(null, List.of("output.path=out/{ds}")));
-    assertEquals("output.path", e.key(), e.getMessage());
-    String m = e.getMessage();
-    assertTrue(m.contains("Invalid value for output.path: "), m);
-    assertTrue(m.contains("out/{ds}"), m);
-    assertTrue(m.contains("run.ds"), m);
+  void invalidValuesNameKeyValueAndWhatIsAllowed() {
+    assertInvalid("output.path=out/{ds}", "output.path", "out/{ds}", "run.ds");
+    assertInvalid("split.testFraction=1", "split.testFraction", "1", "< 1");
+    assertInvalid("input.format=xml", "input.format", "xml", "parquet, csv, tsv, gowalla");
+    assertInvalid("input.badRecords=ignore", "input.badRecords", "ignore", "fail, skip");
+    assertInvalid("split.method=given", "input.testPath", "\"\"", "split.method = given");
+    assertInvalid("mode=generate", "input.path", "\"\"", "mode = generate");
   }
+
+  private static void assertInvalid(String override, String key, String value, String allowed) {
+    ConfigException e = assertThrows(ConfigException.class, () -> JobConfig.load(null, List.of(override)), override);
+    assertEquals(key, e.key(), e.getMessage());
+    String m = e.getMessage();
+    assertTrue(m.contains("Invalid value for " + key + ": "), m);
+    assertTrue(m.contains(value), "value " + value + " missing in: " + m);
+    assertTrue(m.contains(allowed), "allowed '" + allowed + "' missing in: " + m);
+  }
+
+  @Test
+  void fileWithoutLogqRootAndSubstitutions() throws Exception {
+    Path f = dir.resolve("flat.conf");
+    Files.writeString(f, "train.epochs = 4\ntrain.seed = ${logq.split.seed}\n", StandardCharsets.UTF_8);
+    JobConfig c = JobConfig.load(f, List.of());
+    assertEquals(4, c.train().epochs());
+    assertEquals(11L, c.train().seed());
+  }
+
+
+  @Test
+  void flagsWinOverKeyValue() {
+    CommandLine cl = CommandLine.parse(new String[] {"--mode", "generate", "mode=train", "input.path=/tmp/x"});
+    assertEquals(JobConfig.Mode.GENERATE, cl.config().mode());
+    CommandLine none = CommandLine.parse(new String[0]);
+    assertNull(none.confFile());
+    assertNull(none.mode());
+    assertEquals(JobConfig.defaults(), none.config());
+  }
+
 
   @Test
   void effectiveConfigRoundTripsThroughHocon() {

@@ -58,7 +58,7 @@ public final class ConfigDocuments {
 
   /** The reference.conf of {@code module}: the keys it declares. */
   public static String referenceConf(ModuleSettings module) {
-    return MODULE_REFERENCE_HEADER + body(module.settings());
+    return MODULE_REFERENCE_HEADER + body(ConfigSchema.of(module));
   }
 
   public static String userConf() {

@@ -5,6 +5,7 @@ import dev.logq.common.eval.EvaluationSettings;
 import dev.logq.common.loss.LossSettings;
 import dev.logq.common.model.ModelSettings;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,7 +13,8 @@ import java.util.ServiceLoader;
 
 /**
  * Every declared {@link Setting}, in the order the documents list them: one line per owner's settings in
- * this module, then the settings of the modules above it found on the class path ({@link ModuleSettings}).
+ * this module, with the owners of the modules above it found on the class path ({@link ModuleSettings})
+ * placed among them.
  * A new key is declared in its owner's list (no line here); a new owner in this module adds its list here,
  * one in the job adds it to the job's {@code JobSettings}.
  */
@@ -26,9 +28,7 @@ public final class ConfigSchema {
   static {
     List<Setting<?>> all = new ArrayList<>();
     all.add(JobConfig.MODE);
-    all.addAll(InputSettings.SETTINGS);
     all.addAll(SyntheticSettings.SETTINGS);
-    all.addAll(SplitSettings.SETTINGS);
     all.addAll(ModelSettings.SETTINGS);
     all.addAll(LossSettings.SETTINGS);
     all.addAll(TrainSettings.SETTINGS);
@@ -37,7 +37,22 @@ public final class ConfigSchema {
     List<ModuleSettings> modules = new ArrayList<>();
     ServiceLoader.load(ModuleSettings.class, ModuleSettings.class.getClassLoader()).forEach(modules::add);
     MODULES = List.copyOf(modules);
-    modules.forEach(m -> all.addAll(m.settings()));
+    // each module owner right after its anchor (after the owners placed there before it), or at the end
+    Map<Setting<?>, Setting<?>> lastPlacedAfter = new HashMap<>();
+    for (ModuleSettings m : modules) {
+      for (ModuleSettings.Owner o : m.owners()) {
+        Setting<?> anchor = o.after();
+        int at = all.size();
+        if (anchor != null) {
+          at = all.indexOf(lastPlacedAfter.getOrDefault(anchor, anchor)) + 1;
+          if (at == 0) {
+            throw new IllegalStateException(o.settings().get(0).key() + " is placed after an undeclared setting: " + anchor.key());
+          }
+          lastPlacedAfter.put(anchor, o.settings().get(o.settings().size() - 1));
+        }
+        all.addAll(at, o.settings());
+      }
+    }
     for (Setting<?> s : all) {
       if (BY_KEY.put(s.key(), s) != null) {
         throw new IllegalStateException("configuration key declared twice: " + s.key());
@@ -58,7 +73,13 @@ public final class ConfigSchema {
     return MODULES;
   }
 
-  /** Every setting, in the documents' order (this module's, then each module's). */
+  /** The settings {@code module} declares, in the documents' order (its reference.conf's). */
+  public static List<Setting<?>> of(ModuleSettings module) {
+    List<Setting<?>> own = module.settings();
+    return ALL.stream().filter(own::contains).toList();
+  }
+
+  /** Every setting, in the documents' order (this module's with each module's placed among them). */
   public static List<Setting<?>> settings() {
     return ALL;
   }

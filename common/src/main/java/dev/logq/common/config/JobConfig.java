@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Enumeration;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -57,9 +58,7 @@ public final class JobConfig implements Serializable, SettingValues {
       run, recommend.modelPath, writes the top output.recommendK items for the users of input.path).""");
 
   private final Mode mode;
-  private final InputSettings input;
   private final SyntheticSettings synthetic;
-  private final SplitSettings split;
   private final ModelSettings model;
   private final LossSettings loss;
   private final TrainSettings train;
@@ -76,21 +75,35 @@ public final class JobConfig implements Serializable, SettingValues {
     for (Setting<?> setting : ConfigSchema.settings()) {
       r.read(setting);
     }
+    // the modules' views right after the view whose keys they follow, so problems keep the documents' order
+    Set<ModuleSettings.Owner> built = new HashSet<>();
     mode = r.get(MODE);
-    input = new InputSettings(r);
+    moduleViews(r, List.of(MODE), built);
     synthetic = new SyntheticSettings(r);
-    split = new SplitSettings(r);
+    moduleViews(r, SyntheticSettings.SETTINGS, built);
     model = new ModelSettings(r);
+    moduleViews(r, ModelSettings.SETTINGS, built);
     loss = new LossSettings(r);
+    moduleViews(r, LossSettings.SETTINGS, built);
     train = new TrainSettings(r);
+    moduleViews(r, TrainSettings.SETTINGS, built);
     eval = new EvaluationSettings(r);
-    for (ModuleSettings module : ConfigSchema.modules()) {
-      module.views(r).forEach(v -> views.put(v.getClass(), v));
-    }
+    moduleViews(r, null, built);
     crossCheck(r);
     r.throwIfProblems();
     effective = Collections.unmodifiableMap(new LinkedHashMap<>(r.values));
     typed = Collections.unmodifiableMap(new LinkedHashMap<>(r.typed));
+  }
+
+  /** Builds the views of the module owners placed after one of {@code owner}'s settings (null: all the others). */
+  private void moduleViews(SettingReader r, List<Setting<?>> owner, Set<ModuleSettings.Owner> built) {
+    for (ModuleSettings module : ConfigSchema.modules()) {
+      for (ModuleSettings.Owner o : module.owners()) {
+        if ((owner == null || o.after() != null && owner.contains(o.after())) && built.add(o)) {
+          o.views().apply(r).forEach(v -> views.put(v.getClass(), v));
+        }
+      }
+    }
   }
 
   /**
@@ -428,16 +441,8 @@ public final class JobConfig implements Serializable, SettingValues {
     return mode;
   }
 
-  public InputSettings input() {
-    return input;
-  }
-
   public SyntheticSettings synthetic() {
     return synthetic;
-  }
-
-  public SplitSettings split() {
-    return split;
   }
 
   public ModelSettings model() {
@@ -458,25 +463,14 @@ public final class JobConfig implements Serializable, SettingValues {
 
 
   private void crossCheck(SettingReader r) {
-    if (!r.allValid("split.method", "input.path", "input.testPath", "mode", "loss.type", "train.batchSize",
-        "loss.uniformNegatives")) {
+    List<String> guarded = new ArrayList<>(List.of("loss.type", "train.batchSize", "loss.uniformNegatives"));
+    ConfigSchema.modules().forEach(m -> guarded.addAll(m.checkedKeys()));
+    if (!r.allValid(guarded.toArray(String[]::new))) {
       return;  // each check below involves one of these; their own problems are already reported
     }
-    if (train.earlyStoppingPatience() > 0 && !split.hasValidation()) {
-      r.problem("train.earlyStopping.patience", train.earlyStoppingPatience(),
-          "0 when split.validation = none (early stopping needs the validation split; the test split is never used)");
-    }
-    if (split.method() == SplitSettings.SplitMethod.GIVEN && input.testPath().isEmpty()) {
-      r.problem("input.testPath", "", "a path when split.method = given");
-    }
-    if (split.method() == SplitSettings.SplitMethod.GIVEN && input.isSynthetic()) {
-      r.problem("split.method", "given", "another method when input.path is empty (the synthetic data has no separate test set)");
-    }
-    // the modules' own checks (the job's: what mode = recommend needs), where their order was
-    ConfigSchema.modules().forEach(m -> m.check(r));
-    if (mode == Mode.GENERATE && input.isSynthetic()) {
-      r.problem("input.path", "", "a path when mode = generate (the synthetic data is written there)");
-    }
+    // the modules' checks (the job's: input, split, early stopping and the modes), before the in-batch one
+    Map<Class<?>, SettingsView> built = Collections.unmodifiableMap(views);
+    ConfigSchema.modules().forEach(m -> m.check(r, built));
     boolean inBatch = Losses.create(loss.type(), r).inBatchNegatives();
     if (inBatch && train.batchSize() + loss.uniformNegatives() < 2) {
       r.problem("train.batchSize", train.batchSize(),

@@ -18,16 +18,6 @@ class CommandLineTest {
   Path dir;
 
   @Test
-  void flagsWinOverKeyValue() {
-    CommandLine cl = CommandLine.parse(new String[] {"--mode", "generate", "mode=train", "input.path=/tmp/x"});
-    assertEquals(JobConfig.Mode.GENERATE, cl.config().mode());
-    CommandLine none = CommandLine.parse(new String[0]);
-    assertNull(none.confFile());
-    assertNull(none.mode());
-    assertEquals(JobConfig.defaults(), none.config());
-  }
-
-  @Test
   void help() {
     assertTrue(CommandLine.parse(new String[] {"--help"}).help());
     assertTrue(CommandLine.parse(new String[] {"-h"}).help());

@@ -7,10 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.logq.common.config.InputSettings.BadRecords;
-import dev.logq.common.config.InputSettings.InputFormat;
 import dev.logq.common.config.JobConfig.Mode;
-import dev.logq.common.config.SplitSettings.SplitMethod;
 import dev.logq.common.error.ConfigException;
 import dev.logq.common.error.ExitCode;
 import dev.logq.common.loss.NoCorrection;
@@ -49,11 +46,6 @@ class JobConfigTest {
     assertEquals(RefinedLogQ.NAME, c.loss().type());
     assertArrayEquals(new int[] {1, 10, 20, 100}, c.eval().k());
     assertEquals(0.05, c.model().temperature());
-    assertEquals("", c.input().path());
-    assertTrue(c.input().isSynthetic());
-    assertEquals(InputFormat.PARQUET, c.input().format());
-    assertEquals(SplitMethod.LEAVE_LAST_OUT, c.split().method());
-    assertEquals(BadRecords.FAIL, c.input().badRecords());
     assertEquals(0, c.model().userMlp().length);
     assertEquals(7L, c.synthetic().seed());
     // every key of reference.conf is in the effective map (the constructor also checks this)
@@ -73,14 +65,6 @@ class JobConfigTest {
     assertArrayEquals(new int[] {1, 2, 3}, JobConfig.load(null, List.of("eval.k=1, 2,3")).eval().k());
     assertArrayEquals(new int[] {64, 32}, JobConfig.load(null, List.of("model.userMlp=64,32", "model.itemMlp=[16]")).model().userMlp());
     assertEquals(0, JobConfig.load(null, List.of("model.userMlp=64", "model.userMlp=")).model().userMlp().length);
-  }
-
-  @Test
-  void fileWithoutLogqRootAndSubstitutions() throws Exception {
-    Path f = write("flat.conf", "train.epochs = 4\ntrain.seed = ${logq.split.seed}\n");
-    JobConfig c = JobConfig.load(f, List.of());
-    assertEquals(4, c.train().epochs());
-    assertEquals(11L, c.train().seed());
   }
 
   @Test
@@ -133,16 +117,11 @@ class JobConfigTest {
     assertInvalid("train.epochs=2.5", "train.epochs", "2.5", "an integer");
     assertInvalid("model.temperature=0", "model.temperature", "0", "> 0");
     assertInvalid("model.temperature=NaN", "model.temperature", "NaN", "> 0");
-    assertInvalid("split.testFraction=1", "split.testFraction", "1", "< 1");
     assertInvalid("model.l2Normalize=maybe", "model.l2Normalize", "maybe", "true or false");
     assertInvalid("eval.k=[1, 0]", "eval.k", "[1,0]", "integers >= 1");
     assertInvalid("eval.k=", "eval.k", "[]", "at least one");
     assertInvalid("eval.k=5,5", "eval.k", "[5, 5]", "distinct");
     assertInvalid("model.outputDim=32", "model.outputDim", "32", "model.embeddingDim (64)");
-    assertInvalid("input.format=xml", "input.format", "xml", "parquet, csv, tsv, gowalla");
-    assertInvalid("input.badRecords=ignore", "input.badRecords", "ignore", "fail, skip");
-    assertInvalid("split.method=given", "input.testPath", "\"\"", "split.method = given");
-    assertInvalid("mode=generate", "input.path", "\"\"", "mode = generate");
     // with MLPs the output dimension is free
     assertEquals(32, JobConfig.load(null, List.of("model.outputDim=32", "model.userMlp=[128]", "model.itemMlp=[128]")).model().outputDim());
     // numbers written like 1e3 are integers

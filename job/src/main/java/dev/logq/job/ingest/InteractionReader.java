@@ -5,9 +5,8 @@ import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.when;
 
-import dev.logq.common.config.InputSettings.BadRecords;
-import dev.logq.common.config.InputSettings.InputFormat;
-import dev.logq.common.config.InputSettings;
+import dev.logq.job.ingest.InputSettings.BadRecords;
+import dev.logq.job.ingest.InputSettings.InputFormat;
 import dev.logq.common.config.JobConfig;
 import dev.logq.common.data.Interactions;
 import dev.logq.common.error.DataException;

@@ -1,6 +1,6 @@
 package dev.logq.job.ingest;
 
-import dev.logq.common.config.InputSettings.InputFormat;
+import dev.logq.job.ingest.InputSettings.InputFormat;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;

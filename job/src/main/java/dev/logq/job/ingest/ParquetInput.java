@@ -10,7 +10,6 @@ import static org.apache.spark.sql.functions.shiftleft;
 import static org.apache.spark.sql.functions.trim;
 import static org.apache.spark.sql.functions.when;
 
-import dev.logq.common.config.InputSettings;
 import dev.logq.common.config.JobConfig;
 import dev.logq.common.data.Interactions;
 import dev.logq.common.error.DataException;

@@ -1,6 +1,5 @@
 package dev.logq.job.ingest;
 
-import dev.logq.common.config.InputSettings;
 import dev.logq.common.config.JobConfig;
 import dev.logq.common.data.Interactions;
 import dev.logq.common.data.SyntheticModel;
@@ -62,7 +61,7 @@ public final class SyntheticData {
   }
 
   /**
-   * Writes the raw data set as Parquet to {@code config.input().path()}, with the configured user, item
+   * Writes the raw data set as Parquet to {@code InputSettings.of(config).path()}, with the configured user, item
    * and timestamp column names (timestamp: "timestamp" when input.timestampColumn is empty), so the
    * same configuration reads it back.
    *
@@ -70,7 +69,7 @@ public final class SyntheticData {
    * @throws OutputExistsException if the path exists and {@code overwrite} is false
    */
   public static long write(SparkSession spark, JobConfig config, boolean overwrite) {
-    String path = config.input().path();
+    String path = InputSettings.of(config).path();
     if (path.isEmpty()) {
       throw new IllegalArgumentException("input.path is empty: nowhere to write the synthetic data");
     }
@@ -84,7 +83,7 @@ public final class SyntheticData {
     } catch (IOException e) {
       throw new IllegalStateException("cannot check " + path + ": " + e.getMessage(), e);
     }
-    InputSettings in = config.input();
+    InputSettings in = InputSettings.of(config);
     String timestamp = in.hasTimestampColumn() ? in.timestampColumn() : Interactions.TIMESTAMP;
     Dataset<Row> raw = generateRaw(spark, config.synthetic(), in.userColumn(), in.itemColumn(), timestamp);
     raw.write().mode(overwrite ? SaveMode.Overwrite : SaveMode.ErrorIfExists).parquet(path);

@@ -1,7 +1,6 @@
 package dev.logq.job.ingest;
 
-import dev.logq.common.config.InputSettings.InputFormat;
-import dev.logq.common.config.InputSettings;
+import dev.logq.job.ingest.InputSettings.InputFormat;
 import dev.logq.common.config.JobConfig;
 import dev.logq.common.error.DataException;
 import java.io.BufferedReader;

@@ -1,6 +1,6 @@
 package dev.logq.job.split;
 
-import dev.logq.common.config.SplitSettings.SplitMethod;
+import dev.logq.job.split.SplitSettings.SplitMethod;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

@@ -9,8 +9,7 @@ import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.xxhash64;
 
 import dev.logq.common.config.JobConfig;
-import dev.logq.common.config.SplitSettings.SplitMethod;
-import dev.logq.common.config.SplitSettings;
+import dev.logq.job.split.SplitSettings.SplitMethod;
 import dev.logq.common.data.Interactions;
 import dev.logq.common.error.DataException;
 import dev.logq.common.model.tower.UserTowers;
@@ -66,7 +65,7 @@ public final class Splitter {
    * @param givenTest the test interactions for split.method = given, else null
    */
   public static SplitResult prepare(Dataset<Row> interactions, Dataset<Row> givenTest, JobConfig config) {
-    SplitSettings s = config.split();
+    SplitSettings s = SplitSettings.of(config);
     boolean keepColdUsers = UserTowers.fromConfig(config.model()).embedsUnseenUsers();
     MinCountFilter.Result filtered = MinCountFilter.apply(interactions, s.minUserCount(), s.minItemCount());
     if (filtered.rowsAfter() == 0) {

@@ -7,7 +7,6 @@ import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.xxhash64;
 
 import dev.logq.common.config.JobConfig;
-import dev.logq.common.config.SplitSettings;
 import dev.logq.common.data.Interactions;
 import java.util.LinkedHashMap;
 import java.util.Map;

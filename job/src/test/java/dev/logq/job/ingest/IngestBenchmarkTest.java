@@ -3,7 +3,6 @@ package dev.logq.job.ingest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.logq.common.config.InputSettings;
 import dev.logq.common.config.JobConfig;
 import dev.logq.job.SparkTestSession;
 import dev.logq.job.testutil.SharedData;
@@ -56,8 +55,8 @@ class IngestBenchmarkTest {
     Path archive = SharedData.archive("ml-1m.tar.gz");
     org.junit.jupiter.api.Assumptions.assumeTrue(archive != null);
     Path data = SharedData.extract(archive, "ml-1m/ratings_pos4.tsv", dir);
-    InputSettings in = JobConfig.load(null, List.of("input.format=tsv", "input.itemColumn=movie_id",
-        "input.weightColumn=rating")).input();
+    InputSettings in = InputSettings.of(JobConfig.load(null, List.of("input.format=tsv", "input.itemColumn=movie_id",
+        "input.weightColumn=rating")));
     InteractionReader.read(spark, in, data.toString()).unpersist();  // warm-up
     long t0 = System.nanoTime();
     IngestResult r = InteractionReader.read(spark, in, data.toString());

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.logq.common.config.InputSettings;
 import dev.logq.common.config.JobConfig;
 import dev.logq.common.error.DataException;
 import dev.logq.common.error.ExitCode;
@@ -47,7 +46,7 @@ class InteractionReaderTest {
   }
 
   private static InputSettings input(String... overrides) {
-    return JobConfig.load(null, Arrays.asList(overrides)).input();
+    return InputSettings.of(JobConfig.load(null, Arrays.asList(overrides)));
   }
 
   private Path write(String name, String text) throws Exception {

@@ -3,7 +3,6 @@ package dev.logq.job.ingest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.logq.common.config.InputSettings;
 import dev.logq.common.config.JobConfig;
 import dev.logq.job.SparkTestSession;
 import dev.logq.job.testutil.SharedData;
@@ -43,8 +42,8 @@ class RealDataIngestTest {
     Path archive = SharedData.archive("ml-100k.tar.gz");
     assumeTrue(archive != null, "ml-100k.tar.gz not found under " + SharedData.directory());
     Path data = SharedData.extract(archive, "ml-100k/u.data", dir);
-    InputSettings in = JobConfig.load(null, List.of("input.format=tsv", "input.header=false", "input.userColumn=0",
-        "input.itemColumn=1", "input.timestampColumn=3", "input.weightColumn=2")).input();
+    InputSettings in = InputSettings.of(JobConfig.load(null, List.of("input.format=tsv", "input.header=false", "input.userColumn=0",
+        "input.itemColumn=1", "input.timestampColumn=3", "input.weightColumn=2")));
     IngestResult r = InteractionReader.read(spark, in, data.toString());
     assertEquals(100_000, r.rows());
     assertEquals(0, r.badRecords());
@@ -87,7 +86,7 @@ class RealDataIngestTest {
         }
       }
     }
-    IngestResult r = InteractionReader.read(spark, JobConfig.load(null, List.of("input.format=gowalla")).input(), data.toString());
+    IngestResult r = InteractionReader.read(spark, InputSettings.of(JobConfig.load(null, List.of("input.format=gowalla"))), data.toString());
     assertEquals(expected, r.rows());
     assertEquals(users.size(), r.interactions().select("user").distinct().count());
     r.unpersist();

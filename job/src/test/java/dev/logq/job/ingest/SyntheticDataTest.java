@@ -66,7 +66,7 @@ class SyntheticDataTest {
     JobConfig c = JobConfig.load(null, List.of("mode=generate", "input.path=" + path, "synthetic.users=300",
         "synthetic.items=80", "synthetic.partitions=3"));
     long written = SyntheticData.write(spark, c, false);
-    IngestResult r = InteractionReader.read(spark, c.input());
+    IngestResult r = InteractionReader.read(spark, InputSettings.of(c));
     assertEquals(written, r.rows());
     assertFalse(r.timestampsFromInputOrder());
     assertEquals(300, r.interactions().select("user").distinct().count());

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.logq.common.config.JobConfig;
-import dev.logq.common.config.SplitSettings;
 import dev.logq.common.error.DataException;
 import dev.logq.job.SparkTestSession;
 import dev.logq.job.ingest.InteractionReader;
@@ -57,7 +56,7 @@ class SplitterTest {
   }
 
   private static SplitSettings split(String... overrides) {
-    return JobConfig.load(null, Arrays.asList(overrides)).split();
+    return SplitSettings.of(JobConfig.load(null, Arrays.asList(overrides)));
   }
 
   @Test

@@ -59,7 +59,7 @@ class ValidationSplitTest {
         "split.minUserCount=1"));
     Dataset<Row> data = spark.createDataFrame(rows(), InteractionReader.SCHEMA).repartition(3);
     SplitResult split = Splitter.prepare(data, null, cfg);
-    ValidationSplit.Result v = ValidationSplit.carve(split.train(), cfg.split(), false);
+    ValidationSplit.Result v = ValidationSplit.carve(split.train(), SplitSettings.of(cfg), false);
     Set<String> part = keys(split.train());
     Set<String> test = keys(split.test());
     Set<String> fit = keys(v.fit());
@@ -95,7 +95,7 @@ class ValidationSplitTest {
       assertTrue(expected.containsAll(val));
     }
     // Same rows whatever the partitioning.
-    ValidationSplit.Result again = ValidationSplit.carve(split.train().repartition(1), cfg.split(), false);
+    ValidationSplit.Result again = ValidationSplit.carve(split.train().repartition(1), SplitSettings.of(cfg), false);
     assertEquals(val, keys(again.validation()));
     v.unpersist();
     again.unpersist();

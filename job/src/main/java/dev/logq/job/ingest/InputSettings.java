@@ -1,10 +1,14 @@
-package dev.logq.common.config;
+package dev.logq.job.ingest;
 
-import java.io.Serializable;
+import dev.logq.common.config.JobConfig;
+import dev.logq.common.config.Named;
+import dev.logq.common.config.Setting;
+import dev.logq.common.config.SettingReader;
+import dev.logq.common.config.SettingsView;
 import java.util.List;
 
 /** input.*: where the interactions are and how to read them (the job's ingest package reads them). */
-public final class InputSettings implements Serializable {
+public final class InputSettings extends SettingsView {
   private static final long serialVersionUID = 1L;
   public static final Setting<String> PATH = Setting.text("input.path", "", """
       Empty: the embedded synthetic generator (see synthetic). Otherwise any Hadoop path or glob:
@@ -76,7 +80,8 @@ public final class InputSettings implements Serializable {
   private final BadRecords badRecords;
   private final String testPath;
 
-  InputSettings(SettingReader r) {
+  public InputSettings(SettingReader r) {
+    super(r, SETTINGS);
     path = r.get(PATH);
     format = r.get(FORMAT);
     header = r.get(HEADER);
@@ -165,5 +170,9 @@ public final class InputSettings implements Serializable {
   /** The held-out input for split.method = given; empty otherwise. */
   public String testPath() {
     return testPath;
+  }
+
+  public static InputSettings of(JobConfig config) {
+    return config.view(InputSettings.class);
   }
 }

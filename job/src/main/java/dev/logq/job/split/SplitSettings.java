@@ -1,11 +1,15 @@
-package dev.logq.common.config;
+package dev.logq.job.split;
 
-import java.io.Serializable;
+import dev.logq.common.config.JobConfig;
+import dev.logq.common.config.Named;
+import dev.logq.common.config.Setting;
+import dev.logq.common.config.SettingReader;
+import dev.logq.common.config.SettingsView;
 import java.util.List;
 import java.util.Locale;
 
 /** split.*: how the interactions become train, validation and test (the job's split package). */
-public final class SplitSettings implements Serializable {
+public final class SplitSettings extends SettingsView {
   private static final long serialVersionUID = 1L;
   public static final Setting<SplitMethod> METHOD = Setting.choice("split.method", SplitMethod.LEAVE_LAST_OUT, """
       leave-last-out: each user's latest interaction (by timestamp) is held out, for users with at
@@ -55,7 +59,8 @@ public final class SplitSettings implements Serializable {
   private final double validation;
   private final int validationUsers;
 
-  SplitSettings(SettingReader r) {
+  public SplitSettings(SettingReader r) {
+    super(r, SETTINGS);
     method = r.get(METHOD);
     testFraction = r.get(TEST_FRACTION);
     minUserCount = r.get(MIN_USER_COUNT);
@@ -120,5 +125,9 @@ public final class SplitSettings implements Serializable {
 
   public long seed() {
     return seed;
+  }
+
+  public static SplitSettings of(JobConfig config) {
+    return config.view(SplitSettings.class);
   }
 }

@@ -122,14 +122,16 @@ public final class Main {
       builder.master(master);
     }
     String effectiveMaster = master.isEmpty() ? conf.get("spark.master", "") : master;
-    if (effectiveMaster.startsWith("local") && !conf.contains("spark.sql.shuffle.partitions")) {
-      // 200 shuffle partitions of a few rows each make a laptop run crawl; clusters set their own.
-      builder.config("spark.sql.shuffle.partitions", "8");
-    }
     if (!conf.contains("spark.ui.showConsoleProgress")) {
       builder.config("spark.ui.showConsoleProgress", "false");
     }
     SparkSession spark = builder.getOrCreate();
+    if (effectiveMaster.startsWith("local") && !conf.contains("spark.sql.shuffle.partitions")) {
+      // Spark's 200 shuffle partitions of a few rows each make a laptop run crawl (clusters set their own). One
+      // per local thread: a tiny run's ~50 Spark actions each schedule that many tasks, and 8 on local[2] cost
+      // it 20 % more than 2 (docs/decisions.md, "Local shuffle partitions"). The model's bits do not depend on it.
+      spark.conf().set("spark.sql.shuffle.partitions", String.valueOf(spark.sparkContext().defaultParallelism()));
+    }
     LOG.info("Spark {} on {} (application {})", spark.version(), spark.sparkContext().master(),
         spark.sparkContext().applicationId());
     return spark;

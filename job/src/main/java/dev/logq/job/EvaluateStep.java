@@ -3,6 +3,7 @@ package dev.logq.job;
 import dev.logq.common.config.JobConfig;
 import dev.logq.common.data.Interactions;
 import dev.logq.common.freq.LogQTable;
+import dev.logq.job.eval.DriverValidation;
 import dev.logq.job.eval.EvalResult;
 import dev.logq.job.eval.EvalSettings;
 import dev.logq.job.eval.FullCatalogEvaluator;
@@ -36,8 +37,17 @@ final class EvaluateStep {
   private final JavaSparkContext sc;
   private final JobConfig config;
   private final Configuration hadoopConf;
+  /** False only in the test that checks the driver's validation against Spark's. */
+  private final boolean driverValidationEnabled;
+  private Pipeline.Prepared driverValidationOf;
+  private DriverValidation driverValidation;
 
   EvaluateStep(SparkSession spark, JobConfig config) {
+    this(spark, config, true);
+  }
+
+  EvaluateStep(SparkSession spark, JobConfig config, boolean driverValidationEnabled) {
+    this.driverValidationEnabled = driverValidationEnabled;
     this.spark = spark;
     this.sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     this.config = config;
@@ -53,6 +63,16 @@ final class EvaluateStep {
   Map<String, Double> validate(Pipeline.Prepared data, TrainingPlan plan, dev.logq.common.model.TensorStore params,
                                        String checkpointDir, String loss, int epoch) {
     sc.setJobGroup("logq-validate", "Validation after epoch " + epoch + " (" + loss + ")", false);
+    EvalSettings settings = validationSettings();
+    DriverValidation onDriver = driverValidation(data, plan);
+    if (onDriver != null) {
+      dev.logq.common.model.ModelSpec spec = plan.model();
+      float[] userVectors = Embedder.usersOnDriver(spec, params, onDriver.users(), onDriver.histories());
+      float[] itemVectors = Embedder.itemsOnDriver(spec, params);
+      sc.setJobGroup("logq-train", "Training (" + loss + ")", false);
+      return recallAndNdcg(onDriver.evaluate(userVectors, itemVectors, spec.outputDim(), settings,
+          itemCounts(data.logQ())));
+    }
     String path = new org.apache.hadoop.fs.Path(checkpointDir, "_validation/epoch-" + epoch + "-"
         + java.util.UUID.randomUUID() + ".bin").toString();
     ModelFiles.write(params, path, hadoopConf);
@@ -61,25 +81,10 @@ final class EvaluateStep {
     Dataset<Row> userEmb = embedder.users(data.train(), data.validationUsers()).persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> itemEmb = embedder.items(partitions).persist(StorageLevel.MEMORY_AND_DISK());
     try {
-      EvalSettings e = EvalSettings.of(config.eval());
-      List<Integer> ks = new ArrayList<>(new java.util.TreeSet<>(e.ks()));
-      String metric = config.train().earlyStoppingMetric();
-      int metricK = Integer.parseInt(metric.substring(metric.indexOf('@') + 1));
-      if (!ks.contains(metricK)) {
-        ks.add(metricK);
-      }
-      EvalSettings settings = new EvalSettings(ks, true, e.headShare(), e.torsoShare(), e.userBlockSize(),
-          e.itemBlockSize());
       EvalResult eval = new FullCatalogEvaluator(settings).evaluate(userEmb, itemEmb,
           data.validation(), data.train().select(Interactions.USER_INDEX, Interactions.ITEM_INDEX),
           itemCounts(data.logQ()));
-      Map<String, Double> out = new java.util.TreeMap<>();
-      eval.metrics().forEach((k, v) -> {
-        if (k.matches("(recall|ndcg)@[0-9]+")) {
-          out.put(k, v);
-        }
-      });
-      return out;
+      return recallAndNdcg(eval.metrics());
     } finally {
       userEmb.unpersist();
       itemEmb.unpersist();
@@ -90,6 +95,55 @@ final class EvaluateStep {
       }
       sc.setJobGroup("logq-train", "Training (" + loss + ")", false);
     }
+  }
+
+  /** Whether the last validation scored on the driver (tests). */
+  boolean validatedOnDriver() {
+    return driverValidation != null;
+  }
+
+  /** eval.k plus the early-stopping metric's K, seen items filtered. */
+  private EvalSettings validationSettings() {
+    EvalSettings e = EvalSettings.of(config.eval());
+    List<Integer> ks = new ArrayList<>(new java.util.TreeSet<>(e.ks()));
+    String metric = config.train().earlyStoppingMetric();
+    int metricK = Integer.parseInt(metric.substring(metric.indexOf('@') + 1));
+    if (!ks.contains(metricK)) {
+      ks.add(metricK);
+    }
+    return new EvalSettings(ks, true, e.headShare(), e.torsoShare(), e.userBlockSize(), e.itemBlockSize());
+  }
+
+  private static Map<String, Double> recallAndNdcg(Map<String, Double> metrics) {
+    Map<String, Double> out = new java.util.TreeMap<>();
+    metrics.forEach((k, v) -> {
+      if (k.matches("(recall|ndcg)@[0-9]+")) {
+        out.put(k, v);
+      }
+    });
+    return out;
+  }
+
+  /**
+   * The validation sample collected to the driver once per prepared data set (every loss of a compare run shares
+   * it), when it is small enough to score there ({@link DriverValidation#fits}); null: validate in Spark.
+   */
+  private DriverValidation driverValidation(Pipeline.Prepared data, TrainingPlan plan) {
+    if (driverValidationOf != data) {
+      driverValidationOf = data;
+      driverValidation = null;
+      long users = data.validationUsers().count();
+      if (driverValidationEnabled && DriverValidation.fits(users, plan.model().numItems(), plan.model().outputDim())) {
+        driverValidation = DriverValidation.collect(data.validation(), data.train(),
+            dev.logq.job.train.ShardBuilder.historyLength(plan.model().userTower()));
+        LOG.info("Validation scores its {} users on the driver ({} items, dimension {})", users,
+            plan.model().numItems(), plan.model().outputDim());
+      } else {
+        LOG.info("Validation scores its {} users in Spark ({} items, dimension {})", users, plan.model().numItems(),
+            plan.model().outputDim());
+      }
+    }
+    return driverValidation;
   }
 
   /**

@@ -77,6 +77,49 @@ public final class Embedder {
     return spark.createDataFrame(ids.javaRDD().mapPartitions(it -> userRows(it, s, path, length)), USER_SCHEMA);
   }
 
+  /**
+   * The embeddings of {@code users} computed here, on the driver, by the same tower calls and chunks of
+   * {@value #CHUNK} as the executors' {@link #users}: {@code histories} holds each user's last L items as
+   * {@link UserHistory#fill} lays them out (null for towers without a history). Row-major, users x outputDim.
+   */
+  public static float[] usersOnDriver(ModelSpec spec, TensorStore params, int[] users, int[] histories) {
+    TwoTowerModel model = new TwoTowerModel(spec);
+    int length = ShardBuilder.historyLength(spec.userTower());
+    int dim = spec.outputDim();
+    float[] out = new float[users.length * dim];
+    int[] ids = new int[CHUNK];
+    int[] history = new int[CHUNK * Math.max(1, length)];
+    float[] chunk = new float[CHUNK * dim];
+    for (int start = 0; start < users.length; start += CHUNK) {
+      int n = Math.min(CHUNK, users.length - start);
+      System.arraycopy(users, start, ids, 0, n);
+      if (length > 0) {
+        System.arraycopy(histories, start * length, history, 0, n * length);
+      }
+      model.userEmbeddings(params, length > 0 ? null : ids, length > 0 ? history : null, n, chunk);
+      System.arraycopy(chunk, 0, out, start * dim, n * dim);
+    }
+    return out;
+  }
+
+  /** The embeddings of items 0 .. numItems-1 computed on the driver, as {@link #items} does on executors. */
+  public static float[] itemsOnDriver(ModelSpec spec, TensorStore params) {
+    TwoTowerModel model = new TwoTowerModel(spec);
+    int dim = spec.outputDim();
+    float[] out = new float[spec.numItems() * dim];
+    int[] ids = new int[CHUNK];
+    float[] chunk = new float[CHUNK * dim];
+    for (int start = 0; start < spec.numItems(); start += CHUNK) {
+      int n = Math.min(CHUNK, spec.numItems() - start);
+      for (int i = 0; i < n; i++) {
+        ids[i] = start + i;
+      }
+      model.itemEmbeddings(params, ids, n, chunk);
+      System.arraycopy(chunk, 0, out, start * dim, n * dim);
+    }
+    return out;
+  }
+
   // Static, so the anonymous iterators capture no Embedder (the closures must serialise).
   private static Iterator<Row> itemRows(Iterator<Row> it, ModelSpec s, String path) {
     TwoTowerModel model = new TwoTowerModel(s);

@@ -27,7 +27,8 @@ final class Replicas {
 
   static {
     // Once per JVM that trains (each executor): whether its losses use the vectorised exp.
-    LOG.info("Worker JVM {}", dev.logq.common.linalg.Exp.describe());
+    LOG.info("Worker JVM {}; sequence encoder products: {}", dev.logq.common.linalg.Exp.describe(),
+        dev.logq.common.model.sequence.CausalTransformerEncoder.kernelDescription());
   }
 
   private Replicas() {}

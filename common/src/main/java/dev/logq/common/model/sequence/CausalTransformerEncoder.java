@@ -61,9 +61,16 @@ public final class CausalTransformerEncoder implements Serializable {
   private final Gemm.Kind kernel;
   private final float embedScale;
 
+  /** The matrix-product backend the encoder uses in this JVM, for the logs ({@code -Dlogq.sequenceBlas}). */
+  public static String kernelDescription() {
+    Gemm.Kind kind = Gemm.defaultKind();
+    return kind == Gemm.Kind.NETLIB ? "native BLAS through netlib (" + NetlibGemm.implementation()
+        + "; bits depend on its thread count)" : "JVM kernels (Matrices)";
+  }
+
   public CausalTransformerEncoder(String prefix, String itemTable, int length, int dim, int blocks, int heads,
                                   int hidden, double dropout) {
-    this(prefix, itemTable, length, dim, blocks, heads, hidden, dropout, Gemm.Kind.NETLIB);
+    this(prefix, itemTable, length, dim, blocks, heads, hidden, dropout, Gemm.defaultKind());
   }
 
   CausalTransformerEncoder(String prefix, String itemTable, int length, int dim, int blocks, int heads,

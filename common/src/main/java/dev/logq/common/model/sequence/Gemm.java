@@ -17,6 +17,28 @@ abstract class Gemm {
    */
   enum Kind { MATRICES, NETLIB, NETLIB_JAVA }
 
+  /** System property choosing the default backend: "java" (default) or "native". */
+  static final String PROPERTY = "logq.sequenceBlas";
+
+  /**
+   * The backend of the encoder and the loss rows: {@link Kind#MATRICES} unless {@value #PROPERTY} = native
+   * ({@link Kind#NETLIB}). Native OpenBLAS is about twice as fast, but its bits depend on its thread count, which
+   * Spark sets on executors (OMP_NUM_THREADS = spark.task.cpus) and local mode leaves at the machine's cores, so
+   * the same run gave other bits on a standalone cluster than in local mode (docs/decisions.md, "Sequential tower:
+   * kernels"). The JVM kernels give the same bits on every JVM of the same machine type, JIT or not.
+   */
+  static Kind defaultKind() {
+    String v = System.getProperty(PROPERTY, "java").trim().toLowerCase(java.util.Locale.ROOT);
+    switch (v) {
+      case "java":
+        return Kind.MATRICES;
+      case "native":
+        return Kind.NETLIB;
+      default:
+        throw new IllegalArgumentException(PROPERTY + " must be java or native, got '" + v + "'");
+    }
+  }
+
   static Gemm create(Kind kind) {
     switch (kind) {
       case NETLIB:

@@ -133,13 +133,13 @@ public final class SequenceLossRows {
    * The in-batch step on these rows: scores = (hidden rows / tau) V^T with V [cols x d] the item tower's vectors
    * of {@link #columnItem}; the loss's mean over the rows is returned, dLoss/dHidden is added to {@code dHidden}
    * [B*L x d] and dLoss/dV to {@code dColumns} [cols x d]. The loss must use the SHARED layout. The products go
-   * through the same GEMM backend as the encoder's default (netlib; see docs/decisions.md, "Sequential tower:
-   * kernels").
+   * through the same GEMM backend as the encoder's default ({@link Gemm#defaultKind}; docs/decisions.md,
+   * "Sequential tower: kernels").
    */
   public double lossAndGradient(float[] hidden, float[] columnVectors, int d, float inverseTemperature, Loss loss,
                                 double[] itemLogQ, int catalogSize, float[] dHidden, float[] dColumns) {
     return lossAndGradient(hidden, columnVectors, d, inverseTemperature, loss, itemLogQ, catalogSize, dHidden,
-        dColumns, Gemm.Kind.NETLIB);
+        dColumns, Gemm.defaultKind());
   }
 
   double lossAndGradient(float[] hidden, float[] columnVectors, int d, float inverseTemperature, Loss loss,

@@ -151,7 +151,7 @@ public final class SequenceModel implements Serializable {
   private final Gemm.Kind kernel;
 
   public SequenceModel(Config config) {
-    this(config, Gemm.Kind.NETLIB);
+    this(config, Gemm.defaultKind());
   }
 
   SequenceModel(Config config, Gemm.Kind kernel) {

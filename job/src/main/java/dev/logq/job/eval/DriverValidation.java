@@ -1,8 +1,6 @@
 package dev.logq.job.eval;
 
-import static org.apache.spark.sql.functions.array_sort;
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.collect_set;
 
 import dev.logq.common.data.Interactions;
 import dev.logq.common.eval.MetricSums;
@@ -10,7 +8,6 @@ import dev.logq.common.eval.PopularityBuckets;
 import dev.logq.common.eval.TopK;
 import dev.logq.job.eval.ScoreBlocks.Block;
 import dev.logq.job.train.UserHistory;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
@@ -35,21 +32,16 @@ public final class DriverValidation {
   /** Sampled users up to which their items are collected to the driver. */
   static final long MAX_USERS = 100_000;
 
-  private static final String TEST_ITEMS = "test_items";
-  private static final String SEEN_ITEMS = "seen_items";
-
   private final int[] users;
   private final int[][] relevant;
   private final int[][] seen;
   private final int[] histories;
-  private final int historyLength;
 
-  private DriverValidation(int[] users, int[][] relevant, int[][] seen, int[] histories, int historyLength) {
+  private DriverValidation(int[] users, int[][] relevant, int[][] seen, int[] histories) {
     this.users = users;
     this.relevant = relevant;
     this.seen = seen;
     this.histories = histories;
-    this.historyLength = historyLength;
   }
 
   /** Whether {@code users} validation users against {@code items} items of dimension {@code dim} are scored here. */
@@ -64,17 +56,15 @@ public final class DriverValidation {
    * executors embed them).
    */
   public static DriverValidation collect(Dataset<Row> validationPairs, Dataset<Row> fitRows, int historyLength) {
-    Dataset<Row> test = validationPairs.select(col(Interactions.USER_INDEX).cast("int").as(Interactions.USER_INDEX),
-            col(Interactions.ITEM_INDEX).cast("int").as(Interactions.ITEM_INDEX)).na().drop().distinct();
-    Dataset<Row> testSets = test.groupBy(Interactions.USER_INDEX)
-        .agg(array_sort(collect_set(col(Interactions.ITEM_INDEX))).as(TEST_ITEMS));
-    Dataset<Row> fit = fitRows.select(col(Interactions.USER_INDEX).cast("int").as(Interactions.USER_INDEX),
-        col(Interactions.ITEM_INDEX).cast("int").as(Interactions.ITEM_INDEX), col(Interactions.TIME));
-    Dataset<Row> seenSets = fit.join(testSets.select(Interactions.USER_INDEX), new String[] {Interactions.USER_INDEX},
-            "left_semi")
-        .groupBy(Interactions.USER_INDEX).agg(array_sort(collect_set(col(Interactions.ITEM_INDEX))).as(SEEN_ITEMS));
+    Dataset<Row> testSets = FullCatalogEvaluator.itemSets(FullCatalogEvaluator.intPairs(validationPairs).distinct(),
+        FullCatalogEvaluator.TEST_ITEMS);
+    Dataset<Row> seenSets = FullCatalogEvaluator.itemSets(FullCatalogEvaluator.intPairs(fitRows)
+        .join(testSets.select(Interactions.USER_INDEX), new String[] {Interactions.USER_INDEX}, "left_semi"),
+        FullCatalogEvaluator.SEEN_ITEMS);
     Dataset<Row> all = testSets.join(seenSets, new String[] {Interactions.USER_INDEX}, "left");
     if (historyLength > 0) {
+      Dataset<Row> fit = fitRows.select(col(Interactions.USER_INDEX).cast("int").as(Interactions.USER_INDEX),
+          col(Interactions.ITEM_INDEX).cast("int").as(Interactions.ITEM_INDEX), col(Interactions.TIME));
       all = all.join(UserHistory.latest(fit, testSets.select(Interactions.USER_INDEX), historyLength),
           new String[] {Interactions.USER_INDEX}, "left");
     }
@@ -88,13 +78,13 @@ public final class DriverValidation {
     for (int u = 0; u < n; u++) {
       Row r = rows.get(u);
       users[u] = r.getInt(0);
-      relevant[u] = ints(r, 1);
-      seen[u] = ints(r, 2);
+      relevant[u] = FullCatalogEvaluator.toInts(r, 1);
+      seen[u] = FullCatalogEvaluator.toInts(r, 2);
       if (historyLength > 0) {
         UserHistory.fill(r.isNullAt(3) ? List.of() : r.getList(3), histories, u * historyLength, historyLength);
       }
     }
-    return new DriverValidation(users, relevant, seen, histories, historyLength);
+    return new DriverValidation(users, relevant, seen, histories);
   }
 
   /** The validation users, ascending. */
@@ -105,10 +95,6 @@ public final class DriverValidation {
   /** Their histories ({@link UserHistory#fill} layout, users() order), or null without a history. */
   public int[] histories() {
     return histories == null ? null : histories.clone();
-  }
-
-  public int historyLength() {
-    return historyLength;
   }
 
   /**
@@ -127,8 +113,7 @@ public final class DriverValidation {
         new Block(itemIds, itemVectors, dim, null), maxK);
     int[][] ranked = new int[users.length][];
     for (int u = 0; tops.hasNext(); u++) {
-      int[] items = tops.next()._2().sortedItems();
-      ranked[u] = items.length <= maxK ? items : Arrays.copyOf(items, maxK);
+      ranked[u] = FullCatalogEvaluator.firstOf(tops.next()._2().sortedItems(), maxK);
     }
     PopularityBuckets popularity = new PopularityBuckets(itemTrainCounts, settings.headShare(), settings.torsoShare());
     int[] ks = settings.ksArray();
@@ -146,17 +131,5 @@ public final class DriverValidation {
       sums = sums.merge(part);
     }
     return sums.means();
-  }
-
-  private static int[] ints(Row row, int pos) {
-    if (row.isNullAt(pos)) {
-      return new int[0];
-    }
-    List<Integer> list = row.getList(pos);
-    int[] out = new int[list.size()];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = list.get(i);
-    }
-    return out;
   }
 }

@@ -92,8 +92,8 @@ public final class FullCatalogEvaluator {
   public static final String EMBEDDING = "embedding";
 
   private static final Logger LOG = LoggerFactory.getLogger(FullCatalogEvaluator.class);
-  private static final String TEST_ITEMS = "test_items";
-  private static final String SEEN_ITEMS = "seen_items";
+  static final String TEST_ITEMS = "test_items";
+  static final String SEEN_ITEMS = "seen_items";
   private static final String HAS_ITEM = "has_item";
   private static final String IN_TRAIN = "in_train";
 
@@ -167,16 +167,14 @@ public final class FullCatalogEvaluator {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     PopularityBuckets popularity = new PopularityBuckets(itemTrainCounts, settings.headShare(), settings.torsoShare());
 
-    Dataset<Row> test = testPairs.select(col(Interactions.USER_INDEX).cast("int").as(Interactions.USER_INDEX), col(Interactions.ITEM_INDEX).cast("int").as(Interactions.ITEM_INDEX))
-        .na().drop().distinct();
-    Dataset<Row> testSets = test.groupBy(Interactions.USER_INDEX).agg(array_sort(collect_set(col(Interactions.ITEM_INDEX))).as(TEST_ITEMS));
+    Dataset<Row> test = intPairs(testPairs).distinct();
+    Dataset<Row> testSets = itemSets(test, TEST_ITEMS);
     Dataset<Row> users = embeddings(userEmbeddings, Interactions.USER_INDEX).join(testSets, new String[] {Interactions.USER_INDEX}, "inner")
         .select(Interactions.USER_INDEX, EMBEDDING, TEST_ITEMS);
-    Dataset<Row> train = trainPairs == null ? null
-        : trainPairs.select(col(Interactions.USER_INDEX).cast("int").as(Interactions.USER_INDEX), col(Interactions.ITEM_INDEX).cast("int").as(Interactions.ITEM_INDEX)).na().drop();
+    Dataset<Row> train = trainPairs == null ? null : intPairs(trainPairs);
     if (settings.filterSeen()) {
-      Dataset<Row> seenSets = train.join(testSets.select(Interactions.USER_INDEX), new String[] {Interactions.USER_INDEX}, "left_semi")
-          .groupBy(Interactions.USER_INDEX).agg(array_sort(collect_set(col(Interactions.ITEM_INDEX))).as(SEEN_ITEMS));
+      Dataset<Row> seenSets = itemSets(train.join(testSets.select(Interactions.USER_INDEX),
+          new String[] {Interactions.USER_INDEX}, "left_semi"), SEEN_ITEMS);
       users = users.join(seenSets, new String[] {Interactions.USER_INDEX}, "left").select(Interactions.USER_INDEX, EMBEDDING, TEST_ITEMS, SEEN_ITEMS);
     }
     boolean withSeen = settings.filterSeen();
@@ -393,7 +391,7 @@ public final class FullCatalogEvaluator {
     }
   }
 
-  private static int[] firstOf(int[] items, int n) {
+  static int[] firstOf(int[] items, int n) {
     return items.length <= n ? items : Arrays.copyOf(items, n);
   }
 
@@ -433,7 +431,18 @@ public final class FullCatalogEvaluator {
     return out;
   }
 
-  private static int[] toInts(Row row, int pos) {
+  /** (user_idx int, item_idx int) of {@code pairs}, rows with a null index dropped. */
+  static Dataset<Row> intPairs(Dataset<Row> pairs) {
+    return pairs.select(col(Interactions.USER_INDEX).cast("int").as(Interactions.USER_INDEX),
+        col(Interactions.ITEM_INDEX).cast("int").as(Interactions.ITEM_INDEX)).na().drop();
+  }
+
+  /** user_idx and, as column {@code name}, the user's distinct item_idx of {@code pairs}, ascending. */
+  static Dataset<Row> itemSets(Dataset<Row> pairs, String name) {
+    return pairs.groupBy(Interactions.USER_INDEX).agg(array_sort(collect_set(col(Interactions.ITEM_INDEX))).as(name));
+  }
+
+  static int[] toInts(Row row, int pos) {
     if (row.isNullAt(pos)) {
       return new int[0];
     }

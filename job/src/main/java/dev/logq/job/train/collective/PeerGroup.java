@@ -210,7 +210,7 @@ public final class PeerGroup implements AutoCloseable {
       hello.writeByte(HELLO).writeInt(0).writeInt(rank).writeInt(size).writeBytes(id);
       outbound[p].writeAndFlush(hello).addListener(w -> {
         if (!w.isSuccess()) {
-          fail(p, "could not greet rank " + p + " (" + addresses[p] + ")", w.cause());
+          failAfterGrace(p, "could not greet rank " + p + " (" + addresses[p] + ")", w.cause());
         }
       });
     }
@@ -244,9 +244,30 @@ public final class PeerGroup implements AutoCloseable {
     ByteBuf header = Unpooled.buffer(5).writeByte(DATA).writeInt(tag);
     outbound[peer].writeAndFlush(Unpooled.wrappedBuffer(header, Unpooled.wrappedBuffer(payload))).addListener(w -> {
       if (!w.isSuccess()) {
-        fail(peer, "could not send to rank " + peer + " (" + addressOf(peer) + ")", w.cause());
+        failAfterGrace(peer, "could not send to rank " + peer + " (" + addressOf(peer) + ")", w.cause());
       }
     });
+  }
+
+  /**
+   * For a write that failed because the peer dropped the connection: a peer that gave up drops its inbound
+   * connections at once but sends its ABORT (the first cause) on its own outbound one, which can arrive a little
+   * later. Waiting {@link #OUTBOUND_DROP_GRACE_MILLIS} lets the ABORT win, so every rank reports the cause, not
+   * "could not send" (seen in CI: the rank that reported first to Spark named the cascade).
+   */
+  private void failAfterGrace(int peer, String message, Throwable cause) {
+    if (failure.get() != null || closing.get()) {
+      return;
+    }
+    try {
+      loop.schedule(() -> {
+        if (!closing.get()) {
+          fail(peer, message, cause);
+        }
+      }, OUTBOUND_DROP_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+      fail(peer, message, cause);
+    }
   }
 
   /**

@@ -195,6 +195,34 @@ public class ShardedExchangeTest {
     }
   }
 
+  /**
+   * A rank that gives up (its gradient threw) while another streams messages to it: the other's error must carry
+   * the cause, not the cascade. The rank that gave up drops the connection the sender writes on at once, while its
+   * ABORT travels on the other connection of the pair; CI once reported "could not send to rank 0" instead of the
+   * injected failure. Repeated, because the race is a matter of milliseconds.
+   */
+  @Test
+  void aRankThatGivesUpWhileAPeerSendsIsNamedWithItsReasonOnThePeer() throws Exception {
+    for (int trial = 0; trial < 20; trial++) {
+      var outcomes = Peers.run(2, Peers.options(Duration.ofSeconds(30)), Duration.ofSeconds(30), g -> {
+        if (g.rank() == 0) {
+          Thread.sleep(20);
+          g.abort("injected cause " + 0);
+          return null;
+        }
+        byte[] payload = new byte[64 << 10];
+        for (int tag = 0; ; tag++) {
+          g.send(0, tag, payload);
+          Thread.sleep(0, 200_000);
+        }
+      });
+      Throwable e = outcomes.get(1).error();
+      assertInstanceOf(PeerFailureException.class, e, "trial " + trial);
+      assertTrue(e.getMessage().contains("injected cause 0"), "trial " + trial + ": " + e.getMessage());
+      assertEquals(0, ((PeerFailureException) e).peer());
+    }
+  }
+
   @Test
   void aSilentPeerTimesOutNamingIt() throws Exception {
     int n = 2;

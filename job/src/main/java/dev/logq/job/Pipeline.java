@@ -1,6 +1,7 @@
 package dev.logq.job;
 
 import dev.logq.common.config.JobConfig;
+import dev.logq.common.error.ConfigException;
 import dev.logq.common.data.Interactions;
 import dev.logq.common.data.SyntheticModel;
 import dev.logq.common.freq.LogQTable;
@@ -99,6 +100,28 @@ final class Pipeline {
     }
   }
 
+  /**
+   * The collective backend runs barrier-mode jobs, which Spark refuses under dynamic allocation (SPARK-24942)
+   * when the first segment starts: say so before reading the input, not after it.
+   */
+  private void checkBarrierMode() {
+    barrierModeProblem(sc.master(), sc.getConf().getBoolean("spark.dynamicAllocation.enabled", false),
+        config.train().syncBackend(), config.train().workers()).ifPresent(message -> {
+          throw new ConfigException("train.syncBackend", message);
+        });
+  }
+
+  static java.util.Optional<String> barrierModeProblem(String master, boolean dynamicAllocation, String backend,
+                                                        int workers) {
+    if (master.startsWith("local") || !dynamicAllocation || !DistributedTrainer.COLLECTIVE.equals(backend)) {
+      return java.util.Optional.empty(); // Spark ignores dynamic allocation in local mode
+    }
+    return java.util.Optional.of("train.syncBackend=collective runs Spark barrier-mode jobs, which Spark does not"
+        + " run with dynamic allocation (spark.dynamicAllocation.enabled=true on " + master + "): submit with"
+        + " --spark-conf spark.dynamicAllocation.enabled=false and a fixed number of executors giving at least"
+        + " train.workers=" + workers + " task slots, or use train.syncBackend=rounds");
+  }
+
   void run() throws IOException {
     String outputPath = OutputSettings.of(config).path();
     if (OutputSettings.of(config).skipIfComplete() && !OutputSettings.of(config).overwrite()
@@ -112,6 +135,7 @@ final class Pipeline {
     }
     // Fail before any work when the output exists (exit 4), not after an hour of training.
     AtomicOutput.checkWritable(hadoopConf, outputPath, OutputSettings.of(config).overwrite());
+    checkBarrierMode();
     metrics.run(RunSettings.of(config).id(), RunSettings.of(config).ds(), config.mode().configName(), outputPath)
         .versions(Provenance.versions(spark))
         .config(config.toMap());

@@ -47,6 +47,19 @@ class JobSettingsTest {
     assertEquals(JobConfig.knownKeys(), new java.util.TreeSet<>(c.toMap().keySet()));
   }
 
+  /** Spark refuses barrier-mode jobs under dynamic allocation; the job says so before reading any input. */
+  @Test
+  void collectiveBackendWithDynamicAllocationOnAClusterIsRefusedUpFront() {
+    String message = Pipeline.barrierModeProblem("yarn", true, "collective", 16).orElseThrow();
+    assertTrue(message.contains("spark.dynamicAllocation.enabled=false") && message.contains("train.workers=16")
+        && message.contains("train.syncBackend=rounds"), message);
+    assertTrue(Pipeline.barrierModeProblem("spark://h:7077", true, "collective", 2).isPresent());
+    assertFalse(Pipeline.barrierModeProblem("yarn", false, "collective", 16).isPresent());
+    assertFalse(Pipeline.barrierModeProblem("yarn", true, "rounds", 16).isPresent());
+    assertFalse(Pipeline.barrierModeProblem("local[4]", true, "collective", 2).isPresent(),
+        "local mode ignores dynamic allocation");
+  }
+
   @Test
   void overrideValuesWithSpecialCharactersAreTakenLiterally() {
     JobConfig c = JobConfig.load(null, List.of("input.path=s3a://bucket/logs/2024-*/part=*.csv#x", "input.format=csv",

@@ -120,35 +120,164 @@ class StandaloneClusterIT {
     assertLearned(localTwo);
   }
 
+  /**
+   * The default (rounds) backend through submit.sh, with one executor killed with SIGKILL in the middle of epoch 2
+   * (issue 14 item 2): worker 1's task of round 8 stops and reports its JVM, the test kills that JVM, Spark reruns
+   * the task elsewhere, and the model is still local mode's byte for byte.
+   */
   @Test
   @Order(2)
-  void submitScriptTrainsOnTheStandaloneCluster() throws Exception {
+  void submitScriptTrainsOnTheStandaloneClusterThroughAKilledExecutor() throws Exception {
     Path out = root.resolve("out-submit-sh");
     Path log = root.resolve("submit-sh.log");
-    List<String> cmd = new ArrayList<>(List.of("bash", projectRoot.resolve("spark-submit/submit.sh").toString(),
-        cluster.masterUrl()));
-    List<String> sparkConf = clusterSparkConf();
-    for (int i = 0; i < sparkConf.size(); i += 2) {
-      cmd.add("--spark-conf"); // submit.sh's spelling of spark-submit's --conf
-      cmd.add(sparkConf.get(i + 1));
+    Path stalls = root.resolve("stall-rounds");
+    Process p = ChildProcesses.start(submit(List.of("spark.executorEnv.LOGQ_TEST_STALL=7:1:" + stalls), JOB_ARGS,
+        "output.path=" + out.toUri()), log);
+    try {
+      long executor = awaitStall(stalls.resolve("stalled-round-7-partition-1.pid"), p, log);
+      assertTrue(commandLine(executor).contains("CoarseGrainedExecutorBackend"),
+          "the stalled task's JVM " + executor + " is not an executor: " + commandLine(executor));
+      kill9(executor);
+      awaitSuccess(p, log, "spark-submit/submit.sh " + cluster.masterUrl());
+    } finally {
+      ChildProcesses.kill(p); // never leave a stalled job holding the cluster's cores for the next test
     }
-    cmd.addAll(JOB_ARGS);
-    cmd.add("output.path=" + out.toUri());
-    ProcessBuilder pb = new ProcessBuilder(cmd);
-    pb.environment().putAll(cluster.environment());
-    pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
-    pb.directory(root.toFile());
 
-    runToSuccess(pb, log, "spark-submit/submit.sh " + cluster.masterUrl());
     String submitted = ChildProcesses.read(log);
     assertTrue(submitted.contains("spark-submit (stand-in):") && submitted.contains(assembly.toString()),
         "submit.sh did not go through $SPARK_HOME/bin/spark-submit with " + assembly + ":\n"
             + ChildProcesses.tail(log, 40));
+    assertTrue(submitted.contains("Lost executor") && submitted.contains("at epoch 2/3, round 3 of 5")
+            && submitted.contains("bring their model replica to the current round from checkpoint"),
+        "the driver did not say which executor was lost, where, and where it recovers from:\n"
+            + ChildProcesses.tail(log, 60));
+    assertTrue(!submitted.contains("No more replicas available"), "Spark's per-block warnings reached the console");
     assertRanOnBothWorkers(out);
-    assertSameModel(localTwo, out, "standalone cluster via submit.sh");
-    assertSameModel(localOne, out, "standalone cluster via submit.sh (vs local[1])");
+    assertSameModel(localTwo, out, "standalone cluster via submit.sh, an executor killed");
+    assertSameModel(localOne, out, "standalone cluster via submit.sh, an executor killed (vs local[1])");
     assertSameQuality(localTwo, out, "standalone cluster via submit.sh");
     assertSameQuality(localOne, out, "standalone cluster via submit.sh (vs local[1])");
+  }
+
+  /**
+   * The collective backend on the cluster (issue 14 item 2): the driver is killed with SIGKILL in the middle of
+   * epoch 2 (while worker 0 holds round 8, after the checkpoint of round 6), the rerun with --resume continues from
+   * that checkpoint and loses an executor in epoch 3 (worker 1 in round 13): the segment reruns from the last
+   * checkpoint, and the model is local mode's (trained with rounds) byte for byte.
+   */
+  @Test
+  @Order(3)
+  void collectiveBackendSurvivesAKilledDriverAndAKilledExecutor() throws Exception {
+    Path out = root.resolve("out-collective");
+    List<String> args = new ArrayList<>(JOB_ARGS);
+    args.addAll(List.of("train.syncBackend=collective", "train.checkpointEverySteps=2", "output.path=" + out.toUri()));
+
+    Path firstLog = root.resolve("submit-collective.log");
+    Path driverStalls = root.resolve("stall-collective-driver");
+    Process first = ChildProcesses.start(submit(List.of("spark.executorEnv.LOGQ_TEST_STALL=7:0:" + driverStalls),
+        args), firstLog);
+    awaitStall(driverStalls.resolve("stalled-round-7-partition-0.pid"), first, firstLog);
+    try {
+      // submit.sh and spark-submit exec the driver JVM, so it is usually the started process itself.
+      long driver = Stream.concat(Stream.of(first.toHandle()), first.descendants())
+          .filter(h -> h.info().command().orElse("").endsWith("/java")
+              && commandLine(h.pid()).contains("org.apache.spark.deploy.SparkSubmit")).findFirst()
+          .orElseThrow(() -> new AssertionError("no SparkSubmit JVM under submit.sh")).pid();
+      kill9(driver);
+      assertTrue(first.waitFor(60, TimeUnit.SECONDS), "submit.sh did not end within 60 s of its driver's death");
+    } finally {
+      ChildProcesses.kill(first); // never leave a stalled job holding the cluster's cores for the next test
+    }
+    int code = first.exitValue();
+    assertTrue(code != 0, "submit.sh exited 0 although its driver was killed");
+    assertTrue(!Files.exists(out.resolve("_SUCCESS")), "a killed run left " + out + "/_SUCCESS");
+    Path checkpoints = root.resolve("_out-collective.checkpoints");
+    assertTrue(Files.isRegularFile(checkpoints.resolve("round-000000000006/_COMPLETE")),
+        "no complete checkpoint of round 6 in " + checkpoints + " after the driver was killed in round 8");
+
+    Path secondLog = root.resolve("submit-collective-resume.log");
+    Path executorStalls = root.resolve("stall-collective-executor");
+    List<String> resumed = new ArrayList<>(args);
+    resumed.add("--resume");
+    // Spark checks for the barrier stage's slots every 15 s by default while the lost executor is replaced.
+    Process second = ChildProcesses.start(submit(List.of("spark.executorEnv.LOGQ_TEST_STALL=12:1:" + executorStalls,
+        "spark.scheduler.barrier.maxConcurrentTasksCheck.interval=1s"), resumed), secondLog);
+    try {
+      kill9(awaitStall(executorStalls.resolve("stalled-round-12-partition-1.pid"), second, secondLog));
+      awaitSuccess(second, secondLog, "submit.sh --resume (collective)");
+    } finally {
+      ChildProcesses.kill(second);
+    }
+
+    String resumedLog = ChildProcesses.read(secondLog);
+    assertTrue(resumedLog.contains("round-000000000006: epoch 2/3, 1 of 5 rounds done"),
+        "the rerun's console does not say it resumed from round 6:\n" + ChildProcesses.tail(secondLog, 60));
+    assertTrue(resumedLog.contains("Lost executor") && resumedLog.contains("reruns on every worker from checkpoint")
+            && resumedLog.contains("rerunning it from") && resumedLog.contains("round-000000000012"),
+        "the driver did not say which executor was lost and where the segment reran from:\n"
+            + ChildProcesses.tail(secondLog, 60));
+    assertRanOnBothWorkers(out);
+    assertSameModel(localTwo, out, "collective on the cluster, the driver and an executor killed");
+    assertSameQuality(localTwo, out, "collective on the cluster");
+  }
+
+  /** submit.sh in client mode with the cluster's Spark settings, {@code sparkConf} more, and the job's args. */
+  private static ProcessBuilder submit(List<String> sparkConf, List<String> jobArgs, String... moreArgs) {
+    List<String> cmd = new ArrayList<>(List.of("bash", projectRoot.resolve("spark-submit/submit.sh").toString(),
+        cluster.masterUrl()));
+    List<String> conf = new ArrayList<>();
+    List<String> base = clusterSparkConf();
+    for (int i = 0; i < base.size(); i += 2) {
+      conf.add(base.get(i + 1));
+    }
+    conf.addAll(sparkConf);
+    for (String c : conf) {
+      cmd.add("--spark-conf"); // submit.sh's spelling of spark-submit's --conf
+      cmd.add(c);
+    }
+    cmd.addAll(jobArgs);
+    cmd.addAll(List.of(moreArgs));
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.environment().putAll(cluster.environment());
+    pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+    pb.directory(root.toFile());
+    return pb;
+  }
+
+  /** Waits for a stalled task's marker (FailureInjection's LOGQ_TEST_STALL) and returns the JVM it names. */
+  private static long awaitStall(Path marker, Process job, Path log) throws Exception {
+    long deadline = System.nanoTime() + JOB_TIMEOUT.toNanos();
+    while (!Files.exists(marker)) {
+      if (!job.isAlive()) {
+        fail("the job ended (exit " + job.exitValue() + ") before a task stalled at " + marker + ":\n"
+            + ChildProcesses.tail(log, 60));
+      }
+      if (System.nanoTime() > deadline) {
+        fail("no task stalled at " + marker + " within " + JOB_TIMEOUT + ":\n" + ChildProcesses.tail(log, 60));
+      }
+      Thread.sleep(50);
+    }
+    return Long.parseLong(Files.readString(marker).trim());
+  }
+
+  /**
+   * A process's whole command line from /proc (ProcessHandle.Info's is cut at 4 KiB on Linux, before the main
+   * class of a JVM started with Spark's --add-opens flags).
+   */
+  private static String commandLine(long pid) {
+    try {
+      return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")),
+          java.nio.charset.StandardCharsets.UTF_8).replace('\0', ' ');
+    } catch (IOException e) {
+      return ProcessHandle.of(pid).flatMap(h -> h.info().commandLine()).orElse("");
+    }
+  }
+
+  /** kill -9: SIGKILL, no shutdown hooks (ProcessHandle.destroyForcibly on Linux). */
+  private static void kill9(long pid) throws InterruptedException {
+    ProcessHandle h = ProcessHandle.of(pid).orElseThrow(() -> new AssertionError("process " + pid + " is gone"));
+    assertTrue(h.destroyForcibly(), "could not kill " + pid);
+    h.onExit().orTimeout(30, TimeUnit.SECONDS).join();
   }
 
   /**
@@ -157,7 +286,7 @@ class StandaloneClusterIT {
    * submit.sh returns only once the driver is done.
    */
   @Test
-  @Order(3)
+  @Order(4)
   void submitScriptInClusterDeployModeReadsTheConfigFileOnTheWorker() throws Exception {
     Path generated = root.resolve("out-cluster-mode-generated");
     String generatedUri = generated.toUri().toString(); // before it exists (a directory's URI ends in /)
@@ -175,7 +304,8 @@ class StandaloneClusterIT {
     pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
     pb.directory(root.toFile());
 
-    runToSuccess(pb, log, "spark-submit/submit.sh --deploy-mode cluster " + cluster.masterUrl());
+    awaitSuccess(ChildProcesses.start(pb, log), log, "spark-submit/submit.sh --deploy-mode cluster "
+        + cluster.masterUrl());
     List<Path> driverLogs = new ArrayList<>();
     for (Path worker : cluster.workerDirs()) {
       try (Stream<Path> dirs = Files.list(worker)) {
@@ -215,8 +345,7 @@ class StandaloneClusterIT {
     return out;
   }
 
-  private static void runToSuccess(ProcessBuilder pb, Path log, String what) throws Exception {
-    Process p = ChildProcesses.start(pb, log);
+  private static void awaitSuccess(Process p, Path log, String what) throws Exception {
     int code = ChildProcesses.await(p, JOB_TIMEOUT, what, log);
     if (code != 0) {
       fail(what + " exited with " + code + "; end of " + log + ":\n" + ChildProcesses.tail(log, 80)

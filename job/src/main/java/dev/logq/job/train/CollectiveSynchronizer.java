@@ -22,7 +22,8 @@ final class CollectiveSynchronizer implements Synchronizer {
       collective: one barrier-mode job per checkpoint segment, workers exchange directly (each row's
       owner sums its gradients, steps it and sends the new values to all), the driver carries no
       gradients and the workers write the checkpoints shard by shard; needs train.workers <= available
-      task slots and, on a cluster, a checkpoint directory (it replaced the earlier barrier backend).""";
+      task slots and, on a cluster, spark.dynamicAllocation.enabled=false (Spark runs no barrier jobs
+      with it; it replaced the earlier barrier backend).""";
 
   private static final Logger LOG = LoggerFactory.getLogger(DistributedTrainer.class);
   private static final ClassTag<CollectiveWorker.SegmentResult> RESULT = ClassTag$.MODULE$.apply(
@@ -32,7 +33,7 @@ final class CollectiveSynchronizer implements Synchronizer {
 
   private final SyncContext ctx;
   private final SegmentJobs.Directory dir;
-  private String base;
+  private volatile String base;
   private String pending;
   private double wallMillis;
   private double loopMillis;
@@ -55,6 +56,13 @@ final class CollectiveSynchronizer implements Synchronizer {
   }
 
   @Override
+  public String recoveryPoint() {
+    String from = base;
+    return "the running segment fails and reruns on every worker from " + (from == null
+        ? "the initial parameters" : "checkpoint " + from);
+  }
+
+  @Override
   public Segment run(int epoch, int r, int roundsPerEpoch, long round) {
     TrainingPlan plan = ctx.plan();
     int end = SegmentJobs.segmentEnd(plan, r, roundsPerEpoch, round);
@@ -64,7 +72,9 @@ final class CollectiveSynchronizer implements Synchronizer {
     long t0 = System.nanoTime();
     // Spark never retries a failed barrier result stage, so the driver reruns the segment: every worker
     // rebuilds its model from the segment's checkpoint and the rerun gives the same bits.
-    List<CollectiveWorker.SegmentResult> results = SegmentJobs.withReruns("Collective", epoch, r, end, attempt -> {
+    String from = base == null ? "the initial parameters" : base;
+    List<CollectiveWorker.SegmentResult> results = SegmentJobs.withReruns(ctx.sc().sc(), "Collective", epoch, r, end,
+        from, attempt -> {
       Checkpoints.discard(checkpoint, ctx.hadoopConf()); // shards a failed attempt may have left
       CollectiveWorker.SegmentTask task = new CollectiveWorker.SegmentTask(plan, ctx.runId(), epoch, r, end, round,
           base, checkpoint, ctx.logQ(), ctx.failureInjection(), attempt, RECEIVE_TIMEOUT_MILLIS);

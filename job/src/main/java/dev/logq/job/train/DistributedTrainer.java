@@ -212,6 +212,9 @@ public final class DistributedTrainer {
       position = loaded.trainer();
       LOG.info("Resuming from checkpoint {} (round {}, epoch {}, round {} of the epoch)", base,
           position.globalRound(), position.epoch() + 1, position.roundInEpoch());
+      dev.logq.job.console.JobConsole.line(String.format(java.util.Locale.ROOT, "%-9s %8s  %s", "resume", "",
+          "from " + base + ": epoch " + (position.epoch() + 1) + "/" + plan.epochs() + ", " + position.roundInEpoch()
+              + " of " + roundsPerEpoch + " rounds done"));
     } else {
       if (resume) {
         LOG.info("--resume given but no complete checkpoint in {}; starting from the beginning", checkpointDir);
@@ -225,93 +228,100 @@ public final class DistributedTrainer {
         maxPendingPatchBytes);
     Synchronizer sync = BACKENDS.get(backend).factory().start(context, master, state, base, position.globalRound());
 
-    // The epoch loop, the same for every backend: a segment of rounds, its loss, the backend's checkpoints,
-    // then the validation metrics of the epoch's model and the early-stopping decision.
-    EpochProgress progress = new EpochProgress(plan, roundsPerEpoch, position)
-        .withConsoleMetric(stopping == null ? null : stopping.metric());
-    TensorStore bestInMemory = null;
-    if (validation != null) {
-      List<TrainerState.EpochStats> done = progress.curve();
-      for (TrainerState.EpochStats e : done) {
-        if (!e.validation().isEmpty()) {
-          stopping.record(e.epoch(), e.validation());
+    // Spark's listener says which executor died; this one adds where training was and where it recovers from.
+    ExecutorLossLog lossLog = ExecutorLossLog.register(sc.sc(), sync);
+    try {
+      // The epoch loop, the same for every backend: a segment of rounds, its loss, the backend's checkpoints,
+      // then the validation metrics of the epoch's model and the early-stopping decision.
+      EpochProgress progress = new EpochProgress(plan, roundsPerEpoch, position)
+          .withConsoleMetric(stopping == null ? null : stopping.metric());
+      TensorStore bestInMemory = null;
+      if (validation != null) {
+        List<TrainerState.EpochStats> done = progress.curve();
+        for (TrainerState.EpochStats e : done) {
+          if (!e.validation().isEmpty()) {
+            stopping.record(e.epoch(), e.validation());
+          }
+        }
+        if (!done.isEmpty() && position.roundInEpoch() == 0 && done.get(done.size() - 1).validation().isEmpty()) {
+          // Resumed from an epoch-end checkpoint written before that epoch's validation ran: its model is master.
+          int last = done.get(done.size() - 1).epoch();
+          Map<String, Double> v = validation.validate(last, sync.finalParams());
+          progress.setLastValidation(v);
+          if (stopping.record(last, v) && checkpointDir != null && base != null) {
+            Checkpoints.markBest(checkpointDir, base, hadoopConf);
+          }
         }
       }
-      if (!done.isEmpty() && position.roundInEpoch() == 0 && done.get(done.size() - 1).validation().isEmpty()) {
-        // Resumed from an epoch-end checkpoint written before that epoch's validation ran: its model is master.
-        int last = done.get(done.size() - 1).epoch();
-        Map<String, Double> v = validation.validate(last, sync.finalParams());
-        progress.setLastValidation(v);
-        if (stopping.record(last, v) && checkpointDir != null && base != null) {
-          Checkpoints.markBest(checkpointDir, base, hadoopConf);
+      long round = position.globalRound();
+      int epochsDone = position.epoch();
+      for (int epoch = position.epoch(); epoch < plan.epochs() && (stopping == null || !stopping.shouldStop());
+           epoch++) {
+        int r = progress.startEpoch(epoch);
+        while (r < roundsPerEpoch) {
+          lossLog.at(epoch, plan.epochs(), r, roundsPerEpoch);
+          Synchronizer.Segment segment = sync.run(epoch, r, roundsPerEpoch, round);
+          if (segment.ran()) {
+            double[] perRound = segment.roundLossSums();
+            if (perRound == null) {
+              progress.add(segment.lossSum(), segment.examples(), segment.from(), segment.end());
+            } else {
+              for (int i = 0; i < perRound.length; i++) { // the example count is exact: all of it with the first
+                progress.add(perRound[i], i == 0 ? segment.examples() : 0, segment.from() + i, segment.from() + i + 1);
+              }
+            }
+            round = segment.version();
+            sync.afterSegment(segment, roundsPerEpoch, progress);
+            progress.maybeLog(segment.end());
+          }
+          r = segment.end();
         }
-      }
-    }
-    long round = position.globalRound();
-    int epochsDone = position.epoch();
-    for (int epoch = position.epoch(); epoch < plan.epochs() && (stopping == null || !stopping.shouldStop());
-         epoch++) {
-      int r = progress.startEpoch(epoch);
-      while (r < roundsPerEpoch) {
-        Synchronizer.Segment segment = sync.run(epoch, r, roundsPerEpoch, round);
-        if (segment.ran()) {
-          double[] perRound = segment.roundLossSums();
-          if (perRound == null) {
-            progress.add(segment.lossSum(), segment.examples(), segment.from(), segment.end());
-          } else {
-            for (int i = 0; i < perRound.length; i++) { // the example count is exact: all of it with the first
-              progress.add(perRound[i], i == 0 ? segment.examples() : 0, segment.from() + i, segment.from() + i + 1);
+        Map<String, Double> metrics = Map.of();
+        if (validation != null) {
+          TensorStore now = sync.finalParams();
+          metrics = validation.validate(epoch + 1, now);
+          if (stopping.record(epoch + 1, metrics) && stopping.patience() > 0) {
+            if (checkpointDir != null) {
+              Checkpoints.markBest(checkpointDir, Checkpoints.pathFor(checkpointDir, round), hadoopConf);
+            } else {
+              bestInMemory = now.copy();
             }
           }
-          round = segment.version();
-          sync.afterSegment(segment, roundsPerEpoch, progress);
-          progress.maybeLog(segment.end());
         }
-        r = segment.end();
-      }
-      Map<String, Double> metrics = Map.of();
-      if (validation != null) {
-        TensorStore now = sync.finalParams();
-        metrics = validation.validate(epoch + 1, now);
-        if (stopping.record(epoch + 1, metrics) && stopping.patience() > 0) {
-          if (checkpointDir != null) {
-            Checkpoints.markBest(checkpointDir, Checkpoints.pathFor(checkpointDir, round), hadoopConf);
-          } else {
-            bestInMemory = now.copy();
-          }
+        progress.finishEpoch(metrics);
+        epochsDone = epoch + 1;
+        if (stopping != null && stopping.shouldStop() && epochsDone < plan.epochs()) {
+          LOG.info("Early stopping after epoch {}: {} did not improve for {} epochs; the best epoch is {} ({} = {})",
+              epochsDone, stopping.metric(), stopping.epochsWithoutImprovement(), stopping.bestEpoch(),
+              stopping.metric(), stopping.bestValue());
         }
       }
-      progress.finishEpoch(metrics);
-      epochsDone = epoch + 1;
-      if (stopping != null && stopping.shouldStop() && epochsDone < plan.epochs()) {
-        LOG.info("Early stopping after epoch {}: {} did not improve for {} epochs; the best epoch is {} ({} = {})",
-            epochsDone, stopping.metric(), stopping.epochsWithoutImprovement(), stopping.bestEpoch(),
-            stopping.metric(), stopping.bestValue());
-      }
-    }
 
-    TensorStore params = sync.finalParams();
-    if (stopping != null && stopping.patience() > 0 && stopping.bestEpoch() > 0
-        && stopping.bestEpoch() != stopping.lastEpoch()) {
-      if (checkpointDir != null) {
-        Optional<String> best = Checkpoints.best(checkpointDir, hadoopConf);
-        if (best.isEmpty()) {
-          throw new IllegalStateException("The best epoch's checkpoint (epoch " + stopping.bestEpoch()
-              + ") is missing from " + checkpointDir);
+      TensorStore params = sync.finalParams();
+      if (stopping != null && stopping.patience() > 0 && stopping.bestEpoch() > 0
+          && stopping.bestEpoch() != stopping.lastEpoch()) {
+        if (checkpointDir != null) {
+          Optional<String> best = Checkpoints.best(checkpointDir, hadoopConf);
+          if (best.isEmpty()) {
+            throw new IllegalStateException("The best epoch's checkpoint (epoch " + stopping.bestEpoch()
+                + ") is missing from " + checkpointDir);
+          }
+          LOG.info("Output model: the best epoch's ({}), read from {}", stopping.bestEpoch(), best.get());
+          params = Checkpoints.read(best.get(), hadoopConf, false).params();
+        } else {
+          params = bestInMemory;
         }
-        LOG.info("Output model: the best epoch's ({}), read from {}", stopping.bestEpoch(), best.get());
-        params = Checkpoints.read(best.get(), hadoopConf, false).params();
-      } else {
-        params = bestInMemory;
       }
+      final String finishedRun = runId;
+      sc.setJobGroup("logq-train", "Releasing model replicas", false);
+      shards.foreachPartition(it -> Replicas.release(finishedRun));
+      sync.close();
+      logQ.destroy();
+      sc.clearJobGroup();
+      return new Result(params, progress.finalState(round, epochsDone), sync.stats(),
+          validation == null ? null : stopping);
+    } finally {
+      lossLog.close();
     }
-    final String finishedRun = runId;
-    sc.setJobGroup("logq-train", "Releasing model replicas", false);
-    shards.foreachPartition(it -> Replicas.release(finishedRun));
-    sync.close();
-    logQ.destroy();
-    sc.clearJobGroup();
-    return new Result(params, progress.finalState(round, epochsDone), sync.stats(),
-        validation == null ? null : stopping);
   }
 }

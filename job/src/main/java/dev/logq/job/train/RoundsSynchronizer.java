@@ -29,7 +29,8 @@ final class RoundsSynchronizer implements Synchronizer {
   private final TensorStore state;
   private final Optimizer optimizer;
   private final List<Broadcast<byte[]>> patches = new ArrayList<>();
-  private String base;
+  private volatile String base;
+  private volatile int pendingPatches;
   private long baseVersion;
   private long pendingPatchBytes;
   private double roundMillis;
@@ -52,6 +53,14 @@ final class RoundsSynchronizer implements Synchronizer {
   }
 
   @Override
+  public String recoveryPoint() {
+    int n = pendingPatches;
+    return "the failed tasks rerun on the remaining executors, which bring their model replica to the current"
+        + " round from " + (base == null ? "the initial parameters" : "checkpoint " + base) + " plus " + n
+        + " broadcast round patch" + (n == 1 ? "" : "es");
+  }
+
+  @Override
   public Segment run(int epoch, int r, int roundsPerEpoch, long round) {
     TrainingPlan plan = ctx.plan();
     ReplicaSource source = new ReplicaSource(ctx.runId(), base, baseVersion, List.copyOf(patches));
@@ -69,6 +78,7 @@ final class RoundsSynchronizer implements Synchronizer {
     }
     byte[] patchBytesOfRound = patch.toBytes();
     patches.add(ctx.sc().broadcast(patchBytesOfRound));
+    pendingPatches = patches.size();
     pendingPatchBytes += patchBytesOfRound.length;
     roundsRun++;
     roundMillis += (t1 - t0) / 1e6;
@@ -133,6 +143,7 @@ final class RoundsSynchronizer implements Synchronizer {
       b.destroy();
     }
     patches.clear();
+    pendingPatches = 0;
   }
 
   /**

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
 import java.util.function.IntFunction;
+import org.apache.spark.SparkContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,20 +42,31 @@ final class SegmentJobs {
 
   /**
    * Runs {@code attempt} (given the attempt number) until it returns, rerunning a failed segment up to
-   * {@link DistributedTrainer#SEGMENT_ATTEMPTS} times; a {@link LogqException} (bad input) is not retried.
+   * {@link DistributedTrainer#SEGMENT_ATTEMPTS} times; a {@link LogqException} (bad input) is not retried, nor is
+   * anything once the SparkContext is stopped (the driver is shutting down: a rerun could only fail again).
    */
-  static <T> List<T> withReruns(String what, int epoch, int r, int end, IntFunction<List<T>> attempt) {
+  static <T> List<T> withReruns(SparkContext sc, String what, int epoch, int r, int end, String from,
+                                IntFunction<List<T>> attempt) {
     for (int a = 0; ; a++) {
       try {
         return attempt.apply(a);
       } catch (Exception e) { // SparkException is checked, though collect() does not declare it
-        if (a + 1 >= DistributedTrainer.SEGMENT_ATTEMPTS || LogqException.find(e) != null) {
+        if (a + 1 >= DistributedTrainer.SEGMENT_ATTEMPTS || LogqException.find(e) != null || sc.isStopped()) {
           throw e instanceof RuntimeException re ? re : new IllegalStateException(e.getMessage(), e);
         }
-        LOG.warn("{} segment (epoch {}, rounds {}-{}) failed on attempt {}; rerunning it from its checkpoint: {}",
-            what, epoch + 1, r + 1, end, a + 1, e.getMessage());
+        LOG.warn("{} segment (epoch {}, rounds {}-{}) failed on attempt {} of {}; rerunning it from {}: {}",
+            what, epoch + 1, r + 1, end, a + 1, DistributedTrainer.SEGMENT_ATTEMPTS, from, firstLine(e.getMessage()));
       }
     }
+  }
+
+  /** Spark's job-abort messages carry the failed task's whole stack trace: the log line keeps its first line. */
+  static String firstLine(String message) {
+    if (message == null) {
+      return "";
+    }
+    int nl = message.indexOf('\n');
+    return nl < 0 ? message : message.substring(0, nl);
   }
 
   /** The segments' checkpoint directory: the run's, or (local mode only) a scratch one deleted by {@link #close}. */

@@ -37,6 +37,13 @@ interface Synchronizer {
   /** The trained parameters, once every epoch ran. */
   TensorStore finalParams();
 
+  /**
+   * Where a worker that is lost now (its executor died) gets its model back from, for the driver's log line:
+   * a checkpoint (and what is replayed on top of it) or the initial parameters. Called from Spark's listener
+   * thread, so it reads only what a segment boundary publishes.
+   */
+  String recoveryPoint();
+
   /** Per-round costs over the whole training, logged once. */
   DistributedTrainer.SyncStats stats();
 

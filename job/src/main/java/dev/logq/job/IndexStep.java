@@ -41,7 +41,8 @@ final class IndexStep {
     IdIndex items = IdIndex.build(fitRows, Interactions.ITEM);
     Indexing.requireEnoughToRank(users, items, InputSettings.of(config).isSynthetic() ? null : InputSettings.of(config).path());
     Dataset<Row> train = Indexing.index(fitRows, users, items).persist(StorageLevel.MEMORY_AND_DISK());
-    Dataset<Row> test = Indexing.index(parts.split().test(), users, items).persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> test = sampleTestUsers(Indexing.index(parts.split().test(), users, items), SplitSettings.of(config))
+        .persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> validation = null;
     Dataset<Row> validationUsers = null;
     Dataset<Row> seen = train;
@@ -81,5 +82,20 @@ final class IndexStep {
           config.train().batchSize(), perWorker, trainPairs, config.train().workers());
     }
     return new Pipeline.Prepared(train, test, users, items, logQ, planted, validation, validationUsers, seen);
+  }
+
+  /**
+   * split.testUsers: the test pairs of a seeded sample of the test users (the same users on any partitioning; a
+   * different hash seed from the validation sample's, so the two samples are not the same user ranks).
+   */
+  static Dataset<Row> sampleTestUsers(Dataset<Row> test, SplitSettings split) {
+    if (split.testUsers() == 0) {
+      return test;
+    }
+    Dataset<Row> sample = ValidationSplit.sampleUsers(test, split.testUsers(), split.seed() ^ 0x7E57L);
+    Dataset<Row> sampled = test.join(org.apache.spark.sql.functions.broadcast(sample), Interactions.USER_INDEX)
+        .select(test.columns()[0], java.util.Arrays.copyOfRange(test.columns(), 1, test.columns().length));
+    LOG.info("Evaluating a sample of {} test users (split.testUsers)", split.testUsers());
+    return sampled;
   }
 }

@@ -32,9 +32,12 @@ public final class SplitSettings extends SettingsView {
       (each training interaction with that probability, seeded hash). Evaluated at every epoch end.""");
   public static final Setting<Integer> VALIDATION_USERS = Setting.integer("split.validationUsers", 1000, 0, Integer.MAX_VALUE, """
       Validation users evaluated at each epoch end: a seeded sample of this many (0: all of them).""");
+  public static final Setting<Integer> TEST_USERS = Setting.integer("split.testUsers", 0, 0, Integer.MAX_VALUE, """
+      Test users evaluated (and given output.recommendK's recommendations) at the end: a seeded sample of this many
+      (0: all of them). For large catalogs, where scoring every test user against every item would dominate the run.""");
 
   public static final List<Setting<?>> SETTINGS = List.of(METHOD, TEST_FRACTION, MIN_USER_COUNT, MIN_ITEM_COUNT, SEED,
-      VALIDATION, VALIDATION_USERS);
+      VALIDATION, VALIDATION_USERS, TEST_USERS);
 
   public enum SplitMethod implements Named {
     LEAVE_LAST_OUT("leave-last-out"), TEMPORAL("temporal"), RANDOM("random"), GIVEN("given");
@@ -58,6 +61,7 @@ public final class SplitSettings extends SettingsView {
   /** 0: no validation split; -1: leave-last-out of the training part; else the held-out share. */
   private final double validation;
   private final int validationUsers;
+  private final int testUsers;
 
   public SplitSettings(SettingReader r) {
     super(r, SETTINGS);
@@ -85,6 +89,7 @@ public final class SplitSettings extends SettingsView {
     }
     validation = parsed;
     validationUsers = r.get(VALIDATION_USERS);
+    testUsers = r.get(TEST_USERS);
   }
 
   /** True when a validation split is held out of the training part. */
@@ -105,6 +110,11 @@ public final class SplitSettings extends SettingsView {
   /** Validation users evaluated each epoch (a seeded sample; 0: all). */
   public int validationUsers() {
     return validationUsers;
+  }
+
+  /** split.testUsers: the size of the evaluated test-user sample, 0 for all. */
+  public int testUsers() {
+    return testUsers;
   }
 
   public SplitMethod method() {

@@ -10,6 +10,7 @@ import dev.logq.common.loss.Losses;
 import dev.logq.common.model.tower.UserTower;
 import dev.logq.common.model.tower.UserTowers;
 import dev.logq.job.console.JobConsole;
+import dev.logq.job.console.MemoryWatch;
 import dev.logq.job.console.RunLog;
 import dev.logq.job.eval.EvalResult;
 import dev.logq.job.eval.PlantedDistance;
@@ -26,6 +27,7 @@ import dev.logq.job.output.RunSettings;
 import dev.logq.job.report.TrainingCurveWriter;
 import dev.logq.job.train.DistributedTrainer;
 import dev.logq.job.train.Embedder;
+import dev.logq.job.train.MemoryEstimate;
 import dev.logq.job.train.ModelFiles;
 import dev.logq.job.train.ShardBuilder;
 import dev.logq.job.train.TrainingPlan;
@@ -75,6 +77,9 @@ final class Pipeline {
   private final RunCheckpoints checkpoints;
   private final EvaluateStep evaluation;
   private final long started = System.nanoTime();
+  /** The last trained plan's {@link MemoryEstimate} and the workers per executor it assumed. */
+  private MemoryEstimate modelMemory;
+  private int tasksPerExecutor = 1;
 
   Pipeline(SparkSession spark, JobConfig config, boolean resume) {
     this.spark = spark;
@@ -136,6 +141,7 @@ final class Pipeline {
     // Fail before any work when the output exists (exit 4), not after an hour of training.
     AtomicOutput.checkWritable(hadoopConf, outputPath, OutputSettings.of(config).overwrite());
     checkBarrierMode();
+    MemoryWatch.start();
     metrics.run(RunSettings.of(config).id(), RunSettings.of(config).ds(), config.mode().configName(), outputPath)
         .versions(Provenance.versions(spark))
         .config(config.toMap());
@@ -162,6 +168,7 @@ final class Pipeline {
         checkpoints.removeIfNoRounds();
         throw e;
       }
+      metrics.put("memory", memorySummary());
       report.write(out, data.users().size(), data.items().size(), runs, seconds(started));
       RunLog.beforeCommit(out);
       out.commit();
@@ -210,6 +217,7 @@ final class Pipeline {
     LOG.info("Training loss={} ({} workers, batch {} per worker, {} epochs, syncEvery {}; driver {})",
         loss, plan.workers(), plan.batchSize(), plan.epochs(), plan.syncEvery(),
         dev.logq.common.linalg.Exp.describe());
+    checkModelMemory(plan);
     JavaRDD<TrainingShard> shards = ShardBuilder.build(data.train(), plan.workers(), userTower, plan.seed());
     DistributedTrainer.Result result;
     try {
@@ -245,6 +253,8 @@ final class Pipeline {
             out.stagingUri(prefix + "embeddings/users"));
         EmbeddingWriter.write(itemEmb, Interactions.ITEM_INDEX, data.items().mapping(),
             out.stagingUri(prefix + "embeddings/items"));
+        JobConsole.stage("embed", String.format(java.util.Locale.ROOT, "%s: %,d user and %,d item embeddings written",
+            loss, data.users().size(), data.items().size()));
       }
       sc.setJobGroup("logq-eval", "Full-catalog evaluation (" + loss + ")", false);
       // output.recommendK: the test users' top K come out of the evaluation's blocked pass.
@@ -261,6 +271,48 @@ final class Pipeline {
       userEmb.unpersist();
       itemEmb.unpersist();
     }
+  }
+
+  /**
+   * Logs what the model will hold in memory once every row has trained ({@link MemoryEstimate}) and warns, before
+   * any work, when that does not fit the driver's heap or spark.executor.memory: an out-of-memory error an hour
+   * into training is the alternative.
+   */
+  private void checkModelMemory(TrainingPlan plan) {
+    modelMemory = MemoryEstimate.of(plan, config.train().syncBackend());
+    tasksPerExecutor = sc.isLocal() ? plan.workers() : Math.max(1, Math.min(plan.workers(),
+        sc.getConf().getInt("spark.executor.cores", 1) / Math.max(1, sc.getConf().getInt("spark.task.cpus", 1))));
+    LOG.info("Model memory once every row has trained (train.syncBackend = {}, syncEvery {}): {}; parameters {},"
+        + " optimizer state {}", config.train().syncBackend(), plan.syncEvery(), modelMemory.describe(tasksPerExecutor),
+        MemoryEstimate.bytes(modelMemory.paramBytes()), MemoryEstimate.bytes(modelMemory.stateBytes()));
+    long heap = Runtime.getRuntime().maxMemory();
+    long driverNeeds = sc.isLocal() ? modelMemory.localModeBytes(tasksPerExecutor) : modelMemory.driverBytes();
+    if (driverNeeds > 0.8 * heap) {
+      LOG.warn("The model needs about {} in the driver JVM{} once every row has trained, {} of its heap of {}:"
+              + " expect an out-of-memory failure; give the driver more memory (--driver-memory, or -Xmx in local mode),"
+              + " lower model.embeddingDim, or use train.syncBackend=collective, whose driver holds no model while it"
+              + " trains (README, \"Memory\")", MemoryEstimate.bytes(driverNeeds),
+          sc.isLocal() ? " (local mode: driver and executor)" : "",
+          String.format(java.util.Locale.ROOT, "%.0f %%", 100.0 * driverNeeds / heap), MemoryEstimate.bytes(heap));
+    }
+    if (!sc.isLocal() && sc.getConf().contains("spark.executor.memory")) {
+      long executorHeap = sc.getConf().getSizeAsBytes("spark.executor.memory");
+      long executorNeeds = modelMemory.executorBytes(tasksPerExecutor);
+      if (executorNeeds > 0.8 * executorHeap) {
+        LOG.warn("The model needs about {} in each executor running {} workers once every row has trained, more than"
+            + " 80 % of spark.executor.memory = {}: expect executors to fail; raise spark.executor.memory or lower"
+            + " spark.executor.cores (README, \"Memory\")", MemoryEstimate.bytes(executorNeeds), tasksPerExecutor,
+            MemoryEstimate.bytes(executorHeap));
+      }
+    }
+  }
+
+  private Map<String, Object> memorySummary() {
+    Map<String, Object> m = MemoryWatch.summary();
+    if (modelMemory != null) {
+      m.put("model_estimate", modelMemory.toMap(tasksPerExecutor));
+    }
+    return m;
   }
 
   /**

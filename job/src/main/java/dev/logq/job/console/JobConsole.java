@@ -76,6 +76,7 @@ public final class JobConsole {
 
   /** A finished stage that took {@code seconds}; restarts the stage clock. */
   public static void stage(String name, String detail, double seconds) {
+    MemoryWatch.stageEnded(name);
     JobConsole c = current;
     if (c != null) {
       c.print(stageLine(name, detail, seconds));

@@ -256,12 +256,23 @@ public final class PeerGroup implements AutoCloseable {
    * "could not send" (seen in CI: the rank that reported first to Spark named the cascade).
    */
   private void failAfterGrace(int peer, String message, Throwable cause) {
-    if (failure.get() != null || closing.get()) {
+    failAfterGrace(peer, message, cause, false);
+  }
+
+  /**
+   * The one place that waits {@link #OUTBOUND_DROP_GRACE_MILLIS} before failing the group for a lost connection or
+   * write, so that a cause on its way on another channel (a peer's ABORT naming a third rank) wins. Nothing fails
+   * while this rank is closing, nor, when {@code excusedByBye}, once the peer has said BYE (it left cleanly).
+   */
+  private void failAfterGrace(int peer, String message, Throwable cause, boolean excusedByBye) {
+    java.util.function.BooleanSupplier stillFailing = () -> failure.get() == null && !closing.get()
+        && !(excusedByBye && byeFrom.get(peer) != 0);
+    if (!stillFailing.getAsBoolean()) {
       return;
     }
     try {
       loop.schedule(() -> {
-        if (!closing.get()) {
+        if (stillFailing.getAsBoolean()) {
           fail(peer, message, cause);
         }
       }, OUTBOUND_DROP_GRACE_MILLIS, TimeUnit.MILLISECONDS);
@@ -478,16 +489,11 @@ public final class PeerGroup implements AutoCloseable {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
       int peer = from;
-      if (peer >= 0 && byeFrom.get(peer) == 0 && !closing.get()) {
+      if (peer >= 0) {
         // As for a dropped outbound connection: the peer may have closed because a third rank failed, and its
-        // ABORT (naming that rank) can still be on its way on another channel's event loop. Wait for it a moment
-        // so that the error names the first cause, not the cascade.
-        ctx.executor().schedule(() -> {
-          if (!closing.get() && byeFrom.get(peer) == 0) {
-            fail(peer, "rank " + rank + " lost the connection from rank " + peer + " (" + addressOf(peer)
-                + "): the peer died or closed without leaving the group", null);
-          }
-        }, OUTBOUND_DROP_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+        // ABORT (naming that rank) can still be on its way on another channel's event loop.
+        failAfterGrace(peer, "rank " + rank + " lost the connection from rank " + peer + " (" + addressOf(peer)
+            + "): the peer died or closed without leaving the group", null, true);
       }
     }
 
@@ -515,16 +521,10 @@ public final class PeerGroup implements AutoCloseable {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-      if (!closing.get() && byeFrom.get(peer) == 0) {
-        // The peer may have dropped it because a third rank failed: give its ABORT (on the other connection of
-        // the pair) a moment to arrive, so that the error names the first cause.
-        ctx.executor().schedule(() -> {
-          if (!closing.get() && byeFrom.get(peer) == 0) {
-            fail(peer, "rank " + rank + " lost the connection to rank " + peer + " (" + addressOf(peer)
-                + "): the peer died or closed without leaving the group", null);
-          }
-        }, OUTBOUND_DROP_GRACE_MILLIS, TimeUnit.MILLISECONDS);
-      }
+      // The peer may have dropped it because a third rank failed: its ABORT (on the other connection of the pair)
+      // gets a moment to arrive, so that the error names the first cause.
+      failAfterGrace(peer, "rank " + rank + " lost the connection to rank " + peer + " (" + addressOf(peer)
+          + "): the peer died or closed without leaving the group", null, true);
     }
 
     @Override

@@ -31,7 +31,27 @@ final class ExecutorLossLog extends SparkListener implements AutoCloseable {
   static ExecutorLossLog register(SparkContext sc, Synchronizer sync) {
     ExecutorLossLog log = new ExecutorLossLog(sc, sync);
     sc.addSparkListener(log);
+    log.seedHosts();
     return log;
+  }
+
+  /**
+   * The executors that joined before training: their hosts from Spark's status store (the data of the UI's
+   * Executors tab; Scala-private, so reached defensively: without it a loss message only lacks the host).
+   */
+  private void seedHosts() {
+    try {
+      scala.collection.Iterator<org.apache.spark.status.api.v1.ExecutorSummary> it =
+          sc.statusStore().executorList(true).iterator();
+      while (it.hasNext()) {
+        org.apache.spark.status.api.v1.ExecutorSummary e = it.next();
+        String hostPort = e.hostPort();
+        int colon = hostPort.lastIndexOf(':');
+        hosts.putIfAbsent(e.id(), colon > 0 ? hostPort.substring(0, colon) : hostPort);
+      }
+    } catch (RuntimeException | LinkageError e) {
+      LOG.debug("Executor hosts unknown until executors join: {}", e.toString());
+    }
   }
 
   /** The segment the epoch loop starts now (1-based in the message). */
@@ -46,7 +66,7 @@ final class ExecutorLossLog extends SparkListener implements AutoCloseable {
 
   @Override
   public void onExecutorRemoved(SparkListenerExecutorRemoved removed) {
-    String host = hosts.get(removed.executorId()); // known for executors that joined during training
+    String host = hosts.get(removed.executorId());
     LOG.warn("Lost executor {}{} during training, at {}: {}. Recovery: {}; the model stays the same bit for bit.",
         removed.executorId(), host == null ? "" : " (" + host + ")", position, removed.reason(),
         sync.recoveryPoint());

@@ -47,6 +47,7 @@ final class CollectiveSynchronizer implements Synchronizer {
   private double exchangeCpuMillis;
   private long roundsRun;
   private long segments;
+  private EpochProgress progress;
 
   CollectiveSynchronizer(SyncContext ctx, String base) {
     this.ctx = ctx;
@@ -63,6 +64,11 @@ final class CollectiveSynchronizer implements Synchronizer {
   }
 
   @Override
+  public void showProgressIn(EpochProgress progress) {
+    this.progress = progress;
+  }
+
+  @Override
   public Segment run(int epoch, int r, int roundsPerEpoch, long round) {
     TrainingPlan plan = ctx.plan();
     int end = SegmentJobs.segmentEnd(plan, r, roundsPerEpoch, round);
@@ -76,10 +82,18 @@ final class CollectiveSynchronizer implements Synchronizer {
     List<CollectiveWorker.SegmentResult> results = SegmentJobs.withReruns(ctx.sc().sc(), "Collective", epoch, r, end,
         from, attempt -> {
       Checkpoints.discard(checkpoint, ctx.hadoopConf()); // shards a failed attempt may have left
-      CollectiveWorker.SegmentTask task = new CollectiveWorker.SegmentTask(plan, ctx.runId(), epoch, r, end, round,
-          base, checkpoint, ctx.logQ(), ctx.failureInjection(), attempt, RECEIVE_TIMEOUT_MILLIS);
-      return new JavaRDD<>(ctx.shards().rdd().barrier().mapPartitions(new CollectiveWorker.Segment(task), false,
-          RESULT), RESULT).collect();
+      EpochProgress shown = progress;
+      try (SegmentProgress watched = SegmentProgress.watch(ctx.sc().sc(), (done, examples, loss) -> {
+        if (shown != null) {
+          shown.showInSegment(r, done, examples, loss);
+        }
+      })) {
+        CollectiveWorker.SegmentTask task = new CollectiveWorker.SegmentTask(plan, ctx.runId(), epoch, r, end, round,
+            base, checkpoint, ctx.logQ(), ctx.failureInjection(), attempt, RECEIVE_TIMEOUT_MILLIS,
+            watched.counters());
+        return new JavaRDD<>(ctx.shards().rdd().barrier().mapPartitions(new CollectiveWorker.Segment(task), false,
+            RESULT), RESULT).collect();
+      }
     });
     long t1 = System.nanoTime();
     for (int a = 0; a < DistributedTrainer.SEGMENT_ATTEMPTS; a++) {

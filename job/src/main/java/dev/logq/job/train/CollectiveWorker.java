@@ -53,7 +53,8 @@ final class CollectiveWorker {
   /** The closure of one segment. */
   record SegmentTask(TrainingPlan plan, String runId, int epoch, int firstRound, int endRound, long globalRound,
                      String baseCheckpoint, String checkpoint, Broadcast<double[]> itemLogQ,
-                     String failureInjection, int attempt, long receiveTimeoutMillis) implements Serializable {}
+                     String failureInjection, int attempt, long receiveTimeoutMillis,
+                     SegmentProgress.Counters progress) implements Serializable {}
 
   /** What each worker returns for a segment (a plain class: Kryo cannot ship records). */
   static final class SegmentResult implements Serializable {
@@ -208,6 +209,9 @@ final class CollectiveWorker {
           examples += outcome.examples();
           lossSum += roundLoss;
           roundLosses[r - task.firstRound()] = roundLoss;
+          if (rank == 0 && task.progress() != null) {
+            task.progress().roundDone(outcome.examples(), roundLoss); // the driver's progress line, via heartbeats
+          }
           computeNanos += t1 - t0;
           exchangeNanos += System.nanoTime() - t1;
           computeCpuNanos += mine.computeCpuNanos;

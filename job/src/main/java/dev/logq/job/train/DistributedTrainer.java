@@ -235,6 +235,7 @@ public final class DistributedTrainer {
       // then the validation metrics of the epoch's model and the early-stopping decision.
       EpochProgress progress = new EpochProgress(plan, roundsPerEpoch, position)
           .withConsoleMetric(stopping == null ? null : stopping.metric());
+      sync.showProgressIn(progress);
       TensorStore bestInMemory = null;
       if (validation != null) {
         List<TrainerState.EpochStats> done = progress.curve();
@@ -278,6 +279,11 @@ public final class DistributedTrainer {
         }
         Map<String, Double> metrics = Map.of();
         if (validation != null) {
+          if (epoch == plan.epochs() - 1) {
+            // No round follows: the workers' replicas (and the collective owners' optimizer state) go before the
+            // validation pass needs the memory (the 10M-item run of docs/benchmarks.md ran out of heap here).
+            releaseReplicas(shards, runId);
+          }
           TensorStore now = sync.finalParams();
           metrics = validation.validate(epoch + 1, now);
           if (stopping.record(epoch + 1, metrics) && stopping.patience() > 0) {
@@ -312,9 +318,7 @@ public final class DistributedTrainer {
           params = bestInMemory;
         }
       }
-      final String finishedRun = runId;
-      sc.setJobGroup("logq-train", "Releasing model replicas", false);
-      shards.foreachPartition(it -> Replicas.release(finishedRun));
+      releaseReplicas(shards, runId);
       sync.close();
       logQ.destroy();
       sc.clearJobGroup();
@@ -323,5 +327,11 @@ public final class DistributedTrainer {
     } finally {
       lossLog.close();
     }
+  }
+
+  /** Frees the executors' model replicas of a run (idempotent: a job over the shards). */
+  private void releaseReplicas(JavaRDD<TrainingShard> shards, String runId) {
+    sc.setJobGroup("logq-train", "Releasing model replicas", false);
+    shards.foreachPartition(it -> Replicas.release(runId));
   }
 }

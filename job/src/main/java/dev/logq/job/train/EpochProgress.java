@@ -63,7 +63,7 @@ final class EpochProgress {
    *
    * @throws IllegalStateException when the loss is not finite (training diverged)
    */
-  void add(double lossSum, long examples, int fromRound, int toRound) {
+  synchronized void add(double lossSum, long examples, int fromRound, int toRound) {
     if (!Double.isFinite(lossSum)) {
       String rounds = toRound - fromRound == 1 ? "round " + toRound : "rounds " + (fromRound + 1) + "-" + toRound;
       throw new IllegalStateException(String.format(Locale.ROOT, "Training diverged: loss is %s in epoch %d, %s;"
@@ -82,7 +82,7 @@ final class EpochProgress {
   }
 
   /** Logs the epoch's running loss and rate, at most every 30 seconds; updates the console's progress line. */
-  void maybeLog(int roundsDone) {
+  synchronized void maybeLog(int roundsDone) {
     JobConsole.epoch(update(roundsDone, Map.of(), false));
     if (System.nanoTime() - lastLog > LOG_EVERY_NANOS) {
       lastLog = System.nanoTime();
@@ -127,14 +127,37 @@ final class EpochProgress {
   }
 
   /** The console's view of the current epoch after {@code roundsDone} of its rounds. */
-  EpochUpdate update(int roundsDone, Map<String, Double> metrics, boolean done) {
+  synchronized EpochUpdate update(int roundsDone, Map<String, Double> metrics, boolean done) {
+    return view(roundsDone, roundsRun, epochExamples, epochLossSum, metrics, done);
+  }
+
+  /**
+   * A running segment's rounds so far ({@link SegmentProgress}: roundsDone of them from round segmentFrom, with
+   * their examples and loss sum) on the console's progress line and, every 30 seconds, in the log. Records
+   * nothing: the segment's result adds the exact values when it ends.
+   */
+  synchronized EpochUpdate showInSegment(int segmentFrom, int roundsDone, long examples, double lossSum) {
+    int at = Math.min(roundsPerEpoch, segmentFrom + roundsDone);
+    long ex = epochExamples + examples;
+    double loss = epochLossSum + lossSum;
+    EpochUpdate shown = view(at, roundsRun + roundsDone, ex, loss, Map.of(), false);
+    JobConsole.epoch(shown);
+    if (System.nanoTime() - lastLog > LOG_EVERY_NANOS) {
+      lastLog = System.nanoTime();
+      LOG.info(String.format(Locale.ROOT, "epoch %d/%d round %d/%d: loss %.5f, %.0f examples/s", epoch + 1,
+          plan.epochs(), at, roundsPerEpoch, loss / Math.max(1, ex), ex / ((System.nanoTime() - epochStart) / 1e9)));
+    }
+    return shown;
+  }
+
+  private EpochUpdate view(int roundsDone, long roundsRunSoFar, long examples, double lossSum,
+                           Map<String, Double> metrics, boolean done) {
     double epochSeconds = (System.nanoTime() - epochStart) / 1e9;
     double elapsed = (System.nanoTime() - trainingStart) / 1e9;
     long remainingRounds = (long) (roundsPerEpoch - roundsDone) + (long) (plan.epochs() - epoch - 1) * roundsPerEpoch;
-    double eta = roundsRun == 0 ? Double.NaN : elapsed / roundsRun * remainingRounds;
+    double eta = roundsRunSoFar == 0 ? Double.NaN : elapsed / roundsRunSoFar * remainingRounds;
     return new EpochUpdate(epoch + 1, plan.epochs(), roundsDone, roundsPerEpoch,
-        epochExamples == 0 ? Double.NaN : epochLossSum / epochExamples,
-        epochExamples / Math.max(1e-9, epochSeconds), eta, metrics, done);
+        examples == 0 ? Double.NaN : lossSum / examples, examples / Math.max(1e-9, epochSeconds), eta, metrics, done);
   }
 
   /** The curve so far (after a resume: the checkpoint's). */

@@ -34,6 +34,12 @@ interface Synchronizer {
   /** After the loop recorded {@code segment} in {@code progress}: checkpoint when the protocol asks. */
   void afterSegment(Segment segment, int roundsPerEpoch, EpochProgress progress);
 
+  /**
+   * Where a backend whose {@link #run} spans many rounds shows its rounds while they run (the loop itself shows
+   * progress after each call); the rounds backend runs one round per call and needs nothing.
+   */
+  default void showProgressIn(EpochProgress progress) {}
+
   /** The trained parameters, once every epoch ran. */
   TensorStore finalParams();
 

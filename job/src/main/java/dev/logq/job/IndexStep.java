@@ -93,8 +93,8 @@ final class IndexStep {
       return test;
     }
     Dataset<Row> sample = ValidationSplit.sampleUsers(test, split.testUsers(), split.seed() ^ 0x7E57L);
-    Dataset<Row> sampled = test.join(org.apache.spark.sql.functions.broadcast(sample), Interactions.USER_INDEX)
-        .select(test.columns()[0], java.util.Arrays.copyOfRange(test.columns(), 1, test.columns().length));
+    Dataset<Row> sampled = test.join(org.apache.spark.sql.functions.broadcast(sample),
+        new String[] {Interactions.USER_INDEX}, "left_semi");
     LOG.info("Evaluating a sample of {} test users (split.testUsers)", split.testUsers());
     return sampled;
   }

@@ -287,23 +287,23 @@ final class Pipeline {
         MemoryEstimate.bytes(modelMemory.paramBytes()), MemoryEstimate.bytes(modelMemory.stateBytes()));
     long heap = Runtime.getRuntime().maxMemory();
     long driverNeeds = sc.isLocal() ? modelMemory.localModeBytes(tasksPerExecutor) : modelMemory.driverBytes();
-    if (sc.isLocal() && driverNeeds > 0.4 * heap
-        && sc.getConf().getDouble("spark.memory.fraction", 0.6) + (double) driverNeeds / heap > 0.85) {
+    double heapShare = (double) driverNeeds / heap;
+    if (sc.isLocal() && heapShare > 0.4 && sc.getConf().getDouble("spark.memory.fraction", 0.6) + heapShare > 0.85) {
       // Spark sizes its cache and shuffle pool (spark.memory.fraction of the heap) as if it had the heap to itself;
       // next to a model this large it caches until the heap is full instead of spilling to disk.
       LOG.warn("The model needs about {} of this JVM's heap of {}, and Spark may use spark.memory.fraction = {} of"
               + " it for cached data and shuffles: set -Dspark.memory.fraction={} (or lower) so that Spark spills to"
               + " disk instead (README, \"Memory\")", MemoryEstimate.bytes(driverNeeds), MemoryEstimate.bytes(heap),
           sc.getConf().get("spark.memory.fraction", "0.6"),
-          String.format(java.util.Locale.ROOT, "%.2f", Math.max(0.05, 0.8 - (double) driverNeeds / heap)));
+          String.format(java.util.Locale.ROOT, "%.2f", Math.max(0.05, 0.8 - heapShare)));
     }
-    if (driverNeeds > 0.8 * heap) {
+    if (heapShare > 0.8) {
       LOG.warn("The model needs about {} in the driver JVM{} once every row has trained, {} of its heap of {}:"
               + " expect an out-of-memory failure; give the driver more memory (--driver-memory, or -Xmx in local mode),"
               + " lower model.embeddingDim, or use train.syncBackend=collective, whose driver holds no model while it"
               + " trains (README, \"Memory\")", MemoryEstimate.bytes(driverNeeds),
           sc.isLocal() ? " (local mode: driver and executor)" : "",
-          String.format(java.util.Locale.ROOT, "%.0f %%", 100.0 * driverNeeds / heap), MemoryEstimate.bytes(heap));
+          String.format(java.util.Locale.ROOT, "%.0f %%", 100.0 * heapShare), MemoryEstimate.bytes(heap));
     }
     if (!sc.isLocal() && sc.getConf().contains("spark.executor.memory")) {
       long executorHeap = sc.getConf().getSizeAsBytes("spark.executor.memory");

@@ -237,6 +237,7 @@ public final class DistributedTrainer {
           .withConsoleMetric(stopping == null ? null : stopping.metric());
       sync.showProgressIn(progress);
       TensorStore bestInMemory = null;
+      boolean replicasReleased = false;
       if (validation != null) {
         List<TrainerState.EpochStats> done = progress.curve();
         for (TrainerState.EpochStats e : done) {
@@ -283,6 +284,7 @@ public final class DistributedTrainer {
             // No round follows: the workers' replicas (and the collective owners' optimizer state) go before the
             // validation pass needs the memory (the 10M-item run of docs/benchmarks.md ran out of heap here).
             releaseReplicas(shards, runId);
+            replicasReleased = true;
           }
           TensorStore now = sync.finalParams();
           metrics = validation.validate(epoch + 1, now);
@@ -318,7 +320,9 @@ public final class DistributedTrainer {
           params = bestInMemory;
         }
       }
-      releaseReplicas(shards, runId);
+      if (!replicasReleased) { // stopped early, or no validation: nothing released them yet
+        releaseReplicas(shards, runId);
+      }
       sync.close();
       logQ.destroy();
       sc.clearJobGroup();

@@ -84,11 +84,15 @@ final class EpochProgress {
   /** Logs the epoch's running loss and rate, at most every 30 seconds; updates the console's progress line. */
   synchronized void maybeLog(int roundsDone) {
     JobConsole.epoch(update(roundsDone, Map.of(), false));
+    logAtMostEvery30s(roundsDone, epochExamples, epochLossSum);
+  }
+
+  private void logAtMostEvery30s(int roundsDone, long examples, double lossSum) {
     if (System.nanoTime() - lastLog > LOG_EVERY_NANOS) {
       lastLog = System.nanoTime();
       LOG.info(String.format(Locale.ROOT, "epoch %d/%d round %d/%d: loss %.5f, %.0f examples/s", epoch + 1,
-          plan.epochs(), roundsDone, roundsPerEpoch, epochLossSum / Math.max(1, epochExamples),
-          epochExamples / ((System.nanoTime() - epochStart) / 1e9)));
+          plan.epochs(), roundsDone, roundsPerEpoch, lossSum / Math.max(1, examples),
+          examples / ((System.nanoTime() - epochStart) / 1e9)));
     }
   }
 
@@ -142,11 +146,7 @@ final class EpochProgress {
     double loss = epochLossSum + lossSum;
     EpochUpdate shown = view(at, roundsRun + roundsDone, ex, loss, Map.of(), false);
     JobConsole.epoch(shown);
-    if (System.nanoTime() - lastLog > LOG_EVERY_NANOS) {
-      lastLog = System.nanoTime();
-      LOG.info(String.format(Locale.ROOT, "epoch %d/%d round %d/%d: loss %.5f, %.0f examples/s", epoch + 1,
-          plan.epochs(), at, roundsPerEpoch, loss / Math.max(1, ex), ex / ((System.nanoTime() - epochStart) / 1e9)));
-    }
+    logAtMostEvery30s(at, ex, loss);
     return shown;
   }
 

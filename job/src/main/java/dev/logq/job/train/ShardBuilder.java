@@ -269,10 +269,6 @@ public final class ShardBuilder {
       System.arraycopy(values, 0, data, size, values.length);
       size += values.length;
     }
-
-    int[] toArray() {
-      return java.util.Arrays.copyOf(data, size);
-    }
   }
 
   /** A growable long array. */

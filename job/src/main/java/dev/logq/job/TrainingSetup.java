@@ -3,7 +3,9 @@ package dev.logq.job;
 import dev.logq.common.config.JobConfig;
 import dev.logq.common.config.Setting;
 import dev.logq.common.config.TrainSettings;
+import dev.logq.common.loss.Loss;
 import dev.logq.common.loss.Losses;
+import dev.logq.common.loss.Negatives;
 import dev.logq.common.model.ModelSettings;
 import dev.logq.common.model.ModelSpec;
 import dev.logq.common.model.tower.HistoryTower;
@@ -31,9 +33,12 @@ final class TrainingSetup {
         .userTower(userTower)
         .seed(t.seed())
         .build();
-    return new TrainingPlan(spec, Losses.create(loss, config), Losses.negatives(loss, config),
+    Loss resolved = Losses.create(loss, config);
+    // compare mode trains every loss: global negatives apply to the in-batch ones (the configuration checks the rest)
+    boolean global = config.loss().negatives() == Negatives.GLOBAL && resolved.inBatchNegatives();
+    return new TrainingPlan(spec, resolved, Losses.negatives(loss, config),
         t.batchSize(), t.epochs(), t.workers(), t.syncEvery(), t.seed(),
-        Optimizers.create(config.get(Optimizers.OPTIMIZER), config), t.checkpointEverySteps());
+        Optimizers.create(config.get(Optimizers.OPTIMIZER), config), t.checkpointEverySteps(), global);
   }
 
   /** model/spec.json: what a reader needs to rebuild the towers from params.bin. */

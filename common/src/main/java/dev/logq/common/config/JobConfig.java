@@ -15,6 +15,7 @@ import dev.logq.common.error.ConfigException;
 import dev.logq.common.eval.EvaluationSettings;
 import dev.logq.common.loss.LossSettings;
 import dev.logq.common.loss.Losses;
+import dev.logq.common.loss.Negatives;
 import dev.logq.common.model.ModelSettings;
 import java.io.IOException;
 import java.io.Serializable;
@@ -463,7 +464,8 @@ public final class JobConfig implements Serializable, SettingValues {
 
 
   private void crossCheck(SettingReader r) {
-    List<String> guarded = new ArrayList<>(List.of("loss.type", "train.batchSize", "loss.uniformNegatives"));
+    List<String> guarded = new ArrayList<>(List.of("loss.type", "train.batchSize", "loss.uniformNegatives",
+        "loss.negatives", "train.syncEvery"));
     ConfigSchema.modules().forEach(m -> guarded.addAll(m.checkedKeys()));
     if (!r.allValid(guarded.toArray(String[]::new))) {
       return;  // each check below involves one of these; their own problems are already reported
@@ -475,6 +477,18 @@ public final class JobConfig implements Serializable, SettingValues {
     if (inBatch && train.batchSize() + loss.uniformNegatives() < 2) {
       r.problem("train.batchSize", train.batchSize(),
           "at least 2 with loss.type = " + loss.type() + " (in-batch negatives), or loss.uniformNegatives >= 1");
+    }
+    if (loss.negatives() == Negatives.GLOBAL) {
+      String why = "global negatives are every worker's batch items of one synchronised step";
+      if (train.syncEvery() != 1) {
+        r.problem("loss.negatives", "global", why + ": needs train.syncEvery = 1, got " + train.syncEvery());
+      } else if (loss.uniformNegatives() != 0) {
+        r.problem("loss.negatives", "global", "in-batch columns alone: needs loss.uniformNegatives = 0, got "
+            + loss.uniformNegatives());
+      } else if (!inBatch && mode != Mode.COMPARE) {
+        r.problem("loss.negatives", "global", "only for the in-batch losses (none, standard, refined), not"
+            + " loss.type = " + loss.type());
+      }
     }
   }
 

@@ -22,6 +22,11 @@ import java.util.SplittableRandom;
  *       uniform draws; {@code inBatchColumns = 0}.</li>
  * </ul>
  * Uniform draws are {@code rng.nextInt(numItems)}, row by row, column by column.
+ *
+ * <p><b>Global-batch negatives</b> (loss.negatives = global, {@link #chooseInRound}): {@link #inBatch()} can
+ * also take its columns from the whole round, the positives of every worker's batch of the step: the distinct
+ * items of that concatenation with their counts over it, exactly the columns one worker would choose for the
+ * concatenated batch, of which this worker scores only its own rows. The other kinds have no such variant.
  */
 public abstract class Candidates implements Serializable {
 
@@ -35,6 +40,18 @@ public abstract class Candidates implements Serializable {
 
   /** The columns for the batch's positives {@code items[0..n)}; {@code rng} may be null when no draw is made. */
   public abstract Columns choose(int[] items, int n, int numItems, SplittableRandom rng);
+
+  /**
+   * The columns for rows {@code [offset, offset + n)} of a round whose positives (every worker's, in worker
+   * order) are {@code roundItems}: {@link #inBatch()} only; the other kinds fail, naming themselves.
+   */
+  public Columns chooseInRound(int[] roundItems, int offset, int n, int numItems, SplittableRandom rng) {
+    throw new IllegalArgumentException(kind() + " candidates cannot take their negatives from the global batch"
+        + " (loss.negatives = global needs the in-batch columns alone)");
+  }
+
+  /** A name for messages. */
+  abstract String kind();
 
   /** True when a row's negatives include the batch's other positives (a batch then needs two rows or a draw). */
   public boolean isInBatch() {
@@ -78,11 +95,32 @@ public abstract class Candidates implements Serializable {
     }
 
     @Override
+    String kind() {
+      return "in-batch";
+    }
+
+    @Override
     public Columns choose(int[] items, int n, int numItems, SplittableRandom rng) {
-      int[] positiveColumn = new int[n];
-      int[] count = new int[n];
-      int[] columnItem = distinctItems(items, n, positiveColumn, count);
+      return columnsOf(items, n, 0, n);
+    }
+
+    @Override
+    public Columns chooseInRound(int[] roundItems, int offset, int n, int numItems, SplittableRandom rng) {
+      return columnsOf(roundItems, roundItems.length, offset, n);
+    }
+
+    /** The distinct items of {@code items[0, total)}, counted over all of it, for the rows [offset, offset + n). */
+    private static Columns columnsOf(int[] items, int total, int offset, int n) {
+      if (offset < 0 || offset + n > total) {
+        throw new IllegalArgumentException("rows [" + offset + ", " + (offset + n) + ") outside a round of "
+            + total + " items");
+      }
+      int[] roundColumn = new int[total];
+      int[] count = new int[total];
+      int[] columnItem = distinctItems(items, total, roundColumn, count);
       int cols = columnItem.length;
+      int[] positiveColumn = offset == 0 && n == total ? roundColumn : Arrays.copyOfRange(roundColumn, offset,
+          offset + n);
       return new Columns(Logits.Layout.SHARED, cols, columnItem, positiveColumn, Arrays.copyOf(count, cols), cols);
     }
   }
@@ -98,6 +136,11 @@ public abstract class Candidates implements Serializable {
 
     InBatchPlusUniform(int extra) {
       this.extra = extra;
+    }
+
+    @Override
+    String kind() {
+      return "in-batch plus " + extra + " uniform";
     }
 
     @Override
@@ -126,6 +169,11 @@ public abstract class Candidates implements Serializable {
     }
 
     @Override
+    String kind() {
+      return "full-catalog";
+    }
+
+    @Override
     public Columns choose(int[] items, int n, int numItems, SplittableRandom rng) {
       int[] columnItem = new int[numItems];
       for (int i = 0; i < numItems; i++) {
@@ -141,6 +189,11 @@ public abstract class Candidates implements Serializable {
 
     PerRowUniform(int negatives) {
       this.negatives = negatives;
+    }
+
+    @Override
+    String kind() {
+      return "per-row uniform";
     }
 
     @Override

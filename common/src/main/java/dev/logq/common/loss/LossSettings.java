@@ -17,11 +17,18 @@ public final class LossSettings extends SettingsView {
   public static final Setting<Integer> UNIFORM_NEGATIVES = Setting.integer("loss.uniformNegatives", 0, 0, 1_000_000, """
       Mixed negatives for none/standard/refined: extra negatives per local batch drawn uniformly
       from the catalog, their proposal probability accounted for. 0 disables.""");
+  public static final Setting<Negatives> NEGATIVES = Setting.choice("loss.negatives", Negatives.LOCAL, """
+      Whose batch items are a row's in-batch negatives (none/standard/refined): local, the worker's
+      own batch of train.batchSize; or global, the distinct items of every worker's batch of the step
+      (train.workers x train.batchSize), the same columns one worker would score on the concatenated
+      batch, the same model on any executor layout. global needs train.syncEvery = 1 and
+      loss.uniformNegatives = 0; it costs an exchange of the batch item ids per round and a score
+      matrix train.workers times as wide (docs/benchmarks.md).""");
   public static final Setting<Integer> BCE_NEGATIVES = Setting.integer("loss.bceNegatives", 8, 1, 1_000_000, """
       uniform-bce: negatives per positive.""");
 
   public static final List<Setting<?>> SETTINGS = List.of(TYPE, STANDARD_CORRECT_POSITIVE, UNIFORM_NEGATIVES,
-      BCE_NEGATIVES);
+      NEGATIVES, BCE_NEGATIVES);
 
   public LossSettings(SettingReader r) {
     super(r, SETTINGS);
@@ -38,6 +45,10 @@ public final class LossSettings extends SettingsView {
 
   public int uniformNegatives() {
     return get(UNIFORM_NEGATIVES);
+  }
+
+  public Negatives negatives() {
+    return get(NEGATIVES);
   }
 
   public int bceNegatives() {

@@ -20,6 +20,11 @@ import dev.logq.common.model.sequence.SequenceLossRows;
  * </ul>
  * Extra negatives (uniform or BCE) are not part of the batch: the model draws them from the random
  * generator passed to {@link TwoTowerModel#lossAndGradient}.
+ *
+ * <p>With global-batch negatives (loss.negatives = global) a local batch also knows its round
+ * ({@link #inRound}): the positive items of every worker's batch of the same step, in worker order, of which
+ * this batch's own are {@code roundItems[roundOffset .. roundOffset + size)}. Its rows are then scored against
+ * the distinct items of the whole round, as one worker would score the concatenated batch.
  */
 public final class Batch {
 
@@ -37,13 +42,17 @@ public final class Batch {
   public final int[] targets;
   /** SEQUENCE only (null otherwise): row b's slot in {@link #sequence}. */
   public final int[] positions;
+  /** Global-batch negatives only (null otherwise): every worker's positive items of this step, in worker order. */
+  public final int[] roundItems;
+  /** Where this batch's rows start in {@link #roundItems} (0 without a round). */
+  public final int roundOffset;
 
   public Batch(int size, int[] users, int[] items, int[] history) {
-    this(size, users, items, history, 0, 0, null, null, null);
+    this(size, users, items, history, 0, 0, null, null, null, null, 0);
   }
 
   private Batch(int size, int[] users, int[] items, int[] history, int windows, int sequenceLength, int[] sequence,
-                int[] targets, int[] positions) {
+                int[] targets, int[] positions, int[] roundItems, int roundOffset) {
     if (size < 1) {
       throw new IllegalArgumentException("batch size must be >= 1, got " + size);
     }
@@ -66,6 +75,37 @@ public final class Batch {
     this.sequence = sequence;
     this.targets = targets;
     this.positions = positions;
+    this.roundItems = roundItems;
+    this.roundOffset = roundOffset;
+    if (roundItems != null) {
+      if (roundOffset < 0 || roundOffset + size > roundItems.length) {
+        throw new IllegalArgumentException("batch of " + size + " rows at offset " + roundOffset
+            + " does not fit its round of " + roundItems.length + " items");
+      }
+      for (int b = 0; b < size; b++) {
+        if (roundItems[roundOffset + b] != items[b]) { // a protocol error between workers, never the data's
+          throw new IllegalArgumentException("round item " + (roundOffset + b) + " is " + roundItems[roundOffset + b]
+              + " but batch row " + b + "'s positive is " + items[b]);
+        }
+      }
+    }
+  }
+
+  /**
+   * This batch as a part of a global round: {@code roundItems} holds the positive items of every worker's batch
+   * of the step in worker order, this batch's own at {@code [offset, offset + size)} (checked).
+   */
+  public Batch inRound(int[] roundItems, int offset) {
+    if (roundItems == null) {
+      throw new IllegalArgumentException("roundItems must not be null");
+    }
+    return new Batch(size, users, items, history, windows, sequenceLength, sequence, targets, positions, roundItems,
+        offset);
+  }
+
+  /** The positive items of the loss rows, {@code items[0 .. size)} (a copy). */
+  public int[] positiveItems() {
+    return java.util.Arrays.copyOf(items, size);
   }
 
   /** A batch for the ID user tower. */
@@ -93,6 +133,7 @@ public final class Batch {
       throw new IllegalArgumentException("sequence batch of " + windows + " windows has no slot with an item and a"
           + " next item");
     }
-    return new Batch(rows.rows, null, rows.positive, null, windows, length, sequence, targets, rows.position);
+    return new Batch(rows.rows, null, rows.positive, null, windows, length, sequence, targets, rows.position, null,
+        0);
   }
 }

@@ -121,7 +121,9 @@ public final class TwoTowerModel implements Serializable {
    *
    * <p>The candidate columns are the loss's choice, {@link Loss#candidates}({@code uniformNegatives}) (see
    * {@link Candidates}: in-batch distinct items with counts, in-batch plus uniform draws from {@code rng},
-   * the full catalog, or per-row uniform draws).
+   * the full catalog, or per-row uniform draws). A batch {@link Batch#inRound in a global round} takes the
+   * in-batch columns of the whole round ({@link Candidates#chooseInRound}): the columns of other workers'
+   * positives get gradient rows too, which the synchronisation sums like any other.
    *
    * @param itemLogQ log Q(item) for the whole catalog, passed to the loss unchanged (may be null for
    *     losses that do not read it)
@@ -144,8 +146,20 @@ public final class TwoTowerModel implements Serializable {
             + " outside the catalog [0, " + numItems + ")");
       }
     }
-    // Candidate columns: the loss's choice (in-batch distinct, + uniform, full catalog or per-row draws).
-    Candidates.Columns chosen = loss.candidates(uniformNegatives).choose(items, n, numItems, rng);
+    if (batch.roundItems != null) {
+      for (int i = 0; i < batch.roundItems.length; i++) {
+        if (batch.roundItems[i] < 0 || batch.roundItems[i] >= numItems) {
+          throw new IllegalArgumentException("round item " + i + ": index " + batch.roundItems[i]
+              + " outside the catalog [0, " + numItems + ")");
+        }
+      }
+    }
+    // Candidate columns: the loss's choice (in-batch distinct, + uniform, full catalog or per-row draws); a batch
+    // that is part of a global round is scored against the whole round's distinct items (global negatives).
+    Candidates candidates = loss.candidates(uniformNegatives);
+    Candidates.Columns chosen = batch.roundItems == null
+        ? candidates.choose(items, n, numItems, rng)
+        : candidates.chooseInRound(batch.roundItems, batch.roundOffset, n, numItems, rng);
     Logits.Layout layout = chosen.layout();
     int cols = chosen.cols();
     int[] columnItem = chosen.columnItem();

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.logq.common.error.ConfigException;
 import dev.logq.common.loss.Losses;
+import dev.logq.common.loss.Negatives;
 import dev.logq.common.optim.Adam;
 import dev.logq.common.optim.Optimizers;
 import java.util.List;
@@ -49,6 +50,26 @@ class ComponentChecksTest {
         Losses.names().stream().filter(n -> Losses.byName(n, true).inBatchNegatives()).toList());
     assertEquals(List.of("full"),
         Losses.names().stream().filter(n -> Losses.byName(n, true).scoresFullCatalog()).toList());
+  }
+
+  @Test
+  void globalNegativesNeedOneSynchronisedStepAndTheInBatchColumnsAlone() {
+    assertEquals(Negatives.LOCAL, JobConfig.defaults().loss().negatives());
+    assertEquals(Negatives.GLOBAL, JobConfig.load(null, List.of("loss.negatives=global")).loss().negatives());
+    ConfigException sync = fails("loss.negatives=global", "train.syncEvery=4");
+    assertTrue(sync.getMessage().contains("Invalid value for loss.negatives: \"global\"")
+        && sync.getMessage().contains("needs train.syncEvery = 1, got 4"), sync.getMessage());
+    ConfigException mixed = fails("loss.negatives=global", "loss.uniformNegatives=8");
+    assertTrue(mixed.getMessage().contains("needs loss.uniformNegatives = 0, got 8"), mixed.getMessage());
+    for (String loss : List.of("full", "uniform-bce")) {
+      ConfigException e = fails("loss.negatives=global", "loss.type=" + loss);
+      assertTrue(e.getMessage().contains("only for the in-batch losses (none, standard, refined), not loss.type = "
+          + loss), e.getMessage());
+    }
+    // compare mode trains every loss: global applies to the in-batch ones
+    JobConfig.load(null, List.of("loss.negatives=global", "mode=compare"));
+    ConfigException typo = fails("loss.negatives=globl");
+    assertTrue(typo.getMessage().contains("local") && typo.getMessage().contains("global"), typo.getMessage());
   }
 
   @Test

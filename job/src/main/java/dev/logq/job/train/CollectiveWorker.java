@@ -174,10 +174,15 @@ final class CollectiveWorker {
         double[] roundLosses = new double[task.endRound() - task.firstRound()];
         for (int r = task.firstRound(); r < task.endRound(); r++) {
           FailureInjection.maybeFail(task.failureInjection(), version, rank, task.attempt() == 0);
+          // Global negatives: every worker's batch items of this round, all-gathered (B ids each) before the step
+          // (counted as exchange time).
+          long g0 = System.nanoTime();
+          GlobalRound global = plan.globalNegatives() ? globalBatch(collectives, step, task.epoch(), r) : null;
           long t0 = System.nanoTime();
+          exchangeNanos += t0 - g0;
           RoundResult mine = localSteps
               ? step.localSteps(held.params, held.state, r, version)
-              : step.gradient(held.params, r);
+              : step.gradient(held.params, r, global);
           long t1 = System.nanoTime();
           long cpu1 = ThreadCpu.now();
           TensorPatch contribution = new TensorPatch();
@@ -240,6 +245,15 @@ final class CollectiveWorker {
         group.close();
       }
     }
+  }
+
+  private static GlobalRound globalBatch(Collectives collectives, Worker.Step step, int epoch, int r) {
+    byte[][] all = collectives.allGather(Collectives.ints(step.batchItems(r)));
+    java.util.List<int[]> byWorker = new java.util.ArrayList<>(all.length);
+    for (byte[] b : all) {
+      byWorker.add(Collectives.ints(b));
+    }
+    return GlobalRound.of(epoch, r, byWorker);
   }
 
   /** Builds the worker's model for the segment's start: from the base checkpoint, or the seeded initialisation. */

@@ -25,6 +25,8 @@ import org.slf4j.LoggerFactory;
  *   driver ──(task closure: round number, list of patch broadcast handles)──▶ every worker
  *   worker: replica := replica + patches it has not applied yet      (executor-resident, see Replicas)
  *           gradient (or syncEvery local optimizer steps) on its next local batch, in-batch negatives
+ *           (loss.negatives = global: the distinct items of every worker's batch of the round, whose ids the
+ *           previous round's results carried; {@link GlobalRound})
  *   worker ──(sparse rows touched by its batch + dense tensors, example-weighted)──▶ driver (collect)
  *   driver: sum in partition order, divide by the examples, optimizer step on the master model
  *           patch := new values of the rows it changed  ──broadcast──▶ (read by the next round's tasks)
@@ -198,6 +200,10 @@ public final class DistributedTrainer {
     int roundsPerEpoch = (int) Math.ceil(largest / (double) plan.examplesPerRound());
     LOG.info("Training on {} examples in {} shards (sizes {}), {} rounds per epoch of {} examples per worker",
         totalExamples, sizes.size(), sizes, roundsPerEpoch, plan.examplesPerRound());
+    if (plan.globalNegatives()) {
+      LOG.info("Global negatives (loss.negatives = global): every worker's rows are scored against the distinct"
+          + " items of all {} workers' batches of the round", plan.workers());
+    }
 
     Optimizer optimizer = plan.optimizer();
     TensorStore master;

@@ -22,6 +22,11 @@ final class RoundResult implements Serializable {
   /** The task thread's CPU time in the gradient (or local steps), and in the whole task. */
   long computeCpuNanos;
   long taskCpuNanos;
+  /**
+   * Global negatives, rounds backend: this worker's batch items of the epoch's next round (empty when it has
+   * none), so the driver can hand the next round its global batch without a job of its own; null otherwise.
+   */
+  int[] nextRoundItems;
   private final byte[] payload;
   /** The patches themselves when the result stays in the task (collective): never encoded, never shipped. */
   private final transient TensorPatch[] inMemory;

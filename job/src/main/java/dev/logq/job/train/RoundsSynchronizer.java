@@ -42,6 +42,9 @@ final class RoundsSynchronizer implements Synchronizer {
   private double syncCpuMillis;
   private double sentBytes;
   private long roundsRun;
+  /** Global negatives: the next round's global batch, as the last round's workers reported it. */
+  private GlobalRound nextGlobal;
+  private long globalBatchJobs;
 
   RoundsSynchronizer(SyncContext ctx, TensorStore master, TensorStore state, String base, long baseVersion) {
     this.ctx = ctx;
@@ -64,7 +67,8 @@ final class RoundsSynchronizer implements Synchronizer {
   public Segment run(int epoch, int r, int roundsPerEpoch, long round) {
     TrainingPlan plan = ctx.plan();
     ReplicaSource source = new ReplicaSource(ctx.runId(), base, baseVersion, List.copyOf(patches));
-    RoundTask task = new RoundTask(plan, epoch, r, round, source, ctx.logQ(), ctx.failureInjection());
+    GlobalRound global = plan.globalNegatives() ? globalBatch(epoch, r) : null;
+    RoundTask task = new RoundTask(plan, epoch, r, round, source, ctx.logQ(), ctx.failureInjection(), global);
     ctx.sc().setJobGroup("logq-train", String.format("epoch %d/%d, round %d/%d (step %d)", epoch + 1,
         plan.epochs(), r + 1, roundsPerEpoch, round + 1), false);
     long t0 = System.nanoTime();
@@ -72,6 +76,11 @@ final class RoundsSynchronizer implements Synchronizer {
     long t1 = System.nanoTime();
     RoundPatch patch = synchronise(results, round + 1);
     long t2 = System.nanoTime();
+    if (plan.globalNegatives()) {
+      nextGlobal = r + 1 < roundsPerEpoch
+          ? GlobalRound.of(epoch, r + 1, results.stream().map(x -> x.nextRoundItems).toList())
+          : null;
+    }
     if (patch == null) {
       // every shard was exhausted: nothing to apply (cannot happen with ceil(largest))
       return new Segment(r, r + 1, round, 0, 0, false);
@@ -91,6 +100,23 @@ final class RoundsSynchronizer implements Synchronizer {
     sentBytes += results.stream().mapToLong(RoundResult::payloadBytes).average().orElse(0);
     return new Segment(r, r + 1, round + 1, results.stream().mapToDouble(x -> x.lossSum).sum(),
         results.stream().mapToLong(x -> x.examples).sum(), true);
+  }
+
+  /**
+   * The round's global batch: carried by the previous round's results, or else (an epoch's first round, a resumed
+   * run) gathered by a small job of its own that only reads the shards' batch items.
+   */
+  private GlobalRound globalBatch(int epoch, int r) {
+    if (nextGlobal != null && nextGlobal.isFor(epoch, r)) {
+      return nextGlobal;
+    }
+    TrainingPlan plan = ctx.plan();
+    String runId = ctx.runId();
+    ctx.sc().setJobGroup("logq-train", String.format("epoch %d/%d, round %d: the global batch's items", epoch + 1,
+        plan.epochs(), r + 1), false);
+    globalBatchJobs++;
+    return GlobalRound.of(epoch, r, ctx.shards().mapPartitions(it -> Worker.roundItems(it, plan, runId, epoch, r))
+        .collect());
   }
 
   /** Checkpoints at epoch ends, every train.checkpointEverySteps rounds, and when the pending patches pass the bound. */
@@ -130,6 +156,11 @@ final class RoundsSynchronizer implements Synchronizer {
             + " overhead outside the gradient; driver update {} ms; patch {} KiB per round", stats.rounds(),
         fmt(stats.meanRoundMillis()), fmt(stats.meanWorkerTaskMillis()), fmt(stats.meanWorkerComputeMillis()),
         fmt(stats.meanOverheadMillis()), fmt(stats.meanDriverUpdateMillis()), fmt(stats.meanPatchKilobytes()));
+    if (ctx.plan().globalNegatives()) {
+      LOG.info("Global negatives: {} of {} rounds needed a job of their own for the global batch's item ids (an"
+          + " epoch's first round, a resume); the others got them with the previous round's results",
+          globalBatchJobs, roundsRun);
+    }
     return stats;
   }
 

@@ -13,6 +13,8 @@ import java.io.Serializable;
  * re-parses a setting. Serializable: it travels to the executors inside every round's task.
  *
  * @param negatives extra uniform negatives per local batch (none/standard/refined) or per row (uniform-bce)
+ * @param globalNegatives loss.negatives = global: each worker's in-batch negatives are the items of every
+ *     worker's batch of the step (the trainer exchanges the batch item ids each round)
  */
 public record TrainingPlan(
     ModelSpec model,
@@ -24,7 +26,8 @@ public record TrainingPlan(
     int syncEvery,
     long seed,
     Optimizer optimizer,
-    int checkpointEverySteps) implements Serializable {
+    int checkpointEverySteps,
+    boolean globalNegatives) implements Serializable {
 
   public TrainingPlan {
     if (model == null || loss == null || optimizer == null) {
@@ -33,6 +36,23 @@ public record TrainingPlan(
     if (batchSize <= 0 || epochs <= 0 || workers <= 0 || syncEvery <= 0) {
       throw new IllegalArgumentException("batchSize, epochs, workers and syncEvery must be positive");
     }
+    if (globalNegatives && (syncEvery != 1 || negatives != 0 || !loss.inBatchNegatives())) {
+      throw new IllegalArgumentException("global negatives need an in-batch loss without uniform negatives and"
+          + " syncEvery 1, got " + loss.name() + ", " + negatives + " uniform negatives, syncEvery " + syncEvery);
+    }
+  }
+
+  /** A plan with each worker's own batch as its in-batch negatives (loss.negatives = local). */
+  public TrainingPlan(ModelSpec model, Loss loss, int negatives, int batchSize, int epochs, int workers,
+                      int syncEvery, long seed, Optimizer optimizer, int checkpointEverySteps) {
+    this(model, loss, negatives, batchSize, epochs, workers, syncEvery, seed, optimizer, checkpointEverySteps,
+        false);
+  }
+
+  /** This plan with loss.negatives = global ({@code true}) or local. */
+  public TrainingPlan withGlobalNegatives(boolean global) {
+    return new TrainingPlan(model, loss, negatives, batchSize, epochs, workers, syncEvery, seed, optimizer,
+        checkpointEverySteps, global);
   }
 
   /**

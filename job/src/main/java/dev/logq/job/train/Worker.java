@@ -58,12 +58,33 @@ final class Worker {
   private static RoundResult gradientRound(TrainingShard shard, int[] order, RoundTask task, TwoTowerModel model,
                                            Loss loss, Optimizer optimizer, Supplier<Configuration> hadoopConf) {
     TrainingPlan plan = task.plan();
+    Step step = new Step(shard, order, plan, model, loss, optimizer, task.itemLogQ().value(), task.epoch());
+    RoundResult result;
     if (batch(shard, order, task.roundInEpoch(), plan.batchSize()) == null) {
-      return RoundResult.empty(shard.partition()); // no replica needed when this shard is exhausted
+      result = RoundResult.empty(shard.partition()); // no replica needed when this shard is exhausted
+    } else {
+      Replicas.Replica replica = Replicas.acquire(task.source(), "shared", plan, model, optimizer, false, hadoopConf);
+      GlobalRound global = task.global() == null ? null
+          : task.global().checkedFor(task.epoch(), task.roundInEpoch(), plan.workers());
+      result = step.gradient(replica.params, task.roundInEpoch(), global);
     }
-    Replicas.Replica replica = Replicas.acquire(task.source(), "shared", plan, model, optimizer, false, hadoopConf);
-    return new Step(shard, order, plan, model, loss, optimizer, task.itemLogQ().value(), task.epoch())
-        .gradient(replica.params, task.roundInEpoch());
+    if (plan.globalNegatives()) {
+      result.nextRoundItems = step.batchItems(task.roundInEpoch() + 1);
+    }
+    return result;
+  }
+
+  /**
+   * Global negatives: this worker's batch items of round {@code roundInEpoch} of {@code epoch} (empty when its
+   * shard has no batch there), for the driver to assemble a round's global batch when no previous round
+   * carried it (an epoch's first round, a resumed run).
+   */
+  static Iterator<int[]> roundItems(Iterator<TrainingShard> partition, TrainingPlan plan, String runId, int epoch,
+                                    int roundInEpoch) {
+    TrainingShard shard = partition.next();
+    int[] order = epochOrder(runId, plan.seed(), epoch, shard);
+    Batch batch = batch(shard, order, roundInEpoch, plan.batchSize());
+    return java.util.List.of(batch == null ? new int[0] : batch.positiveItems()).iterator();
   }
 
   private static RoundResult localStepsRound(TrainingShard shard, int[] order, RoundTask task, TwoTowerModel model,
@@ -118,9 +139,20 @@ final class Worker {
 
     /** The example-summed gradient of the round's batch at {@code params} (which are only read). */
     RoundResult gradient(TensorStore params, int roundInEpoch) {
+      return gradient(params, roundInEpoch, null);
+    }
+
+    /**
+     * As {@link #gradient(TensorStore, int)}; with {@code global} (global negatives) the batch is scored against
+     * the whole round's items, of which this worker's own are at {@code global.offset(partition)}.
+     */
+    RoundResult gradient(TensorStore params, int roundInEpoch, GlobalRound global) {
       Batch batch = batch(shard, order, roundInEpoch, plan.batchSize());
       if (batch == null) {
         return RoundResult.empty(shard.partition());
+      }
+      if (global != null) {
+        batch = batch.inRound(global.items, global.offset(shard.partition()));
       }
       long start = System.nanoTime();
       long startCpu = ThreadCpu.now();
@@ -174,6 +206,12 @@ final class Worker {
       } finally {
         changes.restore();
       }
+    }
+
+    /** The positive items of this worker's batch of round {@code roundInEpoch} (syncEvery 1), empty if none. */
+    int[] batchItems(int roundInEpoch) {
+      Batch batch = batch(shard, order, roundInEpoch, plan.batchSize());
+      return batch == null ? new int[0] : batch.positiveItems();
     }
 
     private SplittableRandom rng(int roundInEpoch, int localStep) {

@@ -246,6 +246,35 @@ class DistributedTrainerTest {
     assertTrue(expected.bitwiseEquals(train(plan, dir, true, null, collective).params()), "collective resume");
   }
 
+  /**
+   * loss.negatives = global (issue 14 item 3): the rounds backend (ids carried by the previous round's results,
+   * a job of their own at an epoch's start and after a resume) and the collective backend (all-gathered every
+   * round) train the same bits, also through a mid-epoch resume; one worker's global batch is its local one; and
+   * with two workers the option changes the model (the columns are the union) and it still learns.
+   */
+  @Test
+  void globalNegativesTrainOneModelOnBothBackendsThroughAResume() {
+    TrainingPlan global = plan("refined", 2, 1, 2, 4, 256).withGlobalNegatives(true);
+    DistributedTrainer.Result viaRounds = train(global, null, false, null);
+    TensorStore rounds = viaRounds.params();
+    assertTrue(rounds.bitwiseEquals(train(global, null, false, null, DistributedTrainer.COLLECTIVE).params()),
+        "collective differs from rounds with global negatives");
+    assertFalse(rounds.bitwiseEquals(train(plan("refined", 2, 1, 2, 4, 256), null, false, null).params()),
+        "global negatives should change the columns of two workers");
+    String dir = tmp.resolve("global").toUri().toString();
+    assertThrows(Exception.class, () -> train(global, dir, false, "9:0:always"));
+    assertTrue(Checkpoints.latestComplete(dir, new Configuration()).orElseThrow().endsWith("round-000000000008"));
+    assertTrue(rounds.bitwiseEquals(train(global, dir, true, null).params()), "global negatives after a resume");
+
+    TrainingPlan one = plan("standard", 1, 1, 1, 0, 256);
+    assertTrue(train(one, null, false, null).params().bitwiseEquals(
+        train(one.withGlobalNegatives(true), null, false, null).params()), "one worker: global is local");
+
+    double recall = recallAt10(train(plan("refined", 2, 1, 6, 0).withGlobalNegatives(true), null, false, null)
+        .params());
+    assertTrue(recall > 0.45, "recall@10 with global negatives " + recall);
+  }
+
   @Test
   void oneAndTwoWorkersReachTheSameQuality() {
     double one = recallAt10(train(plan("refined", 1, 1, 6, 0), null, false, null).params());

@@ -69,6 +69,23 @@ public final class Collectives {
     return allToAll(out);
   }
 
+  /** An int array as bytes (big-endian), for {@link #allGather} of ids. */
+  public static byte[] ints(int[] values) {
+    ByteBuffer b = ByteBuffer.allocate(4 * values.length);
+    b.asIntBuffer().put(values);
+    return b.array();
+  }
+
+  /** The inverse of {@link #ints(int[])}. */
+  public static int[] ints(byte[] bytes) {
+    if (bytes.length % 4 != 0) {
+      throw new IllegalArgumentException("an int array needs a multiple of 4 bytes, got " + bytes.length);
+    }
+    int[] values = new int[bytes.length / 4];
+    ByteBuffer.wrap(bytes).asIntBuffer().get(values);
+    return values;
+  }
+
   /** Returns once every rank has called it (or throws when one cannot). */
   public void barrier() {
     allGather(new byte[0]);

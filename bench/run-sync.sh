@@ -6,13 +6,15 @@
 #   model: ID towers, d = 64, tau 0.05, refined loss, Adam lr 0.005; B = 1,024 per worker, 2 workers, 2 epochs
 # Reports per backend the epoch-2 examples/s (the job's curve) and its round statistics (metrics.json ->
 # training_refined.sync), the load average before and after each run, and PyTorch's examples/s.
-# BACKENDS picks the backends; LOGQ_JOB_JAR the job's classes (a path list: put another build's common jar after
+# BACKENDS picks the backends; NEGATIVES the loss.negatives values to run with each (default local; "local global"
+# measures global-batch negatives' cost per round beside per-worker ones, issue 14 item 3); TORCH=0 skips PyTorch; LOGQ_JOB_JAR the job's classes (a path list: put another build's common jar after
 # it to run that build); LOGQ_PYTHON the interpreter
 # with torch (Debian's python3-torch is /usr/bin/python3). Build first: mvn -B -q -o -DskipTests package.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WORK=${LOGQ_BENCH_DIR:-/tmp/logq-sync-bench}
 BACKENDS=${BACKENDS:-"rounds collective"}
+NEGATIVES=${NEGATIVES:-local}
 PY=${LOGQ_PYTHON:-/usr/bin/python3}
 OPENS="$(grep -v '^[[:space:]]*$' conf/java17.args | paste -sd' ' -)"
 CP="${LOGQ_JOB_JAR:-job/target/logq-job.jar}:$(cat job/target/local-classpath.txt)"
@@ -42,11 +44,13 @@ COMMON=(input.path="$WORK/data" split.method=random split.testFraction=0.001
   train.epochs=2 eval.k=[10] output.report=false output.writeEmbeddings=false output.overwrite=true
   spark.master='local[2]')
 for b in $BACKENDS; do
-  echo "== $b: load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+for neg in $NEGATIVES; do
+  run=$b; [[ "$neg" == local ]] || run=$b-$neg
+  echo "== $b, loss.negatives = $neg: load before: $(cut -d' ' -f1-3 /proc/loadavg)"
   start=$(date +%s)
-  main "${COMMON[@]}" train.syncBackend="$b" output.path="$WORK/out-$b" > "$WORK/$b.log" 2>&1
+  main "${COMMON[@]}" train.syncBackend="$b" loss.negatives="$neg" output.path="$WORK/out-$run" > "$WORK/$run.log" 2>&1
   echo "   wall $(( $(date +%s) - start )) s; load after: $(cut -d' ' -f1-3 /proc/loadavg)"
-  "$PY" - "$WORK/out-$b/metrics.json" <<'EOF'
+  "$PY" - "$WORK/out-$run/metrics.json" <<'EOF'
 import json, sys
 t = json.load(open(sys.argv[1]))["training_refined"]
 for e in t["curve"]:
@@ -60,8 +64,10 @@ if "meanWorkerSyncCpuMillis" in s:  # per worker, thread CPU: the gradient, and 
     print(f"   per worker: gradient CPU {s['meanWorkerComputeCpuMillis']:.2f} ms, sync CPU "
           f"{s['meanWorkerSyncCpuMillis']:.2f} ms, sent {s['meanWorkerSentKilobytes']:.0f} KiB per round")
 EOF
-  grep -h "Synchronisation" "$WORK/$b.log" | sed 's/^.*Synchronisation/   Synchronisation/' || true
+  grep -h "Synchronisation" "$WORK/$run.log" | sed 's/^.*Synchronisation/   Synchronisation/' || true
 done
+done
+[[ "${TORCH:-1}" == 1 ]] || exit 0
 echo "== PyTorch, one thread, the same interactions: load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 "$PY" bench/torch_two_tower.py --interactions "$WORK/csv" --threads 1 --warmup 20 --steps 300 --batch 1024
 echo "   load after: $(cut -d' ' -f1-3 /proc/loadavg)"

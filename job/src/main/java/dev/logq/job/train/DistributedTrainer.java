@@ -2,6 +2,7 @@ package dev.logq.job.train;
 
 import dev.logq.common.model.TensorStore;
 import dev.logq.common.model.TwoTowerModel;
+import dev.logq.common.model.tower.InputKind;
 import dev.logq.common.optim.Optimizer;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -201,8 +202,7 @@ public final class DistributedTrainer {
     LOG.info("Training on {} examples in {} shards (sizes {}), {} rounds per epoch of {} examples per worker",
         totalExamples, sizes.size(), sizes, roundsPerEpoch, plan.examplesPerRound());
     if (plan.globalNegatives()) {
-      LOG.info("Global negatives (loss.negatives = global): every worker's rows are scored against the distinct"
-          + " items of all {} workers' batches of the round", plan.workers());
+      logGlobalNegatives(plan);
     }
 
     Optimizer optimizer = plan.optimizer();
@@ -343,5 +343,27 @@ public final class DistributedTrainer {
   private void releaseReplicas(JavaRDD<TrainingShard> shards, String runId) {
     sc.setJobGroup("logq-train", "Releasing model replicas", false);
     shards.foreachPartition(it -> Replicas.release(runId));
+  }
+
+  /**
+   * Global negatives widen each worker's score matrix to the round's distinct items: at most
+   * min(catalog, workers x rows) columns for a batch's rows (a sequence batch's rows are its positions), two
+   * float matrices (scores and their gradient) per step. Said once, and warned about past 1 GiB.
+   */
+  private static void logGlobalNegatives(TrainingPlan plan) {
+    long rows = (long) plan.batchSize() * Math.max(1,
+        plan.model().userTower().input() == InputKind.SEQUENCE
+            ? plan.model().userTower().window() : 1);
+    long cols = Math.min(plan.model().numItems(), plan.workers() * rows);
+    long bytes = 2 * 4 * rows * cols;
+    String size = MemoryEstimate.bytes(bytes);
+    LOG.info("Global negatives (loss.negatives = global): every worker's rows are scored against the distinct items"
+        + " of all {} workers' batches of the round: at most {} rows x {} columns, {} of scores and gradient per"
+        + " step", plan.workers(), rows, cols, size);
+    if (bytes > 1L << 30) {
+      LOG.warn("Global negatives: a step's score matrices can take {} per worker (up to {} distinct items from {}"
+          + " workers); fewer workers, a smaller train.batchSize or loss.negatives = local keep it smaller", size,
+          cols, plan.workers());
+    }
   }
 }

@@ -4,7 +4,8 @@
 # filtered), ID and history towers, standard and refined, 3 seeds; then the summary with 95 % t intervals and
 # paired (same seed) differences. Results: docs/benchmarks.md, "Global-batch negatives".
 #
-#   bench/run-global-negatives.sh [--work DIR] [key=value ...]     (about 70 minutes on 2 cores)
+#   bench/run-global-negatives.sh [--work DIR] [key=value ...]     (about 60 minutes on 2 cores)
+#   DATASETS=gowalla TOWERS=id bench/run-global-negatives.sh       (the ID tower on Gowalla's 41k items, ~40 min)
 #
 # Every run goes through the job itself (bench/run-quality.sh, QualityBenchmark, Main.run). Settings: those the
 # quality section chose on ML-1M's validation split for the ID tower with local negatives (d 64, L2, tau 0.1,
@@ -14,9 +15,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 WORK=target/global-negatives
 if [[ "${1:-}" == "--work" ]]; then WORK=$2; shift 2; fi
-for tower in id history; do
+for tower in ${TOWERS:-id history}; do
   for negatives in local global; do
-    bench/run-quality.sh --datasets ml-1m --phase test --seeds 1,2,3 --losses standard,refined \
+    bench/run-quality.sh --datasets "${DATASETS:-ml-1m}" --phase test --seeds 1,2,3 --losses standard,refined \
       --seed-losses standard,refined --no-baselines --tag "$tower-$negatives" --work "$WORK" \
       model.userTower="$tower" model.historyLength=20 loss.negatives="$negatives" split.validation=none "$@"
   done

@@ -26,10 +26,10 @@ def interval(xs):
 def main(runs):
     table = defaultdict(dict)  # (tower, negatives, loss) -> seed -> record
     for tag_dir in sorted(os.listdir(runs)):
-        parts = tag_dir.split("-")  # ml-1m-test-<tower>-<negatives>
-        if len(parts) < 5:
+        parts = tag_dir.split("-")  # <dataset>-test-<tower>-<negatives>, e.g. ml-1m-test-id-local
+        if len(parts) < 4 or parts[-1] not in ("local", "global"):
             continue
-        tower, negatives = parts[-2], parts[-1]
+        dataset, tower, negatives = "-".join(parts[:-3]), parts[-2], parts[-1]
         for run in sorted(os.listdir(os.path.join(runs, tag_dir))):
             path = os.path.join(runs, tag_dir, run, "metrics.json")
             if not os.path.isfile(path):
@@ -44,34 +44,36 @@ def main(runs):
             rec["compute_ms"] = s.get("meanWorkerComputeMillis", float("nan"))
             curve = t.get("curve", [])
             rec["eps"] = curve[-1]["examplesPerSecond"] if curve else float("nan")
-            table[(tower, negatives, loss)][int(seed)] = rec
+            table[(dataset, tower, negatives, loss)][int(seed)] = rec
 
-    print("| tower | negatives | loss | seeds | Recall@10 [95 % t] | nDCG@10 [95 % t] | Recall@20 | nDCG@20 "
+    print("| data | tower | negatives | loss | seeds | Recall@10 [95 % t] | nDCG@10 [95 % t] | Recall@20 | nDCG@20 "
           "| head / torso / tail R@10 | round ms | gradient ms | last-epoch ex/s | train s |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for key in sorted(table):
         seeds = table[key]
         col = lambda k: [seeds[s][k] for s in sorted(seeds)]
         r10, r10h = interval(col("recall@10"))
         n10, n10h = interval(col("ndcg@10"))
         mean = lambda k: sum(col(k)) / len(seeds)
-        print(f"| {key[0]} | {key[1]} | {key[2]} | {','.join(map(str, sorted(seeds)))} | {r10:.4f} +- {r10h:.4f} "
+        print(f"| {key[0]} | {key[1]} | {key[2]} | {key[3]} | {','.join(map(str, sorted(seeds)))} | {r10:.4f} +- {r10h:.4f} "
               f"| {n10:.4f} +- {n10h:.4f} | {mean('recall@20'):.4f} | {mean('ndcg@20'):.4f} "
               f"| {mean('recall@10/head'):.3f} / {mean('recall@10/torso'):.3f} / {mean('recall@10/tail'):.3f} "
               f"| {mean('round_ms'):.1f} | {mean('compute_ms'):.1f} | {mean('eps'):.0f} | {mean('train_s'):.0f} |")
     print()
     print("Paired differences (same seed), mean [95 % t]:")
     print()
-    print("| tower | loss | comparison | dRecall@10 | dnDCG@10 | dtail R@10 |")
-    print("|---|---|---|---|---|---|")
+    print("| data | tower | loss | comparison | dRecall@10 | dnDCG@10 | dtail R@10 |")
+    print("|---|---|---|---|---|---|---|")
     pairs = []
-    for tower in ("id", "history"):
-        for loss in ("standard", "refined"):
-            pairs.append((tower, loss, "global - local", (tower, "global", loss), (tower, "local", loss)))
-        for negatives in ("local", "global"):
-            pairs.append((tower, "-", f"refined - standard ({negatives})", (tower, negatives, "refined"),
-                          (tower, negatives, "standard")))
-    for tower, loss, name, a, b in pairs:
+    for dataset in sorted({k[0] for k in table}):
+        for tower in ("id", "history"):
+            for loss in ("standard", "refined"):
+                pairs.append((dataset, tower, loss, "global - local", (dataset, tower, "global", loss),
+                              (dataset, tower, "local", loss)))
+            for negatives in ("local", "global"):
+                pairs.append((dataset, tower, "-", f"refined - standard ({negatives})",
+                              (dataset, tower, negatives, "refined"), (dataset, tower, negatives, "standard")))
+    for dataset, tower, loss, name, a, b in pairs:
         if a not in table or b not in table:
             continue
         common = sorted(set(table[a]) & set(table[b]))
@@ -81,7 +83,7 @@ def main(runs):
         for k in ("recall@10", "ndcg@10", "recall@10/tail"):
             m, h = interval([table[a][s][k] - table[b][s][k] for s in common])
             cells.append(f"{m:+.4f} [{m - h:+.4f}, {m + h:+.4f}]")
-        print(f"| {tower} | {loss} | {name} | " + " | ".join(cells) + " |")
+        print(f"| {dataset} | {tower} | {loss} | {name} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import dev.logq.common.loss.Loss;
 import dev.logq.common.loss.Losses;
 import dev.logq.common.model.tower.HistoryPooling;
 import dev.logq.common.model.tower.HistoryTower;
+import dev.logq.common.model.tower.SequenceTower;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -171,6 +172,73 @@ class GlobalNegativesTest {
     }
     assertEquals(wholeLoss * total, summedLoss, 1e-5 * Math.abs(wholeLoss * total), what);
     assertClose(flatten(wholeGrad), flatten(summedGrad), 2e-5, what);
+  }
+
+  /**
+   * The sequence tower: a worker's loss rows are its windows' positions, its round the positions' targets of every
+   * worker's windows; the concatenated batch is all windows in worker order. Every position's scores equal the
+   * concatenated batch's bit for bit, the sums to float rounding.
+   */
+  @Test
+  void sequenceWindowsScoreTheConcatenatedWindowsColumns() {
+    int length = 4;
+    ModelSpec spec = ModelSpec.builder().numUsers(1).numItems(NUM_ITEMS).embeddingDim(8).outputDim(8)
+        .userTower(new SequenceTower(length, 1, 2, 8, 0.0, true, 0)).l2Normalize(true)
+        .temperature(0.2).initStd(0.3).seed(13).build();
+    int[] windows = {2, 1, 2};
+    java.util.Random random = new java.util.Random(5);
+    int[][] seq = new int[3][];
+    int[][] targets = new int[3][];
+    for (int w = 0; w < 3; w++) {
+      seq[w] = new int[windows[w] * length];
+      targets[w] = new int[windows[w] * length];
+      for (int i = 0; i < seq[w].length; i++) {
+        boolean pad = i % length == 0 && random.nextBoolean();
+        seq[w][i] = pad ? -1 : random.nextInt(NUM_ITEMS);
+        targets[w][i] = pad || (i % length == length - 1 && w == 1) ? -1 : random.nextInt(NUM_ITEMS);
+      }
+    }
+    Batch[] mine = new Batch[3];
+    java.util.List<int[]> positives = new java.util.ArrayList<>();
+    for (int w = 0; w < 3; w++) {
+      mine[w] = Batch.ofSequences(windows[w], length, seq[w], targets[w]);
+      positives.add(mine[w].positiveItems());
+    }
+    int[] round = positives.stream().flatMapToInt(Arrays::stream).toArray();
+    Batch whole = Batch.ofSequences(5, length, concat(seq), concat(targets));
+    assertArrayEquals(round, whole.positiveItems());
+    TensorStore params = TwoTowerModel.initialParameters(spec);
+    TwoTowerModel model = new TwoTowerModel(spec);
+    Loss loss = Losses.byName("refined", true);
+    TestLosses.Capturing wholeLogits = new TestLosses.Capturing(loss);
+    TensorPatch wholeGrad = new TensorPatch();
+    double wholeLoss = model.lossAndGradient(params, whole, wholeLogits, logQ(), 0, new SplittableRandom(1),
+        wholeGrad);
+    wholeGrad.scale(whole.size);
+    double summed = 0;
+    TensorPatch summedGrad = null;
+    for (int w = 0, offset = 0; w < 3; offset += mine[w].size, w++) {
+      TestLosses.Capturing logits = new TestLosses.Capturing(loss);
+      TensorPatch grad = new TensorPatch();
+      summed += model.lossAndGradient(params, mine[w].inRound(round, offset), logits, logQ(), 0,
+          new SplittableRandom(1), grad) * mine[w].size;
+      assertArrayEquals(wholeLogits.columnItem, logits.columnItem);
+      assertArrayEquals(wholeLogits.columnCount, logits.columnCount);
+      int cols = logits.cols;
+      for (int b = 0; b < mine[w].size; b++) {
+        float[] expected = Arrays.copyOfRange(wholeLogits.scores, (offset + b) * cols, (offset + b + 1) * cols);
+        float[] actual = Arrays.copyOfRange(logits.scores, b * cols, (b + 1) * cols);
+        assertArrayEquals(expected, actual, "worker " + w + " position " + b); // bit for bit
+      }
+      grad.scale(mine[w].size);
+      summedGrad = summedGrad == null ? grad.copy() : summedGrad.addScaled(grad, 1f);
+    }
+    assertEquals(wholeLoss * whole.size, summed, 1e-5 * Math.abs(wholeLoss * whole.size));
+    assertClose(flatten(wholeGrad), flatten(summedGrad), 2e-5, "sequence");
+  }
+
+  private static int[] concat(int[][] parts) {
+    return Arrays.stream(parts).flatMapToInt(Arrays::stream).toArray();
   }
 
   @Test

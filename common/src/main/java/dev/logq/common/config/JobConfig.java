@@ -479,15 +479,16 @@ public final class JobConfig implements Serializable, SettingValues {
           "at least 2 with loss.type = " + loss.type() + " (in-batch negatives), or loss.uniformNegatives >= 1");
     }
     if (loss.negatives() == Negatives.GLOBAL) {
-      String why = "global negatives are every worker's batch items of one synchronised step";
+      // r.problem reads "expected <what>": global negatives are every worker's batch items of one synchronised step
       if (train.syncEvery() != 1) {
-        r.problem("loss.negatives", "global", why + ": needs train.syncEvery = 1, got " + train.syncEvery());
+        r.problem("loss.negatives", "global", "train.syncEvery = 1 with global negatives (every worker's batch items"
+            + " of one synchronised step), got " + train.syncEvery());
       } else if (loss.uniformNegatives() != 0) {
-        r.problem("loss.negatives", "global", "in-batch columns alone: needs loss.uniformNegatives = 0, got "
-            + loss.uniformNegatives());
+        r.problem("loss.negatives", "global", "loss.uniformNegatives = 0 with global negatives (the in-batch"
+            + " columns alone), got " + loss.uniformNegatives());
       } else if (!inBatch && mode != Mode.COMPARE) {
-        r.problem("loss.negatives", "global", "only for the in-batch losses (none, standard, refined), not"
-            + " loss.type = " + loss.type());
+        r.problem("loss.negatives", "global", "an in-batch loss (none, standard, refined) with global negatives,"
+            + " not loss.type = " + loss.type());
       }
     }
   }

@@ -58,13 +58,15 @@ class ComponentChecksTest {
     assertEquals(Negatives.GLOBAL, JobConfig.load(null, List.of("loss.negatives=global")).loss().negatives());
     ConfigException sync = fails("loss.negatives=global", "train.syncEvery=4");
     assertTrue(sync.getMessage().contains("Invalid value for loss.negatives: \"global\"")
-        && sync.getMessage().contains("needs train.syncEvery = 1, got 4"), sync.getMessage());
+        && sync.getMessage().contains("expected train.syncEvery = 1 with global negatives (every worker's batch items of one"
+        + " synchronised step), got 4"), sync.getMessage());
     ConfigException mixed = fails("loss.negatives=global", "loss.uniformNegatives=8");
-    assertTrue(mixed.getMessage().contains("needs loss.uniformNegatives = 0, got 8"), mixed.getMessage());
+    assertTrue(mixed.getMessage().contains("expected loss.uniformNegatives = 0 with global negatives")
+        && mixed.getMessage().contains("got 8"), mixed.getMessage());
     for (String loss : List.of("full", "uniform-bce")) {
       ConfigException e = fails("loss.negatives=global", "loss.type=" + loss);
-      assertTrue(e.getMessage().contains("only for the in-batch losses (none, standard, refined), not loss.type = "
-          + loss), e.getMessage());
+      assertTrue(e.getMessage().contains("expected an in-batch loss (none, standard, refined) with global negatives,"
+          + " not loss.type = " + loss), e.getMessage());
     }
     // compare mode trains every loss: global applies to the in-batch ones
     JobConfig.load(null, List.of("loss.negatives=global", "mode=compare"));

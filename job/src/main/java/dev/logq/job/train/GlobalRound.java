@@ -10,7 +10,8 @@ import java.util.List;
  * worker starts the step with the same model, so it computes any item's tower output itself, and the gradients
  * of the other workers' columns are ordinary sparse rows that the synchronisation sums like any other.
  *
- * <p>A plain class, not a record: Kryo ships it inside the rounds backend's task.
+ * <p>Serializable: the rounds backend ships it in the round's task closure; the collective workers build it
+ * from their all-gather.
  */
 final class GlobalRound implements Serializable {
 

@@ -140,19 +140,9 @@ public final class TwoTowerModel implements Serializable {
     int n = batch.size;
     int numItems = spec.numItems();
     int[] items = batch.items;
-    for (int b = 0; b < n; b++) {
-      if (items[b] < 0 || items[b] >= numItems) {
-        throw new IllegalArgumentException("batch row " + b + ": positive item index " + items[b]
-            + " outside the catalog [0, " + numItems + ")");
-      }
-    }
+    requireInCatalog(items, n, numItems, "batch row", "positive item index");
     if (batch.roundItems != null) {
-      for (int i = 0; i < batch.roundItems.length; i++) {
-        if (batch.roundItems[i] < 0 || batch.roundItems[i] >= numItems) {
-          throw new IllegalArgumentException("round item " + i + ": index " + batch.roundItems[i]
-              + " outside the catalog [0, " + numItems + ")");
-        }
-      }
+      requireInCatalog(batch.roundItems, batch.roundItems.length, numItems, "round item", "index");
     }
     // Candidate columns: the loss's choice (in-batch distinct, + uniform, full catalog or per-row draws); a batch
     // that is part of a global round is scored against the whole round's distinct items (global negatives).
@@ -231,6 +221,16 @@ public final class TwoTowerModel implements Serializable {
     itemBackward(params, item, gradV, columnItem, itemRows, gradOut);
     userBackward(params, user, gradU, gradOut);
     return value;
+  }
+
+  /** Fails with "{@code row} i: {@code noun} id outside the catalog [0, numItems)" for the first id outside it. */
+  private static void requireInCatalog(int[] ids, int count, int numItems, String row, String noun) {
+    for (int i = 0; i < count; i++) {
+      if (ids[i] < 0 || ids[i] >= numItems) {
+        throw new IllegalArgumentException(row + " " + i + ": " + noun + " " + ids[i] + " outside the catalog [0, "
+            + numItems + ")");
+      }
+    }
   }
 
   private static float dot(float[] a, int aOff, float[] b, int bOff, int len) {

@@ -39,6 +39,9 @@ class GlobalNegativesTest {
   private static final int[][] ITEMS = {{2, 5, 5, 7, 0}, {9, 2, 4, 1}, {12, 13, 5, 3, 0, 12}};
   private static final int[][] USERS = {{0, 1, 2, 3, 4}, {5, 6, 7, 1}, {8, 9, 10, 11, 0, 3}};
 
+  /** A Zipf-like log Q over the catalog (a constant: the finite differences call the model hundreds of times). */
+  private static final double[] LOG_Q = zipfLogQ();
+
   private static ModelSpec idSpec() {
     return ModelSpec.builder().numUsers(NUM_USERS).numItems(NUM_ITEMS).embeddingDim(6).outputDim(4).itemMlp(5).userMlp(7)
         .l2Normalize(true).temperature(0.2).initStd(0.5).seed(11).build();
@@ -130,12 +133,11 @@ class GlobalNegativesTest {
   private static void check(ModelSpec spec, Loss loss, String what) {
     TensorStore params = TwoTowerModel.initialParameters(spec);
     TwoTowerModel model = new TwoTowerModel(spec);
-    double[] logQ = logQ();
     Batch whole = concatenated(spec);
     int total = whole.size;
     TestLosses.Capturing wholeLogits = new TestLosses.Capturing(loss);
     TensorPatch wholeGrad = new TensorPatch();
-    double wholeLoss = model.lossAndGradient(params, whole, wholeLogits, logQ, 0, new SplittableRandom(1), wholeGrad);
+    double wholeLoss = model.lossAndGradient(params, whole, wholeLogits, LOG_Q, 0, new SplittableRandom(1), wholeGrad);
     wholeGrad.scale(total);
 
     double summedLoss = 0;
@@ -144,7 +146,7 @@ class GlobalNegativesTest {
       Batch mine = workerBatch(spec, w).inRound(roundItems(), offset(w));
       TestLosses.Capturing logits = new TestLosses.Capturing(loss);
       TensorPatch grad = new TensorPatch();
-      double meanLoss = model.lossAndGradient(params, mine, logits, logQ, 0, new SplittableRandom(1), grad);
+      double meanLoss = model.lossAndGradient(params, mine, logits, LOG_Q, 0, new SplittableRandom(1), grad);
       // the same columns, and every row's scores the concatenated batch's row, bit for bit
       assertArrayEquals(wholeLogits.columnItem, logits.columnItem, what);
       assertArrayEquals(wholeLogits.columnCount, logits.columnCount, what);
@@ -212,7 +214,7 @@ class GlobalNegativesTest {
     Loss loss = Losses.byName("refined", true);
     TestLosses.Capturing wholeLogits = new TestLosses.Capturing(loss);
     TensorPatch wholeGrad = new TensorPatch();
-    double wholeLoss = model.lossAndGradient(params, whole, wholeLogits, logQ(), 0, new SplittableRandom(1),
+    double wholeLoss = model.lossAndGradient(params, whole, wholeLogits, LOG_Q, 0, new SplittableRandom(1),
         wholeGrad);
     wholeGrad.scale(whole.size);
     double summed = 0;
@@ -220,7 +222,7 @@ class GlobalNegativesTest {
     for (int w = 0, offset = 0; w < 3; offset += mine[w].size, w++) {
       TestLosses.Capturing logits = new TestLosses.Capturing(loss);
       TensorPatch grad = new TensorPatch();
-      summed += model.lossAndGradient(params, mine[w].inRound(round, offset), logits, logQ(), 0,
+      summed += model.lossAndGradient(params, mine[w].inRound(round, offset), logits, LOG_Q, 0,
           new SplittableRandom(1), grad) * mine[w].size;
       assertArrayEquals(wholeLogits.columnItem, logits.columnItem);
       assertArrayEquals(wholeLogits.columnCount, logits.columnCount);
@@ -252,7 +254,7 @@ class GlobalNegativesTest {
     for (int w = 0; w < ITEMS.length; w++) {
       TensorPatch grad = new TensorPatch();
       Batch mine = workerBatch(spec, w).inRound(roundItems(), offset(w));
-      model.lossAndGradient(params, mine, loss, logQ(), 0, null, grad);
+      model.lossAndGradient(params, mine, loss, LOG_Q, 0, null, grad);
       grad.scale(mine.size);
       summed = summed == null ? grad.copy() : summed.addScaled(grad, 1f);
     }
@@ -292,7 +294,7 @@ class GlobalNegativesTest {
     ModelSpec spec = idSpec();
     IllegalArgumentException outside = assertThrows(IllegalArgumentException.class,
         () -> new TwoTowerModel(spec).lossAndGradient(TwoTowerModel.initialParameters(spec),
-            batch.inRound(new int[] {3, 4, NUM_ITEMS}, 0), Losses.byName("standard", true), logQ(), 0, null,
+            batch.inRound(new int[] {3, 4, NUM_ITEMS}, 0), Losses.byName("standard", true), LOG_Q, 0, null,
             new TensorPatch()));
     assertTrue(outside.getMessage().contains("round item 2"), outside.getMessage());
   }
@@ -301,7 +303,7 @@ class GlobalNegativesTest {
     double sum = 0;
     for (int w = 0; w < ITEMS.length; w++) {
       Batch mine = workerBatch(spec, w).inRound(roundItems(), offset(w));
-      sum += model.lossAndGradient(params, mine, loss, logQ(), 0, null, new TensorPatch()) * mine.size;
+      sum += model.lossAndGradient(params, mine, loss, LOG_Q, 0, null, new TensorPatch()) * mine.size;
     }
     return sum;
   }
@@ -313,8 +315,7 @@ class GlobalNegativesTest {
     table.writeRow(row, r, 0);
   }
 
-  /** A Zipf-like log Q over the catalog. */
-  private static double[] logQ() {
+  private static double[] zipfLogQ() {
     double[] q = new double[NUM_ITEMS];
     double z = 0;
     for (int i = 0; i < NUM_ITEMS; i++) {

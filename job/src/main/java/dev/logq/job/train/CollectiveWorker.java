@@ -1,5 +1,6 @@
 package dev.logq.job.train;
 
+import dev.logq.common.model.Batch;
 import dev.logq.common.model.TensorPatch;
 import dev.logq.common.model.TensorStore;
 import dev.logq.common.model.TwoTowerModel;
@@ -174,15 +175,20 @@ final class CollectiveWorker {
         double[] roundLosses = new double[task.endRound() - task.firstRound()];
         for (int r = task.firstRound(); r < task.endRound(); r++) {
           FailureInjection.maybeFail(task.failureInjection(), version, rank, task.attempt() == 0);
-          // Global negatives: every worker's batch items of this round, all-gathered (B ids each) before the step
-          // (counted as exchange time).
-          long g0 = System.nanoTime();
-          GlobalRound global = plan.globalNegatives() ? globalBatch(collectives, step, task.epoch(), r) : null;
           long t0 = System.nanoTime();
-          exchangeNanos += t0 - g0;
+          // The round's batch, built once. With global negatives every worker's batch items are all-gathered
+          // (B ids each) before the gradient; that wait counts as exchange time, not compute.
+          Batch batch = localSteps ? null : step.batch(r);
+          long gatherNanos = 0;
+          GlobalRound global = null;
+          if (plan.globalNegatives()) {
+            long g0 = System.nanoTime();
+            global = globalBatch(collectives, batch, task.epoch(), r);
+            gatherNanos = System.nanoTime() - g0;
+          }
           RoundResult mine = localSteps
               ? step.localSteps(held.params, held.state, r, version)
-              : step.gradient(held.params, r, global);
+              : step.gradient(held.params, r, batch, global);
           long t1 = System.nanoTime();
           long cpu1 = ThreadCpu.now();
           TensorPatch contribution = new TensorPatch();
@@ -217,8 +223,8 @@ final class CollectiveWorker {
           if (rank == 0 && task.progress() != null) {
             task.progress().roundDone(outcome.examples(), roundLoss); // the driver's progress line, via heartbeats
           }
-          computeNanos += t1 - t0;
-          exchangeNanos += System.nanoTime() - t1;
+          computeNanos += t1 - t0 - gatherNanos;
+          exchangeNanos += System.nanoTime() - t1 + gatherNanos;
           computeCpuNanos += mine.computeCpuNanos;
           exchangeCpuNanos += ThreadCpu.now() - cpu1;
           sent += exchange.lastSentBytes();
@@ -247,8 +253,9 @@ final class CollectiveWorker {
     }
   }
 
-  private static GlobalRound globalBatch(Collectives collectives, Worker.Step step, int epoch, int r) {
-    byte[][] all = collectives.allGather(Collectives.ints(step.batchItems(r)));
+  /** Every worker's batch items of round {@code r} (this worker's from {@code batch}, null when it has none). */
+  private static GlobalRound globalBatch(Collectives collectives, Batch batch, int epoch, int r) {
+    byte[][] all = collectives.allGather(Collectives.ints(Worker.positivesOf(batch)));
     java.util.List<int[]> byWorker = new java.util.ArrayList<>(all.length);
     for (byte[] b : all) {
       byWorker.add(Collectives.ints(b));

@@ -351,9 +351,8 @@ public final class DistributedTrainer {
    * float matrices (scores and their gradient) per step. Said once, and warned about past 1 GiB.
    */
   private static void logGlobalNegatives(TrainingPlan plan) {
-    long rows = (long) plan.batchSize() * Math.max(1,
-        plan.model().userTower().input() == InputKind.SEQUENCE
-            ? plan.model().userTower().window() : 1);
+    long rows = (long) plan.batchSize()
+        * (plan.model().userTower().input() == InputKind.SEQUENCE ? plan.model().userTower().window() : 1);
     long cols = Math.min(plan.model().numItems(), plan.workers() * rows);
     long bytes = 2 * 4 * rows * cols;
     String size = MemoryEstimate.bytes(bytes);

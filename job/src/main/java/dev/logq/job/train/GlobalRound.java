@@ -29,19 +29,15 @@ final class GlobalRound implements Serializable {
     this.offsets = offsets;
   }
 
-  /** The round from every worker's batch items, by worker ({@code null} or empty: that worker has no batch). */
+  /** The round from every worker's batch items, by worker (empty: that worker has no batch this round). */
   static GlobalRound of(int epoch, int roundInEpoch, List<int[]> byWorker) {
     int[] offsets = new int[byWorker.size() + 1];
     for (int w = 0; w < byWorker.size(); w++) {
-      int[] mine = byWorker.get(w);
-      offsets[w + 1] = offsets[w] + (mine == null ? 0 : mine.length);
+      offsets[w + 1] = offsets[w] + byWorker.get(w).length;
     }
     int[] items = new int[offsets[byWorker.size()]];
     for (int w = 0; w < byWorker.size(); w++) {
-      int[] mine = byWorker.get(w);
-      if (mine != null) {
-        System.arraycopy(mine, 0, items, offsets[w], mine.length);
-      }
+      System.arraycopy(byWorker.get(w), 0, items, offsets[w], byWorker.get(w).length);
     }
     return new GlobalRound(epoch, roundInEpoch, items, offsets);
   }

@@ -59,19 +59,25 @@ final class Worker {
                                            Loss loss, Optimizer optimizer, Supplier<Configuration> hadoopConf) {
     TrainingPlan plan = task.plan();
     Step step = new Step(shard, order, plan, model, loss, optimizer, task.itemLogQ().value(), task.epoch());
+    Batch batch = step.batch(task.roundInEpoch());
     RoundResult result;
-    if (batch(shard, order, task.roundInEpoch(), plan.batchSize()) == null) {
+    if (batch == null) {
       result = RoundResult.empty(shard.partition()); // no replica needed when this shard is exhausted
     } else {
       Replicas.Replica replica = Replicas.acquire(task.source(), "shared", plan, model, optimizer, false, hadoopConf);
       GlobalRound global = task.global() == null ? null
           : task.global().checkedFor(task.epoch(), task.roundInEpoch(), plan.workers());
-      result = step.gradient(replica.params, task.roundInEpoch(), global);
+      result = step.gradient(replica.params, task.roundInEpoch(), batch, global);
     }
     if (plan.globalNegatives()) {
-      result.nextRoundItems = step.batchItems(task.roundInEpoch() + 1);
+      result.nextRoundItems = positivesOf(step.batch(task.roundInEpoch() + 1));
     }
     return result;
+  }
+
+  /** A batch's positive items, the ids global negatives exchange; empty for a worker without a batch (null). */
+  static int[] positivesOf(Batch batch) {
+    return batch == null ? new int[0] : batch.positiveItems();
   }
 
   /**
@@ -83,8 +89,7 @@ final class Worker {
                                     int roundInEpoch) {
     TrainingShard shard = partition.next();
     int[] order = epochOrder(runId, plan.seed(), epoch, shard);
-    Batch batch = batch(shard, order, roundInEpoch, plan.batchSize());
-    return java.util.List.of(batch == null ? new int[0] : batch.positiveItems()).iterator();
+    return java.util.List.of(positivesOf(batch(shard, order, roundInEpoch, plan.batchSize()))).iterator();
   }
 
   private static RoundResult localStepsRound(TrainingShard shard, int[] order, RoundTask task, TwoTowerModel model,
@@ -137,17 +142,12 @@ final class Worker {
       return this;
     }
 
-    /** The example-summed gradient of the round's batch at {@code params} (which are only read). */
-    RoundResult gradient(TensorStore params, int roundInEpoch) {
-      return gradient(params, roundInEpoch, null);
-    }
-
     /**
-     * As {@link #gradient(TensorStore, int)}; with {@code global} (global negatives) the batch is scored against
-     * the whole round's items, of which this worker's own are at {@code global.offset(partition)}.
+     * The example-summed gradient of the round's {@code batch} ({@link #batch(int)}, null when the shard is
+     * exhausted) at {@code params} (which are only read); with {@code global} (global negatives) the batch is
+     * scored against the whole round's items, of which this worker's own are at {@code global.offset(partition)}.
      */
-    RoundResult gradient(TensorStore params, int roundInEpoch, GlobalRound global) {
-      Batch batch = batch(shard, order, roundInEpoch, plan.batchSize());
+    RoundResult gradient(TensorStore params, int roundInEpoch, Batch batch, GlobalRound global) {
       if (batch == null) {
         return RoundResult.empty(shard.partition());
       }
@@ -181,7 +181,7 @@ final class Worker {
       double lossSum = 0;
       try {
         for (int k = 0; k < plan.syncEvery(); k++) {
-          Batch batch = batch(shard, order, (long) roundInEpoch * plan.syncEvery() + k, plan.batchSize());
+          Batch batch = Worker.batch(shard, order, (long) roundInEpoch * plan.syncEvery() + k, plan.batchSize());
           if (batch == null) {
             break;
           }
@@ -208,10 +208,9 @@ final class Worker {
       }
     }
 
-    /** The positive items of this worker's batch of round {@code roundInEpoch} (syncEvery 1), empty if none. */
-    int[] batchItems(int roundInEpoch) {
-      Batch batch = batch(shard, order, roundInEpoch, plan.batchSize());
-      return batch == null ? new int[0] : batch.positiveItems();
+    /** This worker's batch of round {@code roundInEpoch} (syncEvery 1), or null when its shard is exhausted. */
+    Batch batch(int roundInEpoch) {
+      return Worker.batch(shard, order, roundInEpoch, plan.batchSize());
     }
 
     private SplittableRandom rng(int roundInEpoch, int localStep) {

@@ -124,7 +124,7 @@ final class Pipeline {
     return java.util.Optional.of("train.syncBackend=collective runs Spark barrier-mode jobs, which Spark does not"
         + " run with dynamic allocation (spark.dynamicAllocation.enabled=true on " + master + "): submit with"
         + " --spark-conf spark.dynamicAllocation.enabled=false and a fixed number of executors giving at least"
-        + " train.workers=" + workers + " task slots, or use train.syncBackend=rounds");
+        + " train.workers=" + workers + " task slots, or use train.syncBackend=rounds (or auto, which chooses it here)");
   }
 
   void run() throws IOException {
@@ -217,12 +217,15 @@ final class Pipeline {
     LOG.info("Training loss={} ({} workers, batch {} per worker, {} epochs, syncEvery {}; driver {})",
         loss, plan.workers(), plan.batchSize(), plan.epochs(), plan.syncEvery(),
         dev.logq.common.linalg.Exp.describe());
-    checkModelMemory(plan);
+    // Resolved here, once the input's jobs have run (so a cluster's executors have registered their slots).
+    dev.logq.job.train.SyncBackendChoice.Choice backend = dev.logq.job.train.SyncBackendChoice.resolve(sc.sc(),
+        config.train().syncBackend(), plan.workers());
+    checkModelMemory(plan, backend.backend());
     JavaRDD<TrainingShard> shards = ShardBuilder.build(data.train(), plan.workers(), userTower, plan.seed());
     DistributedTrainer.Result result;
     try {
       DistributedTrainer trainer = new DistributedTrainer(sc, plan, checkpoints.dirFor(prefix), hadoopConf)
-          .withBackend(config.train().syncBackend())
+          .withBackend(backend.backend())
           .withMaxPendingPatchBytes(config.train().maxPendingPatchMegabytes() * 1048576L);
       if (data.validation() != null) {
         String dir = checkpoints.dirFor(prefix);
@@ -235,7 +238,7 @@ final class Pipeline {
     }
     double trainSeconds = seconds(t0);
     JobConsole.stage("train", JobConsole.trainDetail(loss, result.state().curve().size(),
-        result.state().globalRound(), plan.workers()), trainSeconds);
+        result.state().globalRound(), plan.workers(), backend.backend()), trainSeconds);
 
     String modelUri = out.stagingUri(prefix + "model/params.bin");
     ModelFiles.write(result.params(), modelUri, hadoopConf);
@@ -278,12 +281,12 @@ final class Pipeline {
    * any work, when that does not fit the driver's heap or spark.executor.memory: an out-of-memory error an hour
    * into training is the alternative.
    */
-  private void checkModelMemory(TrainingPlan plan) {
-    modelMemory = MemoryEstimate.of(plan, config.train().syncBackend());
+  private void checkModelMemory(TrainingPlan plan, String backend) {
+    modelMemory = MemoryEstimate.of(plan, backend);
     tasksPerExecutor = sc.isLocal() ? plan.workers() : Math.max(1, Math.min(plan.workers(),
         sc.getConf().getInt("spark.executor.cores", 1) / Math.max(1, sc.getConf().getInt("spark.task.cpus", 1))));
     LOG.info("Model memory once every row has trained (train.syncBackend = {}, syncEvery {}): {}; parameters {},"
-        + " optimizer state {}", config.train().syncBackend(), plan.syncEvery(), modelMemory.describe(tasksPerExecutor),
+        + " optimizer state {}", backend, plan.syncEvery(), modelMemory.describe(tasksPerExecutor),
         MemoryEstimate.bytes(modelMemory.paramBytes()), MemoryEstimate.bytes(modelMemory.stateBytes()));
     long heap = Runtime.getRuntime().maxMemory();
     long driverNeeds = sc.isLocal() ? modelMemory.localModeBytes(tasksPerExecutor) : modelMemory.driverBytes();

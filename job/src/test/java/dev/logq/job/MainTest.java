@@ -55,6 +55,8 @@ class MainTest {
       assertTrue(v >= 0 && v <= 1, m + " = " + v);
     }
     assertEquals(1, metrics.at("/metrics").size(), "one loss trained");
+    // train.syncBackend = auto on local[2] with 2 workers: collective, recorded with the round statistics.
+    assertEquals("collective", metrics.at("/training_standard/sync/backend").asText(), metrics.at("/training_standard/sync").toString());
     assertTrue(standard.path("recall@10").asDouble() >= standard.path("recall@1").asDouble());
     int users = metrics.at("/counts/catalog.users").asInt();
     int items = metrics.at("/counts/catalog.items").asInt();

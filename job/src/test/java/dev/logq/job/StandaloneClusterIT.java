@@ -117,13 +117,16 @@ class StandaloneClusterIT {
   @Test
   @Order(1)
   void localOneAndTwoThreadsTrainTheSameModel() throws IOException {
+    // train.syncBackend = auto: collective where both workers' tasks fit at once, rounds on one thread.
+    assertEquals("collective", syncBackend(localTwo), "the backend auto chose on local[2]");
+    assertEquals("rounds", syncBackend(localOne), "the backend auto chose on local[1]");
     assertSameModel(localTwo, localOne, "local[1]");
     assertSameQuality(localTwo, localOne, "local[1]");
     assertLearned(localTwo);
   }
 
   /**
-   * The default (rounds) backend through submit.sh, with one executor killed with SIGKILL in the middle of epoch 2
+   * The rounds backend (auto would choose collective on these two slots) through submit.sh, with one executor killed with SIGKILL in the middle of epoch 2
    * (issue 14 item 2): worker 1's task of round 8 stops and reports its JVM, the test kills that JVM, Spark reruns
    * the task elsewhere, and the model is still local mode's byte for byte.
    */
@@ -134,7 +137,7 @@ class StandaloneClusterIT {
     Path log = root.resolve("submit-sh.log");
     Path stalls = root.resolve("stall-rounds");
     Process p = ChildProcesses.start(submit(List.of("spark.executorEnv.LOGQ_TEST_STALL=7:1:" + stalls), JOB_ARGS,
-        "output.path=" + out.toUri()), log);
+        "train.syncBackend=rounds", "output.path=" + out.toUri()), log);
     try {
       long executor = awaitStall(stalls.resolve("stalled-round-7-partition-1.pid"), p, log);
       assertTrue(commandLine(executor).contains("CoarseGrainedExecutorBackend"),
@@ -156,6 +159,7 @@ class StandaloneClusterIT {
             + ChildProcesses.tail(log, 60));
     assertTrue(!submitted.contains("No more replicas available"), "Spark's per-block warnings reached the console");
     assertRanOnBothWorkers(out);
+    assertEquals("rounds", syncBackend(out), "the backend train.syncBackend=rounds names");
     assertSameModel(localTwo, out, "standalone cluster via submit.sh, an executor killed");
     assertSameModel(localOne, out, "standalone cluster via submit.sh, an executor killed (vs local[1])");
     assertSameQuality(localTwo, out, "standalone cluster via submit.sh");
@@ -166,7 +170,8 @@ class StandaloneClusterIT {
    * The collective backend on the cluster (issue 14 item 2): the driver is killed with SIGKILL in the middle of
    * epoch 2 (while worker 0 holds round 8, after the checkpoint of round 6), the rerun with --resume continues from
    * that checkpoint and loses an executor in epoch 3 (worker 1 in round 13): the segment reruns from the last
-   * checkpoint, and the model is local mode's (trained with rounds) byte for byte.
+   * checkpoint, and the model is local mode's byte for byte (local[2] trains with collective, local[1] with rounds:
+   * train.syncBackend = auto).
    */
   @Test
   @Order(3)
@@ -220,6 +225,7 @@ class StandaloneClusterIT {
         "the driver did not say which executor was lost and where the segment reran from:\n"
             + ChildProcesses.tail(secondLog, 60));
     assertRanOnBothWorkers(out);
+    assertEquals("collective", syncBackend(out), "the backend of the resumed run");
     assertSameModel(localTwo, out, "collective on the cluster, the driver and an executor killed");
     assertSameQuality(localTwo, out, "collective on the cluster");
   }
@@ -439,6 +445,10 @@ class StandaloneClusterIT {
     double first = curve.get(0).path("meanLoss").asDouble();
     double last = curve.get(2).path("meanLoss").asDouble();
     assertTrue(last < 0.9 * first, "mean loss " + first + " -> " + last + " over 3 epochs");
+  }
+
+  private static String syncBackend(Path out) throws IOException {
+    return metrics(out).path("training_refined").path("sync").path("backend").asText();
   }
 
   private static JsonNode metrics(Path out) throws IOException {

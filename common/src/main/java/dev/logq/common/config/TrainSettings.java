@@ -23,7 +23,7 @@ public final class TrainSettings extends SettingsView {
       Synchronise every K local steps: 1 averages gradients every step; K > 1 averages parameters
       (and optimizer state) after K local steps.""");
   /** Each backend's own lines follow this one (its DOC, registered with it in the job's DistributedTrainer). */
-  public static final Setting<String> SYNC_BACKEND = Setting.registered("train.syncBackend", "rounds", """
+  public static final Setting<String> SYNC_BACKEND = Setting.registered("train.syncBackend", "auto", """
       How workers exchange gradients each round; every backend gives the same model bit for bit
       (docs/decisions.md).""");
   public static final Setting<Long> SEED = Setting.longInteger("train.seed", 42, """

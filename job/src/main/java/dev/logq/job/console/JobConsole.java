@@ -151,9 +151,9 @@ public final class JobConsole {
   }
 
   /** The train stage's detail: {@code refined: 5 epochs, 440 rounds on 2 workers}. */
-  public static String trainDetail(String loss, int epochs, long rounds, int workers) {
-    return String.format(Locale.ROOT, "%s: %d epoch%s, %,d rounds on %d worker%s", loss, epochs, epochs == 1 ? "" : "s",
-        rounds, workers, workers == 1 ? "" : "s");
+  public static String trainDetail(String loss, int epochs, long rounds, int workers, String backend) {
+    return String.format(Locale.ROOT, "%s: %d epoch%s, %,d rounds on %d worker%s (%s)", loss, epochs,
+        epochs == 1 ? "" : "s", rounds, workers, workers == 1 ? "" : "s", backend);
   }
 
   /** Any other line (the metrics table, the output path). */

@@ -145,7 +145,7 @@ final class CollectiveSynchronizer implements Synchronizer {
   @Override
   public DistributedTrainer.SyncStats stats() {
     long n = Math.max(1, roundsRun);
-    DistributedTrainer.SyncStats stats = new DistributedTrainer.SyncStats(roundsRun, wallMillis / n,
+    DistributedTrainer.SyncStats stats = new DistributedTrainer.SyncStats(DistributedTrainer.COLLECTIVE, roundsRun, wallMillis / n,
         computeMillis / n, loopMillis / n, 0.0, (wallMillis - computeMillis) / n, changedBytes / n / 1024.0,
         computeCpuMillis / n, exchangeCpuMillis / n, sentBytes / n / 1024.0);
     LOG.info("Synchronisation (collective): {} rounds in {} segments, {} ms per round (driver wall): gradient {}"

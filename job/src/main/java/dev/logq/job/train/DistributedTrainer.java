@@ -82,7 +82,7 @@ public final class DistributedTrainer {
    */
   private static final Map<String, Backend> BACKENDS = new LinkedHashMap<>();
 
-  /** train.syncBackend = rounds (the default). */
+  /** train.syncBackend = rounds. */
   public static final String ROUNDS = "rounds";
   /** Workers exchange directly, owner-sharded; the driver only schedules (train.syncBackend = collective). */
   public static final String COLLECTIVE = "collective";
@@ -99,14 +99,22 @@ public final class DistributedTrainer {
     }
   }
 
-  /** train.syncBackend's per-backend documentation: every backend's DOC, in registration order. */
+  /** train.syncBackend's per-backend documentation: auto's, then every backend's DOC, in registration order. */
   static String backendDoc() {
-    return String.join("\n", BACKENDS.values().stream().map(b -> b.doc().strip()).toList());
+    return SyncBackendChoice.DOC.strip() + "\n"
+        + String.join("\n", BACKENDS.values().stream().map(b -> b.doc().strip()).toList());
   }
 
   /** The registered backends' names, in registration order. */
   public static List<String> backendNames() {
     return List.copyOf(BACKENDS.keySet());
+  }
+
+  /** What train.syncBackend accepts: auto, then the registered backends. */
+  public static List<String> configurableNames() {
+    List<String> names = new java.util.ArrayList<>(List.of(SyncBackendChoice.AUTO));
+    names.addAll(BACKENDS.keySet());
+    return List.copyOf(names);
   }
 
   /**
@@ -130,7 +138,7 @@ public final class DistributedTrainer {
    * encoding; collective: the exchange, owner step and applying the changed rows), and the bytes it sent (rounds:
    * its encoded result to the driver; collective: its exchange messages to the peers).
    */
-  public record SyncStats(long rounds, double meanRoundMillis, double meanWorkerComputeMillis,
+  public record SyncStats(String backend, long rounds, double meanRoundMillis, double meanWorkerComputeMillis,
                           double meanWorkerTaskMillis, double meanDriverUpdateMillis, double meanOverheadMillis,
                           double meanPatchKilobytes, double meanWorkerComputeCpuMillis,
                           double meanWorkerSyncCpuMillis, double meanWorkerSentKilobytes) {}
@@ -160,11 +168,11 @@ public final class DistributedTrainer {
     return this;
   }
 
-  /** The sync backend named {@code backend} ({@link #backendNames()}). */
+  /** The sync backend named {@code backend} ({@link #configurableNames()}; auto is resolved when training starts). */
   public DistributedTrainer withBackend(String backend) {
-    if (!BACKENDS.containsKey(backend)) {
+    if (!BACKENDS.containsKey(backend) && !SyncBackendChoice.AUTO.equals(backend)) {
       throw new IllegalArgumentException("train.syncBackend: unknown backend '" + backend + "' (expected one of "
-          + String.join(", ", BACKENDS.keySet()) + ")");
+          + String.join(", ", configurableNames()) + ")");
     }
     this.backend = backend;
     return this;
@@ -232,7 +240,10 @@ public final class DistributedTrainer {
     Broadcast<double[]> logQ = sc.broadcast(itemLogQ);
     SyncContext context = new SyncContext(sc, plan, shards, logQ, runId, checkpointDir, hadoopConf, failureInjection,
         maxPendingPatchBytes);
-    Synchronizer sync = BACKENDS.get(backend).factory().start(context, master, state, base, position.globalRound());
+    SyncBackendChoice.Choice chosen = SyncBackendChoice.resolve(sc.sc(), backend, plan.workers());
+    LOG.info("Synchronisation backend: {} ({})", chosen.backend(), chosen.reason());
+    Synchronizer sync = BACKENDS.get(chosen.backend()).factory().start(context, master, state, base,
+        position.globalRound());
 
     // Spark's listener says which executor died; this one adds where training was and where it recovers from.
     ExecutorLossLog lossLog = ExecutorLossLog.register(sc.sc(), sync);

@@ -149,7 +149,7 @@ final class RoundsSynchronizer implements Synchronizer {
   @Override
   public DistributedTrainer.SyncStats stats() {
     long n = Math.max(1, roundsRun);
-    DistributedTrainer.SyncStats stats = new DistributedTrainer.SyncStats(roundsRun, roundMillis / n,
+    DistributedTrainer.SyncStats stats = new DistributedTrainer.SyncStats(DistributedTrainer.ROUNDS, roundsRun, roundMillis / n,
         computeMillis / n, taskMillis / n, updateMillis / n, (roundMillis - computeMillis) / n,
         patchBytes / n / 1024.0, computeCpuMillis / n, syncCpuMillis / n, sentBytes / n / 1024.0);
     LOG.info("Synchronisation: {} rounds, {} ms per round: worker task {} ms (of which gradient {} ms), {} ms"

@@ -25,9 +25,10 @@ final class SegmentJobs {
   /** Fails unless Spark can run all train.workers tasks of a barrier job at once. */
   static void requireSlots(SyncContext ctx, String backend) {
     int workers = ctx.plan().workers();
-    if (ctx.sc().defaultParallelism() < workers) {
+    int slots = SyncBackendChoice.taskSlots(ctx.sc().sc());
+    if (slots < workers) {
       throw new IllegalArgumentException("train.syncBackend=" + backend + " runs all " + workers + " workers at once,"
-          + " but Spark has only " + ctx.sc().defaultParallelism() + " task slots; lower train.workers or use rounds");
+          + " but Spark has only " + slots + " task slots; lower train.workers or use rounds (or auto)");
     }
   }
 

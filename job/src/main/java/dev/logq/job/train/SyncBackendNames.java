@@ -18,7 +18,7 @@ public final class SyncBackendNames implements RegisteredNames {
 
   @Override
   public List<String> names() {
-    return DistributedTrainer.backendNames();
+    return DistributedTrainer.configurableNames();
   }
 
   @Override

@@ -88,8 +88,8 @@ class ComponentChecksTest {
 
   @Test
   void withoutTheJobOnlyTheDefaultSyncBackendIsKnown() {
-    assertEquals("rounds", JobConfig.defaults().train().syncBackend());
+    assertEquals("auto", JobConfig.defaults().train().syncBackend());
     ConfigException e = fails("train.syncBackend=collective");
-    assertTrue(e.getMessage().contains("expected one of rounds"), e.getMessage());
+    assertTrue(e.getMessage().contains("expected one of auto"), e.getMessage());
   }
 }

@@ -39,6 +39,11 @@ public final class SparkTestSession {
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.default.parallelism", "2")
+        // Adaptive query execution re-plans every query after each shuffle stage: on the tests' tiny data that
+        // planning is most of a query's time (MainTest and GoldenModelTest took 81 and 87 s with it, 67 and 75 s
+        // without). The job's results do not depend on the plan (GoldenModelTest's digests hold either way), and
+        // StandaloneClusterIT runs the job with Spark's defaults, AQE on, on local[1], local[2] and the cluster.
+        .config("spark.sql.adaptive.enabled", "false")
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.serializer", System.getenv().getOrDefault("LOGQ_TEST_SERIALIZER", "org.apache.spark.serializer.JavaSerializer"))

@@ -220,6 +220,7 @@ final class Pipeline {
     // Resolved here, once the input's jobs have run (so a cluster's executors have registered their slots).
     dev.logq.job.train.SyncBackendChoice.Choice backend = dev.logq.job.train.SyncBackendChoice.resolve(sc.sc(),
         config.train().syncBackend(), plan.workers());
+    LOG.info("Synchronisation backend: {} ({})", backend.backend(), backend.reason());
     checkModelMemory(plan, backend.backend());
     JavaRDD<TrainingShard> shards = ShardBuilder.build(data.train(), plan.workers(), userTower, plan.seed());
     DistributedTrainer.Result result;

@@ -57,6 +57,9 @@ class MainTest {
     assertEquals(1, metrics.at("/metrics").size(), "one loss trained");
     // train.syncBackend = auto on local[2] with 2 workers: collective, recorded with the round statistics.
     assertEquals("collective", metrics.at("/training_standard/sync/backend").asText(), metrics.at("/training_standard/sync").toString());
+    String log = Files.readString(out.resolve("logs/job.log"));
+    assertTrue(log.contains("Synchronisation backend: collective (auto: 2 task slots for train.workers = 2)"),
+        "the job log does not say which backend auto chose and why");
     assertTrue(standard.path("recall@10").asDouble() >= standard.path("recall@1").asDouble());
     int users = metrics.at("/counts/catalog.users").asInt();
     int items = metrics.at("/counts/catalog.items").asInt();

@@ -241,7 +241,9 @@ public final class DistributedTrainer {
     SyncContext context = new SyncContext(sc, plan, shards, logQ, runId, checkpointDir, hadoopConf, failureInjection,
         maxPendingPatchBytes);
     SyncBackendChoice.Choice chosen = SyncBackendChoice.resolve(sc.sc(), backend, plan.workers());
-    LOG.info("Synchronisation backend: {} ({})", chosen.backend(), chosen.reason());
+    if (SyncBackendChoice.AUTO.equals(backend)) { // else whoever resolved it (the pipeline) said why
+      LOG.info("Synchronisation backend: {} ({})", chosen.backend(), chosen.reason());
+    }
     Synchronizer sync = BACKENDS.get(chosen.backend()).factory().start(context, master, state, base,
         position.globalRound());
 

@@ -175,6 +175,9 @@ final class CollectiveWorker {
         double[] roundLosses = new double[task.endRound() - task.firstRound()];
         for (int r = task.firstRound(); r < task.endRound(); r++) {
           FailureInjection.maybeFail(task.failureInjection(), version, rank, task.attempt() == 0);
+          // A cancelled job only flags its tasks (the job group does not interrupt them): stop at the next round,
+          // so the peers fail at once instead of the segment running on (or waiting) after its job is gone.
+          context.killTaskIfInterrupted();
           long t0 = System.nanoTime();
           // The round's batch, built once. With global negatives every worker's batch items are all-gathered
           // (B ids each) before the gradient; that wait counts as exchange time, not compute.

@@ -52,7 +52,8 @@ final class SegmentJobs {
       try {
         return attempt.apply(a);
       } catch (Exception e) { // SparkException is checked, though collect() does not declare it
-        if (a + 1 >= DistributedTrainer.SEGMENT_ATTEMPTS || LogqException.find(e) != null || sc.isStopped()) {
+        if (a + 1 >= DistributedTrainer.SEGMENT_ATTEMPTS || LogqException.find(e) != null || sc.isStopped()
+            || cancelled(e)) {
           throw e instanceof RuntimeException re ? re : new IllegalStateException(e.getMessage(), e);
         }
         LOG.warn("{} segment (epoch {}, rounds {}-{}) failed on attempt {} of {}; rerunning it from {}: {}",
@@ -60,6 +61,19 @@ final class SegmentJobs {
       }
     }
   }
+
+  /** Whether Spark cancelled the job (its job group, or the job itself): someone stopped it, a rerun would not help. */
+  static boolean cancelled(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t.getMessage() != null && CANCELLED.matcher(t.getMessage()).find()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** DAGScheduler's "Job 134 cancelled part of cancelled job group ..." and "Job 12 cancelled because ...". */
+  private static final java.util.regex.Pattern CANCELLED = java.util.regex.Pattern.compile("^Job \\d+ cancelled ");
 
   /** Spark's job-abort messages carry the failed task's whole stack trace: the log line keeps its first line. */
   static String firstLine(String message) {

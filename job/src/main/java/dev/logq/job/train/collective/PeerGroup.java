@@ -292,7 +292,16 @@ public final class PeerGroup implements AutoCloseable {
     checkFailure();
     Frame f;
     try {
-      f = mailboxes.get(peer).poll(options.receiveTimeout().toNanos(), TimeUnit.NANOSECONDS);
+      // In slices, so that a task of a cancelled job stops waiting (FileRendezvous.killIfCancelled).
+      long deadline = System.nanoTime() + options.receiveTimeout().toNanos();
+      long slice = TimeUnit.MILLISECONDS.toNanos(200);
+      do {
+        f = mailboxes.get(peer).poll(Math.min(slice, Math.max(0, deadline - System.nanoTime())), TimeUnit.NANOSECONDS);
+        if (f == null) {
+          checkFailure();
+          FileRendezvous.killIfCancelled();
+        }
+      } while (f == null && System.nanoTime() < deadline);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw fail(peer, "rank " + rank + " was interrupted waiting for rank " + peer, e);

@@ -30,6 +30,7 @@ import dev.logq.job.train.Embedder;
 import dev.logq.job.train.MemoryEstimate;
 import dev.logq.job.train.ModelFiles;
 import dev.logq.job.train.ShardBuilder;
+import dev.logq.job.train.SyncBackendChoice;
 import dev.logq.job.train.TrainingPlan;
 import dev.logq.job.train.TrainingShard;
 import java.io.IOException;
@@ -118,13 +119,15 @@ final class Pipeline {
 
   static java.util.Optional<String> barrierModeProblem(String master, boolean dynamicAllocation, String backend,
                                                         int workers) {
-    if (master.startsWith("local") || !dynamicAllocation || !DistributedTrainer.COLLECTIVE.equals(backend)) {
-      return java.util.Optional.empty(); // Spark ignores dynamic allocation in local mode
+    if (!DistributedTrainer.COLLECTIVE.equals(backend)
+        || !SyncBackendChoice.barrierJobsRefused(master, dynamicAllocation)) {
+      return java.util.Optional.empty();
     }
     return java.util.Optional.of("train.syncBackend=collective runs Spark barrier-mode jobs, which Spark does not"
         + " run with dynamic allocation (spark.dynamicAllocation.enabled=true on " + master + "): submit with"
         + " --spark-conf spark.dynamicAllocation.enabled=false and a fixed number of executors giving at least"
-        + " train.workers=" + workers + " task slots, or use train.syncBackend=rounds (or auto, which chooses it here)");
+        + " train.workers=" + workers + " task slots, or use train.syncBackend=rounds (or auto, which chooses it"
+        + " here)");
   }
 
   void run() throws IOException {
@@ -218,8 +221,8 @@ final class Pipeline {
         loss, plan.workers(), plan.batchSize(), plan.epochs(), plan.syncEvery(),
         dev.logq.common.linalg.Exp.describe());
     // Resolved here, once the input's jobs have run (so a cluster's executors have registered their slots).
-    dev.logq.job.train.SyncBackendChoice.Choice backend = dev.logq.job.train.SyncBackendChoice.resolve(sc.sc(),
-        config.train().syncBackend(), plan.workers());
+    SyncBackendChoice.Choice backend = SyncBackendChoice.resolve(sc.sc(), config.train().syncBackend(),
+        plan.workers());
     LOG.info("Synchronisation backend: {} ({})", backend.backend(), backend.reason());
     checkModelMemory(plan, backend.backend());
     JavaRDD<TrainingShard> shards = ShardBuilder.build(data.train(), plan.workers(), userTower, plan.seed());

@@ -33,9 +33,14 @@ public final class SyncBackendChoice {
         workers);
   }
 
+  /** Spark refuses barrier-mode jobs under dynamic allocation (SPARK-24942), which it ignores in local mode. */
+  public static boolean barrierJobsRefused(String master, boolean dynamicAllocation) {
+    return dynamicAllocation && !master.startsWith("local");
+  }
+
   /** The rule, apart from Spark so that it can be tested case by case. */
   static Choice choose(String master, boolean dynamicAllocation, int slots, int workers) {
-    if (dynamicAllocation && !master.startsWith("local")) { // Spark ignores dynamic allocation in local mode
+    if (barrierJobsRefused(master, dynamicAllocation)) {
       return new Choice(DistributedTrainer.ROUNDS, "auto: dynamic allocation is on (spark.dynamicAllocation.enabled),"
           + " and Spark runs no barrier-mode jobs with it");
     }

@@ -12,7 +12,6 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkEnv;
-import org.apache.spark.TaskContext;
 
 /**
  * The rendezvous of a segment through a directory every worker can reach (the checkpoint directory, which a
@@ -30,17 +29,6 @@ public final class FileRendezvous {
   /** The host this executor is known by (what its block manager advertises): where its peers can reach it. */
   public static String executorHost() {
     return SparkEnv.get().blockManager().blockManagerId().host();
-  }
-
-  /**
-   * Throws Spark's TaskKilledException when this runs in a task whose job was cancelled: a peer whose task was
-   * never launched would otherwise be waited for until the timeout.
-   */
-  static void killIfCancelled() {
-    TaskContext task = TaskContext.get();
-    if (task != null) {
-      task.killTaskIfInterrupted();
-    }
   }
 
   /** Listens, publishes this rank's address in {@code dir}, waits for all, connects. */
@@ -67,7 +55,7 @@ public final class FileRendezvous {
             throw new PeerFailureException(r, "rank " + rank + " waited " + timeout.toSeconds() + " s for rank " + r
                 + " to publish its address in " + dir, null);
           }
-          killIfCancelled();
+          PeerGroup.stopIfTaskCancelled();
           Thread.sleep(sleep);
           sleep = Math.min(50, sleep * 2);
         }

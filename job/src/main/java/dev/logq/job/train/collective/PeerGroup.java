@@ -29,6 +29,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.spark.TaskContext;
 
 /**
  * N workers ("ranks" 0..N-1) that talk to each other directly over TCP, for the per-round collectives of
@@ -282,6 +283,18 @@ public final class PeerGroup implements AutoCloseable {
   }
 
   /**
+   * Throws Spark's TaskKilledException when this runs in a task whose job was cancelled (the job group does not
+   * interrupt its tasks, it only flags them): a wait for a peer whose task was killed, or never launched, would
+   * otherwise last until its timeout. Outside a Spark task (the tests' peers on threads) it does nothing.
+   */
+  static void stopIfTaskCancelled() {
+    TaskContext task = TaskContext.get();
+    if (task != null) {
+      task.killTaskIfInterrupted();
+    }
+  }
+
+  /**
    * The next message from {@code peer}, which must carry {@code tag}; waits at most
    * {@link Options#receiveTimeout}.
    *
@@ -292,14 +305,14 @@ public final class PeerGroup implements AutoCloseable {
     checkFailure();
     Frame f;
     try {
-      // In slices, so that a task of a cancelled job stops waiting (FileRendezvous.killIfCancelled).
+      // In slices, so that a task of a cancelled job stops waiting (stopIfTaskCancelled).
       long deadline = System.nanoTime() + options.receiveTimeout().toNanos();
       long slice = TimeUnit.MILLISECONDS.toNanos(200);
       do {
         f = mailboxes.get(peer).poll(Math.min(slice, Math.max(0, deadline - System.nanoTime())), TimeUnit.NANOSECONDS);
         if (f == null) {
           checkFailure();
-          FileRendezvous.killIfCancelled();
+          stopIfTaskCancelled();
         }
       } while (f == null && System.nanoTime() < deadline);
     } catch (InterruptedException e) {

@@ -12,6 +12,7 @@ import dev.logq.common.model.tower.TowerShape;
 import dev.logq.common.model.tower.TowerTensors;
 import dev.logq.common.model.tower.UserTower;
 import java.io.Serializable;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -221,6 +222,26 @@ public final class TwoTowerModel implements Serializable {
     itemBackward(params, item, gradV, columnItem, itemRows, gradOut);
     userBackward(params, user, gradU, gradOut);
     return value;
+  }
+
+  /**
+   * The embedding-table rows that {@link #lossAndGradient} with the same arguments reads: the item table's rows of
+   * the candidate columns (drawn from {@code rng} as the step draws them, so pass a generator in the state the
+   * step's will be in) and the user tower's rows. Every dense tensor is read too and is not listed. A worker that
+   * keeps only these rows current computes the same bits as one with the whole model.
+   *
+   * @throws IllegalArgumentException for a batch in a global round, whose columns are the other workers' items
+   */
+  public Map<String, int[]> rowsRead(Batch batch, Loss loss, int uniformNegatives, SplittableRandom rng) {
+    if (batch.roundItems != null) {
+      throw new IllegalArgumentException("a batch in a global round reads every worker's items; its rows are not"
+          + " known from the batch alone");
+    }
+    Candidates.Columns chosen = loss.candidates(uniformNegatives).choose(batch.items, batch.size, spec.numItems(),
+        rng);
+    RowReads reads = new RowReads().add(ITEM_EMBEDDING, chosen.columnItem(), chosen.columnItem().length);
+    userTower.addRowsRead(batch, reads);
+    return reads.build();
   }
 
   /** Fails with "{@code row} i: {@code noun} id outside the catalog [0, numItems)" for the first id outside it. */

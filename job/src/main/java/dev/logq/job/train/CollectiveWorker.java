@@ -48,6 +48,13 @@ final class CollectiveWorker {
   private static final Logger LOG = LoggerFactory.getLogger(CollectiveWorker.class);
   /** What a worker keeps in its executor JVM between segments, by run and rank. */
   private static final Map<String, Held> HELD = new ConcurrentHashMap<>();
+  /**
+   * Whether gradient-averaging segments pull only the rows each step reads ({@link ShardedExchange#pullRound}) or
+   * all-gather every changed row ({@link ShardedExchange#round}); the same bits either way.
+   * {@code -Dlogq.collectivePull=false} on the executors restores the all-gather (for measuring one against the
+   * other).
+   */
+  private static final boolean PULL = !"false".equals(System.getProperty("logq.collectivePull"));
 
   private CollectiveWorker() {}
 
@@ -161,6 +168,15 @@ final class CollectiveWorker {
       try {
         Collectives collectives = new Collectives(group);
         ShardedExchange exchange = new ShardedExchange(collectives, ownership);
+        // Pull: a worker keeps current only the rows its next step reads (and its own), so what it receives per
+        // round does not grow with N. Not for local steps (a full replica steps locally) or global negatives (a
+        // step reads every worker's items, known only once they are gathered).
+        boolean pull = !localSteps && !plan.globalNegatives() && PULL;
+        Batch next = null;
+        if (pull) {
+          next = step.batch(task.firstRound());
+          exchange.pull(step.rowsRead(task.firstRound(), next), held.params); // a reused replica may be out of date
+        }
         long loopStart = System.nanoTime();
         long version = task.globalRound();
         long examples = 0;
@@ -181,7 +197,7 @@ final class CollectiveWorker {
           long t0 = System.nanoTime();
           // The round's batch, built once. With global negatives every worker's batch items are all-gathered
           // (B ids each) before the gradient; that wait counts as exchange time, not compute.
-          Batch batch = localSteps ? null : step.batch(r);
+          Batch batch = localSteps ? null : pull ? next : step.batch(r);
           long gatherNanos = 0;
           GlobalRound global = null;
           if (plan.globalNegatives()) {
@@ -203,9 +219,16 @@ final class CollectiveWorker {
             }
           }
           long step1 = version + 1;
-          ShardedExchange.Outcome outcome = exchange.round(contribution, mine.examples, localSteps
-              ? owned -> averageOwned(owned, held)
-              : owned -> held.shard.step(owned, step1));
+          ShardedExchange.Outcome outcome;
+          if (pull) {
+            next = r + 1 < task.endRound() ? step.batch(r + 1) : null;
+            outcome = exchange.pullRound(contribution, mine.examples, step.rowsRead(r + 1, next), held.params,
+                owned -> held.shard.step(owned, step1));
+          } else {
+            outcome = exchange.round(contribution, mine.examples, localSteps
+                ? owned -> averageOwned(owned, held)
+                : owned -> held.shard.step(owned, step1));
+          }
           double roundLoss = collectives.allReduceSum(mine.lossSum);
           if (outcome.examples() == 0) {
             throw new IllegalStateException("round " + (r + 1) + " of epoch " + (task.epoch() + 1)
@@ -216,7 +239,7 @@ final class CollectiveWorker {
             TensorPatch[] split = split(values, held.params);
             held.params.applyPatch(split[0]);
             held.state.applyPatch(split[1]);
-          } else {
+          } else if (!pull) { // a pull round has applied the owner's and the pulled values itself
             held.params.applyPatch(values);
           }
           version++;

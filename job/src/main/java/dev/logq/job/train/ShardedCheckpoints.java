@@ -25,20 +25,23 @@ import org.apache.hadoop.fs.Path;
  * {@link Checkpoints}) there is no {@code params.bin}/{@code optimizer.bin} but
  * <pre>
  *   shard-&lt;rank&gt;-of-&lt;N&gt;/params.bin, optimizer.bin   every worker: its OwnerShard (compact, local row ids)
+ *   shard-&lt;rank&gt;-of-&lt;N&gt;/chunks.bin                   every worker: which chunks its replica wrote
  *   sharding.json                                     rank 0: N, the ownership seed, the tables' row counts
  *   layout.bin                                        rank 0: the replica's tables without values (name, size,
- *                                                     initialiser) and which chunks were ever written; no dense
+ *                                                     initialiser) and which chunks it wrote; no dense
  *                                                     tensors (each is whole in its owner's shard)
  * </pre>
  * No patches are kept: a checkpoint is the shards. {@link #assemble} scatters them into one full model (the
- * final model file, {@code --resume}, another N, the rounds backend): with the layout the assembled store is
- * the same, chunk for chunk, as the rounds backend's master (an unwritten chunk stays lazy), so the model file
+ * final model file, {@code --resume}, another N, the rounds backend): with the layout (its chunks ORed with
+ * every shard's chunks.bin, since a pulling worker writes only the rows it reads and owns) the assembled store
+ * is the same, chunk for chunk, as the rounds backend's master (an unwritten chunk stays lazy), so the model file
  * is the same byte for byte.
  */
 final class ShardedCheckpoints {
 
   static final String SHARDING = "sharding.json";
   private static final String LAYOUT = "layout.bin";
+  private static final String CHUNKS = "chunks.bin";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private ShardedCheckpoints() {}
@@ -72,6 +75,12 @@ final class ShardedCheckpoints {
       fs.mkdirs(dir);
       writeStore(fs, new Path(dir, "params.bin"), shardParams);
       writeStore(fs, new Path(dir, "optimizer.bin"), shardState);
+      // Which chunks this worker's replica ever wrote. Pulling workers keep different parts of the model current,
+      // so the chunks written anywhere are the union over the workers (assemble ORs these into the layout's).
+      try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(fs.create(new Path(dir, CHUNKS),
+          true), 1 << 16))) {
+        writeChunkFlags(out, replica);
+      }
       if (rank == 0) {
         try (OutputStream out = fs.create(new Path(checkpoint, SHARDING), true)) {
           JSON.writerWithDefaultPrettyPrinter().writeValue(out, new Sharding(workers, seed, tableRows(replica)));
@@ -84,17 +93,36 @@ final class ShardedCheckpoints {
             skeleton.putTable(new EmbeddingTable(t, table.rows(), table.dim(), table.init()));
           }
           skeleton.writeTo(out);
-          for (String t : replica.tableNames()) {
-            EmbeddingTable table = replica.table(t);
-            out.writeInt(table.chunkCount());
-            for (int c = 0; c < table.chunkCount(); c++) {
-              out.writeBoolean(table.isChunkMaterialized(c));
-            }
-          }
+          writeChunkFlags(out, replica);
         }
       }
     } catch (IOException e) {
       throw new UncheckedIOException("Could not write checkpoint shard " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Per table in name order: the chunk count, then whether each chunk was written. */
+  private static void writeChunkFlags(DataOutputStream out, TensorStore replica) throws IOException {
+    for (String t : replica.tableNames()) {
+      EmbeddingTable table = replica.table(t);
+      out.writeInt(table.chunkCount());
+      for (int c = 0; c < table.chunkCount(); c++) {
+        out.writeBoolean(table.isChunkMaterialized(c));
+      }
+    }
+  }
+
+  /** ORs what {@link #writeChunkFlags} wrote into {@code flags} (tables in name order, as written). */
+  private static void orChunkFlags(DataInputStream in, Map<String, boolean[]> flags, Path file) throws IOException {
+    for (var e : flags.entrySet()) {
+      boolean[] f = e.getValue();
+      int count = in.readInt();
+      if (count != f.length) {
+        throw new IOException(file + ": table " + e.getKey() + " has " + count + " chunks, the layout " + f.length);
+      }
+      for (int c = 0; c < count; c++) {
+        f[c] |= in.readBoolean();
+      }
     }
   }
 
@@ -121,7 +149,7 @@ final class ShardedCheckpoints {
 
   /**
    * The full parameters, or with {@code state} the full optimizer state, scattered from every shard. Parameters
-   * take the layout's tables: rows are written only into chunks the replica had written (the others still hold
+   * take the layout's tables: rows are written only into chunks some replica had written (the others still hold
    * their initial values, which the owners' shards hold too). Optimizer slots start at zero and only non-zero
    * rows are written, so untouched chunks stay unallocated.
    */
@@ -140,6 +168,14 @@ final class ShardedCheckpoints {
             flags[c] = in.readBoolean();
           }
           written.put(t, flags);
+        }
+      }
+      for (int rank = 0; rank < s.workers(); rank++) {
+        Path chunks = new Path(new Path(checkpoint, shardName(rank, s.workers())), CHUNKS);
+        if (fs.exists(chunks)) { // absent in checkpoints written before workers pulled
+          try (DataInputStream in = new DataInputStream(new BufferedInputStream(fs.open(chunks), 1 << 16))) {
+            orChunkFlags(in, written, chunks);
+          }
         }
       }
     }

@@ -208,6 +208,15 @@ final class Worker {
       }
     }
 
+    /**
+     * The table rows {@link #gradient} of round {@code roundInEpoch} on {@code batch} reads (its candidate draws
+     * replayed from the same seed); empty for no batch.
+     */
+    java.util.Map<String, int[]> rowsRead(int roundInEpoch, Batch batch) {
+      return batch == null ? java.util.Map.of()
+          : model.rowsRead(batch, loss, plan.negatives(), rng(roundInEpoch, 0));
+    }
+
     /** This worker's batch of round {@code roundInEpoch} (syncEvery 1), or null when its shard is exhausted. */
     Batch batch(int roundInEpoch) {
       return Worker.batch(shard, order, roundInEpoch, plan.batchSize());

@@ -2,6 +2,7 @@ package dev.logq.common.model.tower;
 
 import dev.logq.common.config.Setting;
 import dev.logq.common.model.Batch;
+import dev.logq.common.model.RowReads;
 import dev.logq.common.model.SparseRowsBuilder;
 import dev.logq.common.model.TableInit;
 import dev.logq.common.model.TensorPatch;
@@ -94,6 +95,11 @@ public record HistoryTower(int length, HistoryPooling pooling) implements UserTo
   @Override
   public Pass forward(TensorStore params, TowerShape shape, Batch batch, float[] out) {
     return pooler(shape).forward(params, batch.history, batch.size, out);
+  }
+
+  @Override
+  public void addRowsRead(Batch batch, RowReads out) {
+    out.add(EMBEDDING, batch.history, batch.size * length); // -1 padding is skipped
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.logq.common.model.tower;
 
 import dev.logq.common.model.Batch;
+import dev.logq.common.model.RowReads;
 import dev.logq.common.model.EmbeddingTable;
 import dev.logq.common.model.SparseRowsBuilder;
 import dev.logq.common.model.TableInit;
@@ -54,6 +55,11 @@ public record IdTower() implements UserTower {
   public Pass forward(TensorStore params, TowerShape shape, Batch batch, float[] out) {
     lookup(params, shape, batch.users, batch.size, out);
     return new Rows(batch.users, batch.size);
+  }
+
+  @Override
+  public void addRowsRead(Batch batch, RowReads out) {
+    out.add(EMBEDDING, batch.users, batch.size);
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.logq.common.model.tower;
 
 import dev.logq.common.model.Batch;
+import dev.logq.common.model.RowReads;
 import dev.logq.common.model.EmbeddingTable;
 import dev.logq.common.model.SparseRows;
 import dev.logq.common.model.SparseRowsBuilder;
@@ -127,6 +128,11 @@ public record SequenceTower(int length, int blocks, int heads, int hidden, doubl
   /** The forward state: the encoder's cache and the slots of the loss rows. */
   private record State(CausalTransformerEncoder.Cache cache, int[] positions, int rows, int windows)
       implements Pass {}
+
+  @Override
+  public void addRowsRead(Batch batch, RowReads out) {
+    out.add(inputTable(), batch.sequence, batch.windows * length); // every window's items, -1 padding skipped
+  }
 
   @Override
   public Pass forward(TensorStore params, TowerShape shape, Batch batch, float[] out) {

@@ -1,6 +1,7 @@
 package dev.logq.common.model.tower;
 
 import dev.logq.common.model.Batch;
+import dev.logq.common.model.RowReads;
 import dev.logq.common.model.TableInit;
 import dev.logq.common.model.TensorPatch;
 import dev.logq.common.model.TensorStore;
@@ -72,6 +73,12 @@ public interface UserTower extends Serializable {
    * tensors: rows of its tables (only the rows the pass read) and every dense tensor it owns.
    */
   void backward(TensorStore params, TowerShape shape, Pass pass, float[] gradInputs, TensorPatch gradOut);
+
+  /**
+   * Adds the rows of this tower's tables that {@link #forward} over {@code batch} reads (exactly those: a worker
+   * that fetches only these rows before the step must compute the same bits as one with the whole model).
+   */
+  void addRowsRead(Batch batch, RowReads out);
 
   /**
    * The input of n users for evaluation and export, one row each: {@code users} (dense indices) for

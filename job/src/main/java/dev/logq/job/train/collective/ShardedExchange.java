@@ -2,10 +2,12 @@ package dev.logq.job.train.collective;
 
 import dev.logq.common.model.SparseRows;
 import dev.logq.common.model.TensorPatch;
+import dev.logq.common.model.TensorStore;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeMap;
 
 /**
@@ -64,6 +66,187 @@ public final class ShardedExchange {
     TensorPatch mine = owned.examples() == 0 ? null : step.apply(owned);
     TensorPatch all = allGatherRows(mine == null ? new TensorPatch() : mine);
     return new Outcome(all, owned.examples());
+  }
+
+  /**
+   * One round in which a rank keeps current only the rows it reads (the pull form of {@link #round}): with its
+   * gradient parts every rank sends each owner the ids of that owner's rows its next step reads
+   * ({@code nextReads}); each owner sums and steps its rows, applies their new values to its own {@code replica}
+   * (so an owner's rows are always current there), and answers every rank with the current values of the rows it
+   * asked for and the new values of the owner's dense tensors, which every step reads. Each rank then applies
+   * what it was sent. Per rank and round: 2 (N - 1) messages, as in {@link #round}; bytes in = the others' parts
+   * for its rows + the rows of its next step that others own, about its batch's rows whatever N is, where the
+   * all-gather delivers every row any rank changed (about N times a batch's). Rows its next step does not read
+   * may be out of date in its replica afterwards: a caller reads only the rows it pulled (and its own), and
+   * pulls ({@link #pull}) before a step that no previous round prepared.
+   *
+   * <p>Same bits as {@link #round}: the owner's sum and step are the same, and a pulled row is the owner's
+   * current value, which is what the all-gather would have left in the replica.
+   *
+   * @param nextReads table to sorted distinct row ids the next step reads (all owners' rows; empty for none)
+   * @return the rows and dense tensors this rank was sent and applied (its own new values not included)
+   */
+  public Outcome pullRound(TensorPatch gradient, long examples, Map<String, int[]> nextReads, TensorStore replica,
+                           OwnerStep step) {
+    int n = collectives.size();
+    int me = collectives.rank();
+    TensorPatch[] parts = split(gradient);
+    List<Map<String, int[]>> requests = requestsByOwner(nextReads);
+    byte[][] out = new byte[n][];
+    long sent = 0;
+    for (int r = 0; r < n; r++) {
+      if (r != me) {
+        out[r] = Codec.patchAndRequest(examples, parts[r], requests.get(r));
+        sent += out[r].length;
+      }
+    }
+    out[me] = new byte[0];
+    byte[][] in = collectives.allToAll(out);
+    long[] examplesByRank = new long[n];
+    TensorPatch[] received = new TensorPatch[n];
+    List<Map<String, int[]>> asked = new ArrayList<>(n);
+    long receivedBytes = 0;
+    for (int r = 0; r < n; r++) {
+      if (r == me) {
+        examplesByRank[r] = examples;
+        received[r] = parts[r];
+        asked.add(Map.of());
+        continue;
+      }
+      receivedBytes += in[r].length;
+      try {
+        Codec.PatchAndRequest m = Codec.patchAndRequest(in[r]);
+        examplesByRank[r] = m.header();
+        received[r] = m.patch();
+        asked.add(m.request());
+      } catch (IOException e) {
+        throw collectives.group().fail(r, "rank " + me + " could not decode rank " + r + "'s gradient part", e);
+      }
+    }
+    long total = 0;
+    for (long e : examplesByRank) {
+      total += e;
+    }
+    Owned owned = new Owned(rankOrderSum(received, examplesByRank), total, examplesByRank);
+    TensorPatch mine = owned.examples() == 0 ? null : step.apply(owned);
+    if (mine != null) {
+      checkOwned(mine, me);
+      replica.applyPatch(mine);
+    }
+    TensorPatch pulled = answer(asked, mine == null ? List.of() : mine.denseNames(), replica);
+    lastSentBytes = sent + answerSentBytes;
+    lastReceivedBytes = receivedBytes + answerReceivedBytes;
+    return new Outcome(pulled, owned.examples());
+  }
+
+  /**
+   * Brings the rows {@code reads} names up to date in {@code replica} from their owners (a segment's first step,
+   * which no previous pull round prepared): one all-to-all of requests, one of answers.
+   */
+  public TensorPatch pull(Map<String, int[]> reads, TensorStore replica) {
+    int n = collectives.size();
+    int me = collectives.rank();
+    List<Map<String, int[]>> requests = requestsByOwner(reads);
+    byte[][] out = new byte[n][];
+    for (int r = 0; r < n; r++) {
+      out[r] = r == me ? new byte[0] : Codec.request(requests.get(r));
+    }
+    byte[][] in = collectives.allToAll(out);
+    List<Map<String, int[]>> asked = new ArrayList<>(n);
+    for (int r = 0; r < n; r++) {
+      try {
+        asked.add(r == me ? Map.of() : Codec.request(in[r]));
+      } catch (IOException e) {
+        throw collectives.group().fail(r, "rank " + me + " could not decode rank " + r + "'s request", e);
+      }
+    }
+    return answer(asked, List.of(), replica);
+  }
+
+  private long answerSentBytes;
+  private long answerReceivedBytes;
+
+  /**
+   * Sends every rank the current values in {@code replica} of the rows it asked for (all owned by this rank) and
+   * the named dense tensors; applies and returns the union of what the others sent this rank.
+   */
+  private TensorPatch answer(List<Map<String, int[]>> asked, java.util.Collection<String> dense,
+                             TensorStore replica) {
+    int n = collectives.size();
+    int me = collectives.rank();
+    byte[][] out = new byte[n][];
+    long sent = 0;
+    for (int r = 0; r < n; r++) {
+      if (r == me) {
+        out[r] = new byte[0];
+        continue;
+      }
+      for (var e : asked.get(r).entrySet()) {
+        for (int id : e.getValue()) {
+          if (!replica.hasTable(e.getKey()) || id < 0 || id >= replica.table(e.getKey()).rows()
+              || ownership.owner(e.getKey(), id) != me) {
+            throw collectives.group().fail(r, "rank " + r + " asked rank " + me + " for row " + id + " of '"
+                + e.getKey() + "', which it does not own", null);
+          }
+        }
+      }
+      out[r] = Codec.patch(0L, TensorPatch.gatherRows(replica, asked.get(r), dense));
+      sent += out[r].length;
+    }
+    byte[][] in = collectives.allToAll(out);
+    TensorPatch[] parts = new TensorPatch[n];
+    long received = 0;
+    for (int r = 0; r < n; r++) {
+      if (r == me) {
+        parts[r] = new TensorPatch();
+        continue;
+      }
+      received += in[r].length;
+      try {
+        parts[r] = Codec.patch(in[r]);
+      } catch (IOException e) {
+        throw collectives.group().fail(r, "rank " + me + " could not decode rank " + r + "'s rows", e);
+      }
+    }
+    answerSentBytes = sent;
+    answerReceivedBytes = received;
+    TensorPatch pulled = union(parts);
+    replica.applyPatch(pulled);
+    return pulled;
+  }
+
+  /** The ids of {@code reads} by owner; this rank's own are left out (its replica holds them current). */
+  private List<Map<String, int[]>> requestsByOwner(Map<String, int[]> reads) {
+    int n = collectives.size();
+    int me = collectives.rank();
+    List<Map<String, int[]>> byOwner = new ArrayList<>(n);
+    for (int r = 0; r < n; r++) {
+      byOwner.add(new TreeMap<>());
+    }
+    for (var e : reads.entrySet()) {
+      String table = e.getKey();
+      int[] ids = e.getValue();
+      int[] counts = new int[n];
+      int[] owner = new int[ids.length];
+      for (int i = 0; i < ids.length; i++) {
+        owner[i] = ownership.owner(table, ids[i]);
+        counts[owner[i]]++;
+      }
+      int[][] split = new int[n][];
+      for (int r = 0; r < n; r++) {
+        split[r] = new int[counts[r]];
+      }
+      int[] fill = new int[n];
+      for (int i = 0; i < ids.length; i++) {
+        split[owner[i]][fill[owner[i]]++] = ids[i];
+      }
+      for (int r = 0; r < n; r++) {
+        if (r != me && counts[r] > 0) {
+          byOwner.get(r).put(table, split[r]);
+        }
+      }
+    }
+    return byOwner;
   }
 
   /** Bytes this rank sent / received in the last round's two collectives (its own part excluded). */

@@ -8,7 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.logq.common.model.SparseRows;
+import dev.logq.common.model.TableInit;
 import dev.logq.common.model.TensorPatch;
+import dev.logq.common.model.TensorStore;
+import dev.logq.common.optim.Optimizers;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -109,6 +112,104 @@ public class ShardedExchangeTest {
         assertFalse(expected.bitwiseEquals(directSum(reversed, examples)), "test data is not order-sensitive");
       }
     }
+  }
+
+  /**
+   * Pull rounds against all-gather rounds, each with the owners' Adam step (as the collective worker runs them):
+   * before every round, the rows that round reads (its gradient's rows) and the dense tensors hold the same bits
+   * in a pulling rank's replica as in an all-gathering one, and so does every owner's shard at the end; with more
+   * than two ranks a pulling rank receives less.
+   */
+  @ParameterizedTest
+  @ValueSource(ints = {1, 2, 4})
+  void pullRoundsGiveTheReadRowsTheAllGatherBits(int n) throws Exception {
+    int rounds = 6;
+    List<List<TensorPatch>> seen = new ArrayList<>(); // [variant][rank] -> per round, the values read
+    long[][] receivedBytes = new long[2][n];
+    List<List<TensorPatch>> shards = new ArrayList<>();
+    for (boolean pull : new boolean[] {false, true}) {
+      var outcomes = Peers.run(n, Peers.options(Duration.ofSeconds(30)), Duration.ofSeconds(60), g -> {
+        ShardedExchange x = new ShardedExchange(new Collectives(g), ownership(n));
+        TensorStore replica = initialReplica();
+        OwnerShard shard = OwnerShard.of(replica, null, ownership(n), g.rank(), Optimizers.create("adam", 0.01, 0.9,
+            0.999, 1e-8));
+        List<TensorPatch> values = new ArrayList<>();
+        long received = 0;
+        if (pull) {
+          x.pull(rowIds(gradient(2000L + g.rank(), 250, DIM, TABLES)), replica);
+          received += x.lastReceivedBytes();
+        }
+        for (int round = 0; round < rounds; round++) {
+          TensorPatch grad = gradient(2000L * (round + 1) + g.rank(), 250, DIM, TABLES);
+          values.add(TensorPatch.gatherRows(replica, grad)); // what this round's step reads
+          long step = round + 1;
+          if (pull) {
+            Map<String, int[]> next = round + 1 < rounds
+                ? rowIds(gradient(2000L * (round + 2) + g.rank(), 250, DIM, TABLES)) : Map.of();
+            x.pullRound(grad, 50 + g.rank(), next, replica, owned -> shard.step(owned, step));
+          } else {
+            replica.applyPatch(x.round(grad, 50 + g.rank(), owned -> shard.step(owned, step)).newValues());
+          }
+          received += x.lastReceivedBytes();
+        }
+        values.add(TensorPatch.gatherRows(shard.params(), shardLike(shard.params()))); // the owner's shard
+        return new Object[] {values, received};
+      });
+      int variant = pull ? 1 : 0;
+      for (int r = 0; r < n; r++) {
+        Object[] o = outcomes.get(r).get();
+        @SuppressWarnings("unchecked")
+        List<TensorPatch> v = (List<TensorPatch>) o[0];
+        seen.add(v);
+        receivedBytes[variant][r] = (Long) o[1];
+      }
+    }
+    for (int r = 0; r < n; r++) {
+      List<TensorPatch> gathered = seen.get(r);
+      List<TensorPatch> pulled = seen.get(n + r);
+      for (int round = 0; round <= rounds; round++) {
+        assertTrue(gathered.get(round).bitwiseEquals(pulled.get(round)), "rank " + r + ", "
+            + (round == rounds ? "its shard at the end" : "the rows read in round " + round));
+      }
+      assertFalse(gathered.get(0).bitwiseEquals(gathered.get(rounds - 1)), "the rows must change");
+      if (n > 2) {
+        assertTrue(receivedBytes[1][r] < receivedBytes[0][r], "rank " + r + " received " + receivedBytes[1][r]
+            + " bytes pulling, " + receivedBytes[0][r] + " all-gathering");
+      }
+    }
+  }
+
+  /** Every rank's identical start: seeded tables of {@link #TABLES} and the dense tensors of {@link #gradient}. */
+  private static TensorStore initialReplica() {
+    TensorStore store = new TensorStore();
+    for (var e : new java.util.TreeMap<>(TABLES).entrySet()) {
+      store.addTable(e.getKey(), e.getValue(), DIM, TableInit.gaussian(e.getKey().hashCode(), 0.1));
+    }
+    store.putDense("mlp.w0", new float[37]);
+    store.putDense("mlp.b0", new float[] {0.5f});
+    return store;
+  }
+
+  private static Map<String, int[]> rowIds(TensorPatch patch) {
+    Map<String, int[]> ids = new java.util.TreeMap<>();
+    for (String t : patch.tableNames()) {
+      ids.put(t, patch.rows(t).rowIds());
+    }
+    return ids;
+  }
+
+  /** All rows and dense tensors of a store, as a patch shape for gatherRows. */
+  private static TensorPatch shardLike(TensorStore store) {
+    TensorPatch like = new TensorPatch();
+    for (String t : store.tableNames()) {
+      int rows = store.table(t).rows();
+      like.putRows(t, new SparseRows(store.table(t).dim(), java.util.stream.IntStream.range(0, rows).toArray(),
+          new float[rows * store.table(t).dim()]));
+    }
+    for (String d : store.denseNames()) {
+      like.putDense(d, store.dense(d));
+    }
+    return like;
   }
 
   /** The one-accumulator sum is addScaled's rank-order sum bit for bit, skipping ranks without examples. */

@@ -6,7 +6,8 @@
 #   model: ID towers, d = 64, tau 0.05, refined loss, Adam lr 0.005; B = 1,024 per worker, 2 workers, 2 epochs
 # Reports per backend the epoch-2 examples/s (the job's curve) and its round statistics (metrics.json ->
 # training_refined.sync), the load average before and after each run, and PyTorch's examples/s.
-# BACKENDS picks the backends; NEGATIVES the loss.negatives values to run with each (default local; "local global"
+# BACKENDS picks the backends (also collective-allgather: collective with -Dlogq.collectivePull=false, the
+# all-gather of every changed row that the pull replaced); NEGATIVES the loss.negatives values to run with each (default local; "local global"
 # measures global-batch negatives' cost per round beside per-worker ones, issue 14 item 3); TORCH=0 skips PyTorch; LOGQ_JOB_JAR the job's classes (a path list: put another build's common jar after
 # it to run that build); LOGQ_PYTHON the interpreter
 # with torch (Debian's python3-torch is /usr/bin/python3). Build first: mvn -B -q -o -DskipTests package.
@@ -18,7 +19,8 @@ NEGATIVES=${NEGATIVES:-local}
 PY=${LOGQ_PYTHON:-/usr/bin/python3}
 OPENS="$(grep -v '^[[:space:]]*$' conf/java17.args | paste -sd' ' -)"
 CP="${LOGQ_JOB_JAR:-job/target/logq-job.jar}:$(cat job/target/local-classpath.txt)"
-main() { java $OPENS -Xmx6g -cp "$CP" dev.logq.job.Main "$@"; }
+JVM_EXTRA=""
+main() { java $OPENS -Xmx6g $JVM_EXTRA -cp "$CP" dev.logq.job.Main "$@"; }
 mkdir -p "$WORK"
 
 echo "== machine"; nproc; java -version 2>&1 | head -1; uptime
@@ -48,7 +50,10 @@ for neg in $NEGATIVES; do
   run=$b; [[ "$neg" == local ]] || run=$b-$neg
   echo "== $b, loss.negatives = $neg: load before: $(cut -d' ' -f1-3 /proc/loadavg)"
   start=$(date +%s)
-  main "${COMMON[@]}" train.syncBackend="$b" loss.negatives="$neg" output.path="$WORK/out-$run" > "$WORK/$run.log" 2>&1
+  backend=$b; JVM_EXTRA=""
+  # collective-allgather: the collective backend with every changed row all-gathered (before the pull)
+  if [[ "$b" == collective-allgather ]]; then backend=collective; JVM_EXTRA="-Dlogq.collectivePull=false"; fi
+  main "${COMMON[@]}" train.syncBackend="$backend" loss.negatives="$neg" output.path="$WORK/out-$run" > "$WORK/$run.log" 2>&1
   echo "   wall $(( $(date +%s) - start )) s; load after: $(cut -d' ' -f1-3 /proc/loadavg)"
   "$PY" - "$WORK/out-$run/metrics.json" <<'EOF'
 import json, sys

@@ -90,7 +90,7 @@ final class CollectiveSynchronizer implements Synchronizer {
       })) {
         CollectiveWorker.SegmentTask task = new CollectiveWorker.SegmentTask(plan, ctx.runId(), epoch, r, end, round,
             base, checkpoint, ctx.logQ(), ctx.failureInjection(), attempt, RECEIVE_TIMEOUT_MILLIS,
-            watched.counters());
+            watched.counters(), CollectiveWorker.pullByDefault());
         return new JavaRDD<>(ctx.shards().rdd().barrier().mapPartitions(new CollectiveWorker.Segment(task), false,
             RESULT), RESULT).collect();
       }

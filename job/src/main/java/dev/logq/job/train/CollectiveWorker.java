@@ -49,12 +49,13 @@ final class CollectiveWorker {
   /** What a worker keeps in its executor JVM between segments, by run and rank. */
   private static final Map<String, Held> HELD = new ConcurrentHashMap<>();
   /**
-   * Whether gradient-averaging segments pull only the rows each step reads ({@link ShardedExchange#pullRound}) or
-   * all-gather every changed row ({@link ShardedExchange#round}); the same bits either way.
-   * {@code -Dlogq.collectivePull=false} on the executors restores the all-gather (for measuring one against the
-   * other).
+   * Whether gradient-averaging segments pull only the rows each step reads ({@link ShardedExchange#pullRound}, the
+   * default) or all-gather every changed row ({@link ShardedExchange#round}); the same bits either way. Read on the
+   * driver: {@code -Dlogq.collectivePull=false} there restores the all-gather, for measuring one against the other.
    */
-  private static final boolean PULL = !"false".equals(System.getProperty("logq.collectivePull"));
+  static boolean pullByDefault() {
+    return !"false".equals(System.getProperty("logq.collectivePull"));
+  }
 
   private CollectiveWorker() {}
 
@@ -62,7 +63,7 @@ final class CollectiveWorker {
   record SegmentTask(TrainingPlan plan, String runId, int epoch, int firstRound, int endRound, long globalRound,
                      String baseCheckpoint, String checkpoint, Broadcast<double[]> itemLogQ,
                      String failureInjection, int attempt, long receiveTimeoutMillis,
-                     SegmentProgress.Counters progress) implements Serializable {}
+                     SegmentProgress.Counters progress, boolean pullRows) implements Serializable {}
 
   /** What each worker returns for a segment (a plain class: Kryo cannot ship records). */
   static final class SegmentResult implements Serializable {
@@ -171,7 +172,7 @@ final class CollectiveWorker {
         // Pull: a worker keeps current only the rows its next step reads (and its own), so what it receives per
         // round does not grow with N. Not for local steps (a full replica steps locally) or global negatives (a
         // step reads every worker's items, known only once they are gathered).
-        boolean pull = !localSteps && !plan.globalNegatives() && PULL;
+        boolean pull = !localSteps && !plan.globalNegatives() && task.pullRows();
         Batch next = null;
         if (pull) {
           next = step.batch(task.firstRound());

@@ -52,7 +52,9 @@ import org.junit.jupiter.api.Test;
 class ClusterScalingBenchmark {
 
   private static final int[] WORKERS = {1, 2, 4, 8};
-  private static final String[] BACKENDS = {DistributedTrainer.COLLECTIVE, DistributedTrainer.ROUNDS};
+  /** The collective backend with every changed row all-gathered (-Dlogq.collectivePull=false), beside the pull. */
+  private static final String ALL_GATHER = "collective-allgather";
+  private static final String[] BACKENDS = {DistributedTrainer.COLLECTIVE, ALL_GATHER, DistributedTrainer.ROUNDS};
   private static final int BATCH = 128;
   private static final int ROUNDS_PER_EPOCH = 60;
   private static final int PER_USER = 10;
@@ -208,8 +210,17 @@ class ClusterScalingBenchmark {
         .l2Normalize(true).temperature(0.05).initStd(0.1).seed(5).build();
     TrainingPlan plan = new TrainingPlan(spec, "refined", true, 0, BATCH, epochs, n, 1, 17L, "adam", 0.005, 0.9,
         0.999, 1e-8, 0);
-    DistributedTrainer.Result result = new DistributedTrainer(sc, plan, dir.toUri().toString(), new Configuration())
-        .withBackend(backend).train(shards, data.itemLogQ(), false);
+    boolean allGather = backend.equals(ALL_GATHER);
+    if (allGather) {
+      System.setProperty("logq.collectivePull", "false"); // read on the driver, per segment
+    }
+    DistributedTrainer.Result result;
+    try {
+      result = new DistributedTrainer(sc, plan, dir.toUri().toString(), new Configuration())
+          .withBackend(allGather ? DistributedTrainer.COLLECTIVE : backend).train(shards, data.itemLogQ(), false);
+    } finally {
+      System.clearProperty("logq.collectivePull");
+    }
     assertEquals(data.train.size(), result.state().curve().get(epochs - 1).examples(), "examples per epoch");
     return result;
   }
@@ -244,7 +255,7 @@ class ClusterScalingBenchmark {
     sb.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (Row r : rows) {
       DistributedTrainer.SyncStats s = r.s;
-      double inTask = r.backend.equals(DistributedTrainer.COLLECTIVE)
+      double inTask = !r.backend.equals(DistributedTrainer.ROUNDS)
           ? s.meanWorkerTaskMillis() - s.meanWorkerComputeMillis() : Double.NaN;
       sb.append(String.format(Locale.ROOT, "| %d | %s | %d / %d | %.0f | %.2f | %.2f | %.2f | %s | %.2f (%.2f) | %.1f"
               + " | %.1f (%.1f) | %.1f |%n", r.workers, r.backend, r.rounds, r.jobs, r.examplesPerSecond,

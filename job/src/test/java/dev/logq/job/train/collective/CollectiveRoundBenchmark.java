@@ -18,9 +18,11 @@ import org.junit.jupiter.api.Test;
 /**
  * Round trip of one round's owner-sharded exchange with N = 2, 4, 8 peers in one JVM on loopback, at the
  * payload of B = 1,024 examples per worker, d = 64: 1,024 user rows (of 100k) and 1,024 item rows (of 50k)
- * per worker, about 2 x 1,024 x 64 floats = 512 KiB of gradient values. Two variants: the exchange alone
- * (reduce-scatter + all-gather, the owner returns its sum) and the whole synchronisation of a round
- * (exchange + the owner's Adam step on its shard + applying every changed row to the worker's replica).
+ * per worker, about 2 x 1,024 x 64 floats = 512 KiB of gradient values. Three variants: the exchange alone
+ * (reduce-scatter + all-gather, the owner returns its sum); the whole synchronisation of a round with the
+ * all-gather (exchange + the owner's Adam step on its shard + applying every changed row to the worker's
+ * replica); and the same with the pull ({@link ShardedExchange#pullRound}: each worker receives the rows its
+ * next step reads, here the next gradient's rows, instead of every changed row), alternated in one run.
  * All N workers share this machine's cores, so at N > cores the numbers include CPU contention.
  *
  * <pre>mvn -B -o -Pbenchmarks -pl common,job -am test -Dtest=CollectiveRoundBenchmark -Dsurefire.failIfNoSpecifiedTests=false</pre>
@@ -59,17 +61,23 @@ class CollectiveRoundBenchmark {
         .append(String.format("%.1f", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()))
         .append(", ").append(Runtime.getRuntime().availableProcessors()).append(" cores)\n");
     table.append("| N | variant | median ms | p90 ms | mean ms: reduce-scatter / owner step / all-gather / apply"
-        + " | CPU ms per worker | sent KiB/worker | received KiB/worker | changed rows |\n");
+        + " | CPU ms per worker | sent KiB/worker | received KiB/worker | rows applied from the round |\n");
     table.append("|---|---|---|---|---|---|---|---|---|\n");
     for (int n : new int[] {2, 4, 8}) {
-      for (boolean full : new boolean[] {false, true}) {
-        table.append(measure(n, full)).append('\n');
+      for (String variant : new String[] {EXCHANGE, ALL_GATHER, PULL}) {
+        table.append(measure(n, variant)).append('\n');
       }
     }
     System.out.println(table);
   }
 
-  private static String measure(int n, boolean full) throws Exception {
+  static final String EXCHANGE = "exchange only";
+  static final String ALL_GATHER = "all-gather: exchange + Adam on shard + apply to replica";
+  static final String PULL = "pull: exchange + Adam on shard + apply to replica";
+
+  private static String measure(int n, String variant) throws Exception {
+    boolean full = !variant.equals(EXCHANGE);
+    boolean pull = variant.equals(PULL);
     RowOwnership ownership = new RowOwnership(n, 1L, TABLES);
     Optimizer adam = Optimizers.create("adam", 0.01, 0.9, 0.999, 1e-8);
     long[] cpu = new long[2];
@@ -103,16 +111,27 @@ class CollectiveRoundBenchmark {
         if (i == WARMUP && g.rank() == 0) {
           cpu[0] = processCpuNanos();
         }
-        // round() spelled out, to time its phases
-        ShardedExchange.Owned owned = x.reduceScatter(grad, 1024);
-        long ta = System.nanoTime();
-        TensorPatch mine = full ? shard.step(owned, i + 1) : owned.sum();
-        long tb = System.nanoTime();
-        TensorPatch all = x.allGatherRows(mine);
-        long tc = System.nanoTime();
-        ShardedExchange.Outcome o = new ShardedExchange.Outcome(all, owned.examples());
-        if (full) {
-          replica.applyPatch(o.newValues());
+        ShardedExchange.Outcome o;
+        long ta;
+        long tb;
+        long tc;
+        if (pull) { // one call: its phases are not timed apart
+          OwnerShard owner = shard;
+          long step = i + 1;
+          o = x.pullRound(grad, 1024, reads(grads[(i + 1) % grads.length]), replica, owned -> owner.step(owned, step));
+          ta = tb = tc = System.nanoTime();
+        } else {
+          // round() spelled out, to time its phases
+          ShardedExchange.Owned owned = x.reduceScatter(grad, 1024);
+          ta = System.nanoTime();
+          TensorPatch mine = full ? shard.step(owned, i + 1) : owned.sum();
+          tb = System.nanoTime();
+          TensorPatch all = x.allGatherRows(mine);
+          tc = System.nanoTime();
+          o = new ShardedExchange.Outcome(all, owned.examples());
+          if (full) {
+            replica.applyPatch(o.newValues());
+          }
         }
         long t1 = System.nanoTime();
         if (i >= WARMUP) {
@@ -152,8 +171,17 @@ class CollectiveRoundBenchmark {
     }
     double cpuPerWorker = (cpu[1] - cpu[0]) / 1e6 / MEASURED / n;
     return String.format("| %d | %s | %.2f | %.2f | %.1f / %.1f / %.1f / %.1f | %.2f | %.0f | %.0f | %.0f |", n,
-        full ? "exchange + Adam on shard + apply to replica" : "exchange only", median, p90, phase[0], phase[1],
+        variant, median, p90, phase[0], phase[1],
         phase[2], phase[3], cpuPerWorker, sent / 1024, received / 1024, rows);
+  }
+
+  /** The rows a step on this gradient's batch reads: the gradient's rows. */
+  static Map<String, int[]> reads(TensorPatch gradient) {
+    Map<String, int[]> ids = new java.util.TreeMap<>();
+    for (String t : gradient.tableNames()) {
+      ids.put(t, gradient.rows(t).rowIds());
+    }
+    return ids;
   }
 
   static long processCpuNanos() {

@@ -20,10 +20,11 @@ final class CollectiveSynchronizer implements Synchronizer {
   /** Its lines in train.syncBackend's documentation. */
   static final String DOC = """
       collective: one barrier-mode job per checkpoint segment, workers exchange directly (each row's
-      owner sums its gradients, steps it and sends the new values to all), the driver carries no
-      gradients and the workers write the checkpoints shard by shard; needs train.workers <= available
-      task slots and, on a cluster, spark.dynamicAllocation.enabled=false (Spark runs no barrier jobs
-      with it; it replaced the earlier barrier backend).""";
+      owner sums its gradients and steps it, and sends each worker the current values of the rows its
+      next step reads), the driver carries no gradients and the workers write the checkpoints shard
+      by shard; needs train.workers <= available task slots and, on a cluster,
+      spark.dynamicAllocation.enabled=false (Spark runs no barrier jobs with it; it replaced the
+      earlier barrier backend).""";
 
   private static final Logger LOG = LoggerFactory.getLogger(DistributedTrainer.class);
   private static final ClassTag<CollectiveWorker.SegmentResult> RESULT = ClassTag$.MODULE$.apply(

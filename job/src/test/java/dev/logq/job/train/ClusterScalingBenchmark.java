@@ -68,6 +68,18 @@ class ClusterScalingBenchmark {
                      double driverNetKiB, double executorCpuMs, Map<String, Double> executorCpuByCategory,
                      double executorIoKiB, double load) {}
 
+  /**
+   * The order in which the backends' measured epochs run ({@code -Dlogq.bench.order=collective-allgather,collective,
+   * rounds}, default {@link #BACKENDS}): the JIT still compiles during the first measured run after the warm-ups,
+   * so swapping the order shows how much of a difference between two backends is that.
+   */
+  private static List<String> measuredOrder() {
+    String order = System.getProperty("logq.bench.order", "");
+    List<String> backends = order.isBlank() ? List.of(BACKENDS) : List.of(order.split(","));
+    assertTrue(List.of(BACKENDS).containsAll(backends), "logq.bench.order names unknown backends: " + order);
+    return backends;
+  }
+
   @Test
   void oneToEightWorkers() throws Exception {
     Path projectRoot = Path.of(System.getProperty("logq.projectRoot", "..")).toAbsolutePath().normalize();
@@ -154,7 +166,7 @@ class ClusterScalingBenchmark {
         double idleCpuPerSecond = idle1.cpuSince(idle0) / 1e6 / idleSeconds;
         double idleBytesPerSecond = idle1.tcpBytesSince(idle0) / idleSeconds;
         List<Row> rows = new ArrayList<>();
-        for (String backend : BACKENDS) {
+        for (String backend : measuredOrder()) {
           double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
           var before = ProcessCounters.tcpSockets();
           ProcessCounters.Snapshot driver0 = ProcessCounters.self(before);

@@ -140,6 +140,46 @@ class JobSettingsTest {
   }
 
   @Test
+  void theExampleConfigurationsLoadAndSetWhatTheirBenchmarkRan() throws Exception {
+    // conf/examples/ holds settings measured in docs/benchmarks.md: each must load (no renamed or misspelt key,
+    // every value valid), and the sequence example must be the validation-chosen ML-1M setting it cites.
+    Path examples = Path.of(System.getProperty("logq.projectRoot", "..")).resolve("conf/examples");
+    List<Path> files;
+    try (var listing = Files.list(examples)) {
+      files = listing.filter(f -> f.toString().endsWith(".conf")).sorted().toList();
+    }
+    assertFalse(files.isEmpty(), "no examples in " + examples);
+    for (Path file : files) {
+      JobConfig.load(file, List.of());
+    }
+    var seq = JobConfig.load(examples.resolve("sequence-movielens-1m.conf"), List.of()).toMap();
+    var expected = new java.util.LinkedHashMap<String, Object>();
+    expected.put("model.userTower", "sequence");
+    expected.put("model.sequenceLength", 50);
+    expected.put("model.sequenceBlocks", 2);
+    expected.put("model.sequenceHeads", 1);
+    expected.put("model.sequenceDropout", 0.2);
+    expected.put("model.sequenceStride", 0);
+    expected.put("model.embeddingDim", 128);
+    expected.put("model.outputDim", 128);
+    expected.put("model.temperature", 0.1);
+    expected.put("loss.type", "standard");
+    expected.put("loss.standardCorrectPositive", true);
+    expected.put("train.learningRate", 0.005);
+    expected.put("train.batchSize", 64);
+    expected.put("train.workers", 2);
+    expected.put("train.epochs", 24);
+    expected.put("train.earlyStopping.patience", 3);
+    expected.put("train.earlyStopping.metric", "recall@10");
+    expected.put("split.method", "leave-last-out");
+    expected.put("split.validation", "leave-last-out");
+    expected.put("split.validationUsers", 0);
+    for (var e : expected.entrySet()) {
+      assertEquals(e.getValue(), seq.get(e.getKey()), e.getKey());
+    }
+  }
+
+  @Test
   void everyKeyIsInTheReadmeReference() throws Exception {
     Path readme = Path.of(System.getProperty("logq.projectRoot", "..")).resolve("README.md");
     String text = Files.readString(readme, StandardCharsets.UTF_8);

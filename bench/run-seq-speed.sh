@@ -8,7 +8,8 @@
 #
 # Java: positions/s from the run's curve.csv (examples/s counts loss rows = valid positions) and train seconds;
 # one worker on local[1], so that is per core (the driver's averaging shares the machine). PyTorch: synthetic
-# Zipf windows with every position valid; Java's windows are ML-1M's, padded where a history is shorter than L.
+# Zipf windows with every position valid; Java's windows are ML-1M's, padded where a history is shorter than L;
+# then PyTorch again on the same kind of ML-1M windows (torch_sasrec.py --windows), the like-for-like peer.
 # Needs Debian's python3-torch and libopenblas0-pthread (netlib's native BLAS); OPENBLAS_NUM_THREADS=1.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -35,3 +36,7 @@ curve="$(ls "$WORK"/runs/ml-1m-test-speed-L$L-B$B/none-seed1/curve.csv)"
 echo "curve: $curve"
 tail -3 "$curve"
 grep -o '"train_seconds" *: *[^,}]*' "$WORK/results/ml-1m-test-speed-L$L-B$B.json" || true
+
+echo "== PyTorch, one thread, L $L, B $B, on the job's own ML-1M windows (valid positions only)"
+/usr/bin/python3 bench/torch_sasrec.py "$L" "$B" --windows "$WORK/data/ml-1m/ratings_pos4.tsv"
+uptime

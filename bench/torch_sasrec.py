@@ -11,6 +11,13 @@ nn.TransformerEncoderLayer also drops out attention weights and the FFN hidden l
 only the residual branches and the embedding), so PyTorch does slightly more work per step.
 
 Run: /usr/bin/python3 bench/torch_sasrec.py [L B]   (Debian python3-torch, libopenblas0-pthread; default 200 128)
+     /usr/bin/python3 bench/torch_sasrec.py L B --windows ratings.tsv
+The second form trains on the job's own kind of windows instead of full synthetic ones: a TSV with a header and
+user_id, movie_id, timestamp columns (ML-1M's ratings_pos4.tsv as bench/run-quality.sh extracts it); each user's
+items in time order, the last one held out (leave-last-out), windows of L ending at the last training item and
+every L items before it, left-padded; B windows per batch in a seeded shuffled order. The loss covers only the
+valid positions (an input item and its next item), and the rate counts only them, as the job's examples/s does;
+the encoder still runs over all L positions, as a padded PyTorch SASRec does.
 """
 import math
 import sys
@@ -20,8 +27,11 @@ import torch
 import torch.nn as nn
 
 L, D, B, BLOCKS, HIDDEN, ITEMS, TAU = 200, 64, 128, 2, 64, 3706, 0.1
-if len(sys.argv) == 3:
+WINDOWS = None
+if len(sys.argv) >= 3:
     L, B = int(sys.argv[1]), int(sys.argv[2])
+if len(sys.argv) == 5 and sys.argv[3] == "--windows":
+    WINDOWS = sys.argv[4]
 WARMUP, RUNS = 2, 4
 
 torch.set_num_threads(1)
@@ -31,7 +41,7 @@ torch.manual_seed(1)
 class SasRec(nn.Module):
     def __init__(self):
         super().__init__()
-        self.items = nn.Embedding(ITEMS, D)
+        self.items = nn.Embedding(ITEMS + 1, D)  # the last row pads windows shorter than L
         self.pos = nn.Embedding(L, D)
         self.drop = nn.Dropout(0.2)
         layer = nn.TransformerEncoderLayer(d_model=D, nhead=1, dim_feedforward=HIDDEN, dropout=0.2,
@@ -86,5 +96,61 @@ def main():
               f"wall {sum(walls) / len(walls) * 1e3:8.1f} ms, {B * L / step:.0f} positions/s per core")
 
 
+def job_windows(path):
+    """The job's training windows of ML-1M: (input items, target items, valid) per window, padded with ITEMS."""
+    import csv
+    import collections
+    by_user = collections.defaultdict(list)
+    ids = {}
+    with open(path) as f:
+        for row in csv.DictReader(f, delimiter="\t"):
+            item = ids.setdefault(row["movie_id"], len(ids))
+            by_user[row["user_id"]].append((int(row["timestamp"]), item))
+    windows = []
+    for events in by_user.values():
+        items = [i for _, i in sorted(events)][:-1]  # leave-last-out: the last one is the test item
+        end = len(items)  # a window's targets are items[end - L, end), its inputs the items before each
+        while end >= 2:
+            start = end - L
+            inp = [items[j - 1] if j - 1 >= 0 and j >= max(start, 1) else ITEMS for j in range(start, end)]
+            tgt = [items[j] if j >= max(start, 1) else ITEMS for j in range(start, end)]
+            windows.append((inp, tgt))
+            end -= L
+    assert len(ids) <= ITEMS, len(ids)
+    return windows
+
+
+def main_windows():
+    windows = job_windows(WINDOWS)
+    gen = torch.Generator().manual_seed(1)
+    order = torch.randperm(len(windows), generator=gen).tolist()
+    model = SasRec()
+    runs = 8
+    valid_total, cpu_total, wall_total = 0, 0.0, 0.0
+    print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, L {L}, B {B}, {len(windows)} job windows")
+    for run in range(WARMUP + runs):
+        batch = [windows[i] for i in order[run * B:(run + 1) * B]]
+        seq = torch.tensor([w[0] for w in batch])
+        targets = torch.tensor([w[1] for w in batch]).reshape(-1)
+        valid = targets != ITEMS
+        model.zero_grad(set_to_none=True)
+        t0, w0 = time.process_time(), time.perf_counter()
+        h = model(seq).reshape(-1, D)[valid]
+        t = targets[valid]
+        distinct, inverse, counts = torch.unique(t, return_inverse=True, return_counts=True)
+        log_counts = counts.float().log()
+        logits = (h / TAU) @ model.items(distinct).T + log_counts[None, :]
+        logits[torch.arange(len(t)), inverse] -= log_counts[inverse]
+        loss = nn.functional.cross_entropy(logits, inverse)
+        loss.backward()
+        t1, w1 = time.process_time(), time.perf_counter()
+        if run >= WARMUP:
+            valid_total += int(valid.sum())
+            cpu_total += t1 - t0
+            wall_total += w1 - w0
+    print(f"torch    job windows      step cpu {cpu_total / runs * 1e3:8.1f} ms, wall {wall_total / runs * 1e3:8.1f} ms, "
+          f"{valid_total / runs:.0f} valid positions per batch, {valid_total / cpu_total:.0f} valid positions/s per core")
+
+
 if __name__ == "__main__":
-    main()
+    main_windows() if WINDOWS else main()

@@ -57,6 +57,14 @@ class SasRec(nn.Module):
         return self.final(x)
 
 
+def in_batch_loss(model, h, distinct, inverse, log_counts):
+    """Softmax over the batch's distinct targets, each counted by its multiplicity (logQ of the batch)."""
+    logits = (h / TAU) @ model.items(distinct).T + log_counts[None, :]
+    # The row's own column counts once; its other copies are accidental hits.
+    logits[torch.arange(len(inverse)), inverse] -= log_counts[inverse]
+    return nn.functional.cross_entropy(logits, inverse)
+
+
 def zipf_items(n, gen):
     u = torch.rand(n, generator=gen, dtype=torch.float64)
     return torch.clamp(torch.floor(torch.exp(u * math.log(ITEMS + 1.0)) - 1), max=ITEMS - 1).long()
@@ -71,7 +79,6 @@ def main():
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, L {L}, B {B}, distinct targets "
           f"{len(distinct)} of {B * L} rows")
     log_counts = counts.float().log()
-    rows = torch.arange(B * L)
     for with_loss in (False, True):
         times, walls = [], []
         for run in range(WARMUP + RUNS):
@@ -79,11 +86,7 @@ def main():
             t0, w0 = time.process_time(), time.perf_counter()
             h = model(seq).reshape(B * L, D)
             if with_loss:
-                v = model.items(distinct)
-                logits = (h / TAU) @ v.T + log_counts[None, :]
-                # The row's own column counts once; its other copies are accidental hits.
-                logits[rows, inverse] -= log_counts[inverse]
-                loss = nn.functional.cross_entropy(logits, inverse)
+                loss = in_batch_loss(model, h, distinct, inverse, log_counts)
             else:
                 loss = h.sum() * 1e-3
             loss.backward()
@@ -97,7 +100,7 @@ def main():
 
 
 def job_windows(path):
-    """The job's training windows of ML-1M: (input items, target items, valid) per window, padded with ITEMS."""
+    """The job's training windows of ML-1M: (input items, target items) per window, padded with ITEMS."""
     import csv
     import collections
     by_user = collections.defaultdict(list)
@@ -111,9 +114,9 @@ def job_windows(path):
         items = [i for _, i in sorted(events)][:-1]  # leave-last-out: the last one is the test item
         end = len(items)  # a window's targets are items[end - L, end), its inputs the items before each
         while end >= 2:
-            start = end - L
-            inp = [items[j - 1] if j - 1 >= 0 and j >= max(start, 1) else ITEMS for j in range(start, end)]
-            tgt = [items[j] if j >= max(start, 1) else ITEMS for j in range(start, end)]
+            first = max(end - L, 1)  # the first target with an input item before it
+            inp = [items[j - 1] if j >= first else ITEMS for j in range(end - L, end)]
+            tgt = [items[j] if j >= first else ITEMS for j in range(end - L, end)]
             windows.append((inp, tgt))
             end -= L
     assert len(ids) <= ITEMS, len(ids)
@@ -138,11 +141,7 @@ def main_windows():
         h = model(seq).reshape(-1, D)[valid]
         t = targets[valid]
         distinct, inverse, counts = torch.unique(t, return_inverse=True, return_counts=True)
-        log_counts = counts.float().log()
-        logits = (h / TAU) @ model.items(distinct).T + log_counts[None, :]
-        logits[torch.arange(len(t)), inverse] -= log_counts[inverse]
-        loss = nn.functional.cross_entropy(logits, inverse)
-        loss.backward()
+        in_batch_loss(model, h, distinct, inverse, counts.float().log()).backward()
         t1, w1 = time.process_time(), time.perf_counter()
         if run >= WARMUP:
             valid_total += int(valid.sum())

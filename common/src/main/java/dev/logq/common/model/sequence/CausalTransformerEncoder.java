@@ -64,8 +64,14 @@ public final class CausalTransformerEncoder implements Serializable {
   /** The matrix-product backend the encoder uses in this JVM, for the logs ({@code -Dlogq.sequenceBlas}). */
   public static String kernelDescription() {
     Gemm.Kind kind = Gemm.defaultKind();
-    return kind == Gemm.Kind.NETLIB ? "native BLAS through netlib (" + NetlibGemm.implementation()
-        + "; bits depend on its thread count)" : "JVM kernels (Matrices)";
+    switch (kind) {
+      case NETLIB:
+        return "native BLAS through netlib (" + NetlibGemm.implementation() + "; bits depend on its thread count)";
+      case MATRICES:
+        return "JVM kernels (Matrices)";
+      default:
+        return "JVM kernels (" + dev.logq.common.linalg.FusedMatrices.describe() + ")";
+    }
   }
 
   public CausalTransformerEncoder(String prefix, String itemTable, int length, int dim, int blocks, int heads,

@@ -1,5 +1,6 @@
 package dev.logq.common.model.sequence;
 
+import dev.logq.common.linalg.FusedMatrices;
 import dev.logq.common.linalg.Matrices;
 
 /**
@@ -11,31 +12,34 @@ import dev.logq.common.linalg.Matrices;
 abstract class Gemm {
 
   /**
-   * Which implementation; {@link #create} makes a fresh instance. NETLIB is netlib's own pick (native OpenBLAS
-   * through JNI when one loads), NETLIB_JAVA netlib's Java implementation (Vector API), MATRICES the project's
-   * kernels.
+   * Which implementation; {@link #create} makes a fresh instance. FUSED is the project's fused multiply-add kernels
+   * ({@link FusedMatrices}, the default), MATRICES the project's older {@link Matrices} kernels, NETLIB netlib's own
+   * pick (native OpenBLAS through JNI when one loads), NETLIB_JAVA netlib's Java implementation (Vector API).
    */
-  enum Kind { MATRICES, NETLIB, NETLIB_JAVA }
+  enum Kind { FUSED, MATRICES, NETLIB, NETLIB_JAVA }
 
-  /** System property choosing the default backend: "java" (default) or "native". */
+  /** System property choosing the default backend: "java" (default), "matrices" or "native". */
   static final String PROPERTY = "logq.sequenceBlas";
 
   /**
-   * The backend of the encoder and the loss rows: {@link Kind#MATRICES} unless {@value #PROPERTY} = native
-   * ({@link Kind#NETLIB}). Native OpenBLAS is about twice as fast, but its bits depend on its thread count, which
-   * Spark sets on executors (OMP_NUM_THREADS = spark.task.cpus) and local mode leaves at the machine's cores, so
-   * the same run gave other bits on a standalone cluster than in local mode (docs/decisions.md, "Sequential tower:
-   * kernels"). The JVM kernels give the same bits on every JVM of the same machine type, JIT or not.
+   * The backend of the encoder and the loss rows: {@link Kind#FUSED} unless {@value #PROPERTY} says otherwise.
+   * FUSED gives the same bits on every JVM, CPU (AVX2 or AVX-512), JIT state and executor layout, and is faster
+   * than native OpenBLAS at the encoder's shapes (docs/decisions.md, "Sequential tower: kernels"). Native OpenBLAS
+   * ("native") was the fast option before it; its bits depend on its thread count, which Spark sets on executors
+   * (OMP_NUM_THREADS = spark.task.cpus) and local mode leaves at the machine's cores. "matrices" selects the
+   * kernels the id and history towers use (deterministic too, 2 to 4 times slower here).
    */
   static Kind defaultKind() {
     String v = System.getProperty(PROPERTY, "java").trim().toLowerCase(java.util.Locale.ROOT);
     switch (v) {
       case "java":
+        return Kind.FUSED;
+      case "matrices":
         return Kind.MATRICES;
       case "native":
         return Kind.NETLIB;
       default:
-        throw new IllegalArgumentException(PROPERTY + " must be java or native, got '" + v + "'");
+        throw new IllegalArgumentException(PROPERTY + " must be java, matrices or native, got '" + v + "'");
     }
   }
 
@@ -45,9 +49,20 @@ abstract class Gemm {
         return new NetlibGemm();
       case NETLIB_JAVA:
         return NetlibGemm.java();
-      default:
+      case MATRICES:
         return new MatricesGemm();
+      default:
+        return new FusedGemm();
     }
+  }
+
+  /**
+   * True when a row of a row-wise product (abT, abAdd) has the same bits whatever the product's shape and the
+   * other rows: callers may then make one product of many blocks. False for BLAS libraries, which pick kernels
+   * by shape, and for Matrices, whose odd last row is summed in another grouping.
+   */
+  boolean rowsIndependentOfShape() {
+    return false;
   }
 
   /** out[m x n] = a[m x k] * b[n x k]^T (overwrites). */
@@ -58,6 +73,29 @@ abstract class Gemm {
 
   /** out[k x n] += a[m x k]^T * b[m x n]. */
   abstract void aTbAdd(float[] a, int ao, float[] b, int bo, float[] out, int oo, int m, int n, int k);
+
+  /** The project's {@link FusedMatrices} kernels: offsets are read in place, no scratch. */
+  static final class FusedGemm extends Gemm {
+    @Override
+    void abT(float[] a, int ao, float[] b, int bo, float[] out, int oo, int m, int n, int k) {
+      FusedMatrices.multiplyTransposed(a, ao, b, bo, out, oo, m, n, k);
+    }
+
+    @Override
+    void abAdd(float[] a, int ao, float[] b, int bo, float[] out, int oo, int m, int n, int k) {
+      FusedMatrices.multiplyAdd(a, ao, b, bo, out, oo, m, n, k);
+    }
+
+    @Override
+    void aTbAdd(float[] a, int ao, float[] b, int bo, float[] out, int oo, int m, int n, int k) {
+      FusedMatrices.transposeMultiplyAdd(a, ao, b, bo, out, oo, m, n, k);
+    }
+
+    @Override
+    boolean rowsIndependentOfShape() {
+      return true;
+    }
+  }
 
   /** The project's {@link Matrices} kernels; sub-arrays at a non-zero offset are copied to scratch first. */
   static final class MatricesGemm extends Gemm {

@@ -206,7 +206,32 @@ class LayerGradientTest {
   }
 
   @Test
-  void netlibAndMatricesAgreeOnOffsetProducts() {
+  void dropoutMasksFollowTheirDrawRuleAndRate() {
+    // Two elements per 64-bit draw: the high half decides element 2i, the low half 2i + 1 (odd n: the last
+    // element takes a draw's high half).
+    int n = 1_000_001;
+    double p = 0.2;
+    float[] mask = Dropout.mask(new SplittableRandom(21), p, n);
+    SplittableRandom again = new SplittableRandom(21);
+    long threshold = Math.round(p * 0x1p32);
+    float keep = (float) (1.0 / (1.0 - p));
+    int zeros = 0;
+    for (int i = 0; i < n; i += 2) {
+      long bits = again.nextLong();
+      assertEquals((bits >>> 32) < threshold ? 0f : keep, mask[i], 0f, "element " + i);
+      if (i + 1 < n) {
+        assertEquals((bits & 0xffffffffL) < threshold ? 0f : keep, mask[i + 1], 0f, "element " + (i + 1));
+      }
+    }
+    for (float v : mask) {
+      zeros += v == 0f ? 1 : 0;
+    }
+    // Binomial(n, 0.2): standard deviation 0.0004 of the fraction; 5 of them.
+    assertEquals(p, zeros / (double) n, 0.002, "dropped fraction");
+  }
+
+  @Test
+  void everyBackendAgreesOnOffsetProducts() {
     SplittableRandom r = new SplittableRandom(5);
     int m = 7;
     int n = 5;
@@ -248,9 +273,9 @@ class LayerGradientTest {
           ref += a[3 + i * k] * bm[2 + i * n + 1];
         }
       }
-      assertEquals(ref, outs[0][5], 1e-4, "Matrices op " + op);
+      assertEquals(ref, outs[0][5], 1e-4, Gemm.Kind.values()[0] + " op " + op);
       for (int kind = 1; kind < outs.length; kind++) {
-        assertEquals(ref, outs[kind][5], 1e-4, "netlib op " + op);
+        assertEquals(ref, outs[kind][5], 1e-4, Gemm.Kind.values()[kind] + " op " + op);
         assertEquals(0.25f, outs[kind][3], "before the offset untouched");
         for (int i = 0; i < outs[0].length; i++) {
           assertEquals(outs[0][i], outs[kind][i], 1e-4, "op " + op + " entry " + i + " kind " + kind);

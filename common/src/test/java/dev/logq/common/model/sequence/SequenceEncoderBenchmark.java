@@ -22,14 +22,27 @@ import org.junit.jupiter.api.Test;
 @Tag("benchmark")
 class SequenceEncoderBenchmark {
 
-  static final int L = 200;
-  static final int D = 64;
-  static final int B = 128;
+  // Shapes: issue 11's defaults; -Dlogq.bench.L / .B / .D / .hidden give others (e.g. the job's L 50, B 64).
+  static final int L = Integer.getInteger("logq.bench.L", 200);
+  static final int D = Integer.getInteger("logq.bench.D", 64);
+  static final int B = Integer.getInteger("logq.bench.B", 128);
   static final int BLOCKS = 2;
-  static final int HIDDEN = 64;
+  static final int HIDDEN = Integer.getInteger("logq.bench.hidden", D);
   static final int ITEMS = 3706;
-  static final int WARMUP = 2;
-  static final int RUNS = 4;
+  static final int WARMUP = Integer.getInteger("logq.bench.warmup", 2);
+  static final int RUNS = Integer.getInteger("logq.bench.runs", 4);
+
+  private static java.util.List<Gemm.Kind> kinds() {
+    String v = System.getProperty("logq.bench.kinds", "");
+    if (v.isBlank()) {
+      return java.util.List.of(Gemm.Kind.values());
+    }
+    java.util.List<Gemm.Kind> out = new java.util.ArrayList<>();
+    for (String k : v.split(",")) {
+      out.add(Gemm.Kind.valueOf(k.trim()));
+    }
+    return out;
+  }
 
   @Test
   void encoderStep() {
@@ -60,7 +73,8 @@ class SequenceEncoderBenchmark {
     double[] logQ = new double[ITEMS];
     java.util.Arrays.fill(logQ, -Math.log(ITEMS));
     ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-    for (Gemm.Kind kind : Gemm.Kind.values()) {
+    // -Dlogq.bench.kinds=MATRICES,NETLIB measures only those backends.
+    for (Gemm.Kind kind : kinds()) {
       CausalTransformerEncoder enc = new CausalTransformerEncoder("seq", "items", L, D, BLOCKS, 1, HIDDEN, 0.2, kind);
       TensorStore params = new TensorStore();
       enc.addInitial(params, 7L, ITEMS);

@@ -40,34 +40,57 @@ public final class FusedMatrices {
   /** out[m x n] = a[m x k] * b[n x k]^T (overwrites out), with offsets into each array. */
   public static void multiplyTransposed(float[] a, int ao, float[] b, int bo, float[] out, int oo, int m, int n,
                                         int k) {
-    check(a, ao, (long) m * k, "a", b, bo, (long) n * k, "b", out, oo, (long) m * n);
-    Arrays.fill(out, oo, oo + m * n, 0f);
+    multiplyTransposed(a, ao, k, b, bo, k, out, oo, n, m, n, k);
+  }
+
+  /**
+   * out[m x n] = a[m x k] * b[n x k]^T with leading dimensions (row i of a starts at ao + i * lda, of b at
+   * bo + i * ldb, of out at oo + i * ldo); only the n columns of each output row are written.
+   */
+  public static void multiplyTransposed(float[] a, int ao, int lda, float[] b, int bo, int ldb, float[] out, int oo,
+                                        int ldo, int m, int n, int k) {
+    check(a, ao, lda, m, k, "a", b, bo, ldb, n, k, "b", out, oo, ldo, m, n);
+    for (int i = 0; i < m; i++) {
+      Arrays.fill(out, oo + i * ldo, oo + i * ldo + n, 0f);
+    }
     if (m == 0 || n == 0 || k == 0) {
       return;
     }
     // b^T [k x n], so that the streamed operand's row q holds b[., q] contiguously.
     float[] bt = new float[k * n];
     for (int j = 0; j < n; j++) {
-      int bj = bo + j * k;
+      int bj = bo + j * ldb;
       for (int q = 0; q < k; q++) {
         bt[q * n + j] = b[bj + q];
       }
     }
-    accumulate(a, ao, k, 1, bt, 0, n, out, oo, n, m, n, k);
+    accumulate(a, ao, lda, 1, bt, 0, n, out, oo, ldo, m, n, k);
   }
 
   /** out[m x n] += a[m x k] * b[k x n], with offsets into each array. */
   public static void multiplyAdd(float[] a, int ao, float[] b, int bo, float[] out, int oo, int m, int n, int k) {
-    check(a, ao, (long) m * k, "a", b, bo, (long) k * n, "b", out, oo, (long) m * n);
-    accumulate(a, ao, k, 1, b, bo, n, out, oo, n, m, n, k);
+    multiplyAdd(a, ao, k, b, bo, n, out, oo, n, m, n, k);
+  }
+
+  /** out[m x n] += a[m x k] * b[k x n] with leading dimensions, as {@link #multiplyTransposed}'s. */
+  public static void multiplyAdd(float[] a, int ao, int lda, float[] b, int bo, int ldb, float[] out, int oo,
+                                 int ldo, int m, int n, int k) {
+    check(a, ao, lda, m, k, "a", b, bo, ldb, k, n, "b", out, oo, ldo, m, n);
+    accumulate(a, ao, lda, 1, b, bo, ldb, out, oo, ldo, m, n, k);
   }
 
   /** out[k x n] += a[m x k]^T * b[m x n], with offsets into each array. */
   public static void transposeMultiplyAdd(float[] a, int ao, float[] b, int bo, float[] out, int oo, int m, int n,
                                           int k) {
-    check(a, ao, (long) m * k, "a", b, bo, (long) m * n, "b", out, oo, (long) k * n);
-    // Output row p, reduction index i: a(p, i) = a[i * k + p].
-    accumulate(a, ao, 1, k, b, bo, n, out, oo, n, k, n, m);
+    transposeMultiplyAdd(a, ao, k, b, bo, n, out, oo, n, m, n, k);
+  }
+
+  /** out[k x n] += a[m x k]^T * b[m x n] with leading dimensions, as {@link #multiplyTransposed}'s. */
+  public static void transposeMultiplyAdd(float[] a, int ao, int lda, float[] b, int bo, int ldb, float[] out,
+                                          int oo, int ldo, int m, int n, int k) {
+    check(a, ao, lda, m, k, "a", b, bo, ldb, m, n, "b", out, oo, ldo, k, n);
+    // Output row p, reduction index i: a(p, i) = a[i * lda + p].
+    accumulate(a, ao, 1, lda, b, bo, ldb, out, oo, ldo, k, n, m);
   }
 
   /**
@@ -132,15 +155,24 @@ public final class FusedMatrices {
     }
   }
 
-  private static void check(float[] a, int ao, long aNeeded, String aName, float[] b, int bo, long bNeeded,
-                            String bName, float[] out, int oo, long outNeeded) {
-    if (aNeeded < 0 || bNeeded < 0 || outNeeded < 0 || ao < 0 || bo < 0 || oo < 0) {
-      throw new IllegalArgumentException("negative matrix dimension or offset");
+  /** Each matrix (rows x cols at offset o, leading dimension ld) must lie inside its array. */
+  private static void check(float[] a, int ao, int lda, int ar, int ac, String aName, float[] b, int bo, int ldb,
+                            int br, int bc, String bName, float[] out, int oo, int ldo, int or, int oc) {
+    checkOne(a, ao, lda, ar, ac, aName);
+    checkOne(b, bo, ldb, br, bc, bName);
+    checkOne(out, oo, ldo, or, oc, "out");
+  }
+
+  private static void checkOne(float[] x, int off, int ld, int rows, int cols, String name) {
+    if (rows < 0 || cols < 0 || off < 0 || ld < cols) {
+      throw new IllegalArgumentException(name + ": negative dimension or offset, or leading dimension " + ld
+          + " below the " + cols + " columns");
     }
-    if (a.length - (long) ao < aNeeded || b.length - (long) bo < bNeeded || out.length - (long) oo < outNeeded) {
-      throw new IllegalArgumentException("matrix sizes do not fit the shape: " + aName + " has " + a.length
-          + " from " + ao + " (needs " + aNeeded + "), " + bName + " has " + b.length + " from " + bo + " (needs "
-          + bNeeded + "), out has " + out.length + " from " + oo + " (needs " + outNeeded + ")");
+    long end = rows == 0 || cols == 0 ? off : off + (long) (rows - 1) * ld + cols;
+    if (end > x.length) {
+      throw new IllegalArgumentException("matrix sizes do not fit the shape: " + name + " has " + x.length
+          + " values, a " + rows + " x " + cols + " matrix from " + off + " with leading dimension " + ld
+          + " needs " + end);
     }
   }
 }

@@ -1,6 +1,7 @@
 package dev.logq.common.model.sequence;
 
 import dev.logq.common.linalg.Exp;
+import dev.logq.common.linalg.FusedMatrices;
 
 /**
  * Masked scaled dot-product attention over B sequences of length L with H heads (the projections are
@@ -9,6 +10,13 @@ import dev.logq.common.linalg.Exp;
  * ({@code valid}); the weights are softmax_j(q_t . k_j / sqrt(dh)) over those keys and exactly 0 elsewhere.
  * A query with no such key (a padding position before the sequence's first item) gets all-zero weights, a zero
  * context row and, in the backward pass, zero gradients: defined, never NaN.
+ *
+ * <p>Causal blocks: with a backend whose elements never depend on the product's shape
+ * ({@link Gemm#rowsIndependentOfShape}, the default fused kernels) the products run on blocks of {@value #BLOCK}
+ * query rows against only the keys up to the block's last row, skipping about a third of the work at L = 50 and
+ * nearly half at L = 200 (the entries above the diagonal are zero weights or are zeroed). An element computed
+ * gets the same chain of fmas as in the full product, minus terms whose weight is exactly 0, which leave an fma
+ * chain's value unchanged: the same bits as the full products (EncoderPropertiesTest compares both paths).
  *
  * <p>Memory: the weights P, B*H*L*L floats, are kept for the backward pass; scratch is a few L x dh and one
  * L x L buffer per call. The softmax is computed in double per row (max subtracted) and rounded to float.
@@ -21,8 +29,17 @@ final class CausalAttention {
   private final int heads;
   private final int headDim;
   private final float scale;
+  /** Query rows per causal block (a multiple of the fused kernels' 4-row tile). */
+  static final int BLOCK = 16;
+  private final boolean causalBlocks;
 
   CausalAttention(int batch, int length, int dim, int heads) {
+    this(batch, length, dim, heads, true);
+  }
+
+  /** {@code causalBlocks} false keeps the full L x L products on every backend (for the comparison test). */
+  CausalAttention(int batch, int length, int dim, int heads, boolean causalBlocks) {
+    this.causalBlocks = causalBlocks;
     if (heads < 1 || dim % heads != 0) {
       throw new IllegalArgumentException("dim " + dim + " is not a multiple of heads " + heads);
     }
@@ -81,12 +98,29 @@ final class CausalAttention {
           va = vh;
           off = 0;
         }
-        gemm.abT(qa, off, ka, off, probs, p0, L, L, dh);
+        int ld = direct ? dim : dh;
+        boolean blocks = causalBlocks && gemm.rowsIndependentOfShape();
+        if (blocks) {
+          for (int r0 = 0; r0 < L; r0 += BLOCK) {
+            int r1 = Math.min(L, r0 + BLOCK);
+            FusedMatrices.multiplyTransposed(qa, off + r0 * ld, ld, ka, off, ld, probs, p0 + r0 * L, L, r1 - r0, r1,
+                dh);
+          }
+        } else {
+          gemm.abT(qa, off, ka, off, probs, p0, L, L, dh);
+        }
         for (int t = 0; t < L; t++) {
           softmaxRow(probs, p0 + t * L, t, valid, b * L, row);
         }
         java.util.Arrays.fill(oh, 0f);
-        gemm.abAdd(probs, p0, va, off, oh, 0, L, dh, L);
+        if (blocks) {
+          for (int r0 = 0; r0 < L; r0 += BLOCK) {
+            int r1 = Math.min(L, r0 + BLOCK);
+            FusedMatrices.multiplyAdd(probs, p0 + r0 * L, L, va, off, ld, oh, r0 * dh, dh, r1 - r0, dh, r1);
+          }
+        } else {
+          gemm.abAdd(probs, p0, va, off, oh, 0, L, dh, L);
+        }
         scatter(oh, b, h, ctx);
       }
     }
@@ -151,9 +185,20 @@ final class CausalAttention {
         gather(k, b, h, kh);
         gather(v, b, h, vh);
         gather(dctx, b, h, doh);
-        gemm.abT(doh, 0, vh, 0, ds, 0, L, L, dh);
+        boolean blocks = causalBlocks && gemm.rowsIndependentOfShape();
         java.util.Arrays.fill(dvh, 0f);
-        gemm.aTbAdd(probs, p0, doh, 0, dvh, 0, L, dh, L);
+        if (blocks) {
+          for (int r0 = 0; r0 < L; r0 += BLOCK) {
+            int r1 = Math.min(L, r0 + BLOCK);
+            // dP's rows r0..r1 against keys 0..r1; dV's key rows r0..r1 from queries r0..L (P[t][j] = 0 for t < j).
+            FusedMatrices.multiplyTransposed(doh, r0 * dh, dh, vh, 0, dh, ds, r0 * L, L, r1 - r0, r1, dh);
+            FusedMatrices.transposeMultiplyAdd(probs, p0 + r0 * L + r0, L, doh, r0 * dh, dh, dvh, r0 * dh, dh,
+                L - r0, dh, r1 - r0);
+          }
+        } else {
+          gemm.abT(doh, 0, vh, 0, ds, 0, L, L, dh);
+          gemm.aTbAdd(probs, p0, doh, 0, dvh, 0, L, dh, L);
+        }
         for (int t = 0; t < L; t++) {
           int base = t * L;
           double dot = 0.0;
@@ -168,8 +213,17 @@ final class CausalAttention {
         }
         java.util.Arrays.fill(dqh, 0f);
         java.util.Arrays.fill(dkh, 0f);
-        gemm.abAdd(ds, 0, kh, 0, dqh, 0, L, dh, L);
-        gemm.aTbAdd(ds, 0, qh, 0, dkh, 0, L, dh, L);
+        if (blocks) {
+          for (int r0 = 0; r0 < L; r0 += BLOCK) {
+            int r1 = Math.min(L, r0 + BLOCK);
+            FusedMatrices.multiplyAdd(ds, r0 * L, L, kh, 0, dh, dqh, r0 * dh, dh, r1 - r0, dh, r1);
+            FusedMatrices.transposeMultiplyAdd(ds, r0 * L + r0, L, qh, r0 * dh, dh, dkh, r0 * dh, dh, L - r0, dh,
+                r1 - r0);
+          }
+        } else {
+          gemm.abAdd(ds, 0, kh, 0, dqh, 0, L, dh, L);
+          gemm.aTbAdd(ds, 0, qh, 0, dkh, 0, L, dh, L);
+        }
         addScatter(dqh, b, h, dq);
         addScatter(dkh, b, h, dk);
         addScatter(dvh, b, h, dv);

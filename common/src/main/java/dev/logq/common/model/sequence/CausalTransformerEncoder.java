@@ -348,11 +348,7 @@ public final class CausalTransformerEncoder implements Serializable {
           c.mean2, c.rstd2, m, d);
       c.h1 = new float[m * hidden];
       Linear.forward(gemm, c.a2, w(params, n, "ffn.1"), b(params, n, "ffn.1"), c.h1, m, d, hidden, L);
-      for (int i = 0; i < m * hidden; i++) {
-        if (c.h1[i] < 0f) {
-          c.h1[i] = 0f;
-        }
-      }
+      relu(c.h1, m * hidden);
       float[] z = new float[m * d];
       Linear.forward(gemm, c.h1, w(params, n, "ffn.2"), b(params, n, "ffn.2"), z, m, hidden, d, L);
       c.mask2 = dropoutMask(dropoutRng, m * d);
@@ -384,6 +380,28 @@ public final class CausalTransformerEncoder implements Serializable {
       System.arraycopy(out, ((b + 1) * length - 1) * dim, last, b * dim, dim);
     }
     return last;
+  }
+
+  /**
+   * x = max(x, +0) in place. Branch-free (Math.max, which C2 vectorises): about half the hidden units are negative,
+   * in no predictable pattern, and the branchy loop cost about 6 % of a step at L 50 in mispredictions. -0 becomes
+   * +0, which {@link #reluBackward} relies on.
+   */
+  static void relu(float[] x, int n) {
+    for (int i = 0; i < n; i++) {
+      x[i] = Math.max(x[i], 0f);
+    }
+  }
+
+  /**
+   * dH = 0 where the unit was off (its output h is +0), unchanged where it was on (h &gt; 0 or NaN): branch-free, the
+   * bits of dH kept or cleared by a mask that is all ones exactly when h's bits are positive as an int.
+   */
+  static void reluBackward(float[] h, float[] dH, int n) {
+    for (int i = 0; i < n; i++) {
+      int on = -Float.floatToRawIntBits(h[i]) >> 31;
+      dH[i] = Float.intBitsToFloat(Float.floatToRawIntBits(dH[i]) & on);
+    }
   }
 
   private float[] dropoutMask(SplittableRandom rng, int n) {
@@ -445,11 +463,7 @@ public final class CausalTransformerEncoder implements Serializable {
       java.util.Arrays.fill(dH, 0f);
       Linear.backward(gemm, dBranch, c.h1, w(params, n, "ffn.2"), dH, gw(gradOut, n, "ffn.2", d * hidden),
           gb(gradOut, n, "ffn.2", d), m, hidden, d, L);
-      for (int i = 0; i < m * hidden; i++) {
-        if (c.h1[i] <= 0f) {
-          dH[i] = 0f;
-        }
-      }
+      reluBackward(c.h1, dH, m * hidden);
       java.util.Arrays.fill(dA, 0f);
       Linear.backward(gemm, dH, c.a2, w(params, n, "ffn.1"), dA, gw(gradOut, n, "ffn.1", hidden * d),
           gb(gradOut, n, "ffn.1", hidden), m, d, hidden, L);

@@ -1,5 +1,6 @@
 package dev.logq.common.model.sequence;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -203,6 +204,70 @@ class LayerGradientTest {
     Fd.check("dropout dx", x, dx, f);
     assertEquals(null, Dropout.mask(null, 0.3, n), "no generator: inference, no mask");
     assertEquals(null, Dropout.mask(new SplittableRandom(1), 0.0, n));
+  }
+
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(ints = {1, 2})
+  void causalBlocksGiveTheFullProductsBits(int heads) {
+    // L = 37: blocks of 16, 16 and 5 query rows; padding at the front of sequence 0, an all-padding sequence 2.
+    SplittableRandom r = new SplittableRandom(31 + heads);
+    int batch = 3;
+    int length = 37;
+    int d = 8;
+    int m = batch * length;
+    boolean[] valid = new boolean[m];
+    for (int t = 0; t < length; t++) {
+      valid[t] = t >= 9;
+      valid[length + t] = true;
+    }
+    float[] q = Fd.gaussian(r, m * d, 1.0);
+    float[] k = Fd.gaussian(r, m * d, 1.0);
+    float[] v = Fd.gaussian(r, m * d, 1.0);
+    float[] w = Fd.gaussian(r, m * d, 1.0);
+    float[][] results = new float[2][];
+    for (int blocks = 0; blocks < 2; blocks++) {
+      CausalAttention attention = new CausalAttention(batch, length, d, heads, blocks == 1);
+      float[] probs = new float[attention.probsLength()];
+      float[] ctx = new float[m * d];
+      attention.forward(Gemm.create(Gemm.Kind.FUSED), q, k, v, valid, probs, ctx);
+      float[] dq = new float[m * d];
+      float[] dk = new float[m * d];
+      float[] dv = new float[m * d];
+      attention.backward(Gemm.create(Gemm.Kind.FUSED), q, k, v, probs, w, dq, dk, dv);
+      float[] all = new float[probs.length + 4 * m * d];
+      System.arraycopy(probs, 0, all, 0, probs.length);
+      System.arraycopy(ctx, 0, all, probs.length, m * d);
+      System.arraycopy(dq, 0, all, probs.length + m * d, m * d);
+      System.arraycopy(dk, 0, all, probs.length + 2 * m * d, m * d);
+      System.arraycopy(dv, 0, all, probs.length + 3 * m * d, m * d);
+      results[blocks] = all;
+      if (blocks == 1) {
+        Fd.Objective f = () -> {
+          attention.forward(Gemm.create(Gemm.Kind.FUSED), q, k, v, valid, probs, ctx);
+          return Fd.dot(w, ctx);
+        };
+        Fd.check("blocked attention dq", q, dq, f);
+        Fd.check("blocked attention dk", k, dk, f);
+        Fd.check("blocked attention dv", v, dv, f);
+      }
+    }
+    for (int i = 0; i < results[0].length; i++) {
+      assertEquals(Float.floatToRawIntBits(results[0][i]), Float.floatToRawIntBits(results[1][i]), "value " + i);
+    }
+  }
+
+  @Test
+  void reluAndItsBackwardByHand() {
+    float[] h = {-1f, -0f, 0f, 2f, Float.NaN, Float.MIN_VALUE, -Float.MIN_VALUE};
+    CausalTransformerEncoder.relu(h, h.length);
+    float[] expected = {0f, 0f, 0f, 2f, Float.NaN, Float.MIN_VALUE, 0f};
+    for (int i = 0; i < h.length; i++) {
+      // Bit equality: -0 must have become +0, or the backward mask would pass its gradient.
+      assertEquals(Float.floatToIntBits(expected[i]), Float.floatToIntBits(h[i]), "relu element " + i);
+    }
+    float[] dH = {1f, 2f, 3f, 4f, 5f, 6f, 7f};
+    CausalTransformerEncoder.reluBackward(h, dH, dH.length);
+    assertArrayEquals(new float[] {0f, 0f, 0f, 4f, 5f, 6f, 0f}, dH);
   }
 
   @Test

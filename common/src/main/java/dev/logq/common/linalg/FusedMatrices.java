@@ -19,7 +19,7 @@ import java.util.Locale;
  * <p><b>Speed.</b> The vector path keeps a tile of 4 output rows by 2 vectors in registers while it streams the
  * reduction: 8 fmas per 2 vector loads and 4 broadcasts, where {@link Matrices}' C2-vectorised loops load and store
  * an accumulator for every 4 to 8 unfused multiply-adds and enter their vectorised loop once per 64-wide row. At
- * the encoder's shapes this is 3 to 10 times faster than {@link Matrices} and faster than single-threaded OpenBLAS
+ * the encoder's shapes this is 3 to 10 times faster than {@link Matrices} and about as fast as single-threaded OpenBLAS
  * (docs/decisions.md, "Sequential tower: kernels"). Columns past the last whole vector are computed in a padded
  * one-vector scratch tile (Java 17's masked vector loads are not compiled to vector instructions).
  *

@@ -16,7 +16,7 @@ import dev.logq.common.linalg.FusedMatrices;
  * query rows against only the keys up to the block's last row, skipping about a third of the work at L = 50 and
  * nearly half at L = 200 (the entries above the diagonal are zero weights or are zeroed). An element computed
  * gets the same chain of fmas as in the full product, minus terms whose weight is exactly 0, which leave an fma
- * chain's value unchanged: the same bits as the full products (EncoderPropertiesTest compares both paths).
+ * chain's value unchanged: the same bits as the full products (LayerGradientTest compares both paths).
  *
  * <p>Memory: the weights P, B*H*L*L floats, are kept for the backward pass; scratch is a few L x dh and one
  * L x L buffer per call. The softmax is computed in double per row (max subtracted) and rounded to float.

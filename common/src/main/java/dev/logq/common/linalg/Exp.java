@@ -1,7 +1,5 @@
 package dev.logq.common.linalg;
 
-import java.util.Locale;
-
 /**
  * Element-wise exp over arrays, the one transcendental function the in-batch losses need per score.
  *
@@ -51,7 +49,8 @@ public final class Exp {
   static final double[] TAYLOR = taylor(13);
 
   /** Why this JVM uses the scalar loop, or null when it uses the Vector API. */
-  private static final String SCALAR_REASON = scalarReason();
+  private static final String SCALAR_REASON =
+      VectorApiSupport.unavailableReason(PROPERTY, () -> VectorExp.supported());
   private static final boolean VECTOR = SCALAR_REASON == null;
 
   private Exp() {}
@@ -121,24 +120,5 @@ public final class Exp {
   /** One line for the logs: which exp this JVM uses, and why. */
   public static String describe() {
     return VECTOR ? "exp: Vector API (jdk.incubator.vector, 256-bit)" : "exp: scalar (" + SCALAR_REASON + ")";
-  }
-
-  private static String scalarReason() {
-    if ("false".equalsIgnoreCase(System.getProperty(PROPERTY, "true"))) {
-      return PROPERTY + "=false";
-    }
-    String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
-    if (!arch.equals("amd64") && !arch.equals("x86_64")) {
-      return "not x86-64: " + arch;
-    }
-    if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-      return "add --add-modules=jdk.incubator.vector to the JVM options for the vector path";
-    }
-    try {
-      // Touches the Vector API only here, behind the checks: without the module the class never loads.
-      return VectorExp.supported() ? null : "the CPU has no 256-bit vectors";
-    } catch (LinkageError | RuntimeException e) {
-      return "the Vector API failed to load: " + e;
-    }
   }
 }

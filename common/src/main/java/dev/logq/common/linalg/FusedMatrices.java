@@ -1,7 +1,6 @@
 package dev.logq.common.linalg;
 
 import java.util.Arrays;
-import java.util.Locale;
 
 /**
  * Row-major float matrix products in which every output element is one chain of fused multiply-adds in a fixed
@@ -32,7 +31,8 @@ public final class FusedMatrices {
   /** The system property that turns the vector path off ({@code -Dlogq.vectorGemm=false}). */
   public static final String PROPERTY = "logq.vectorGemm";
 
-  private static final String SCALAR_REASON = scalarReason();
+  private static final String SCALAR_REASON =
+      VectorApiSupport.unavailableReason(PROPERTY, () -> VectorFusedMatrices.supported());
   private static final boolean VECTOR = SCALAR_REASON == null;
 
   private FusedMatrices() {}
@@ -134,25 +134,6 @@ public final class FusedMatrices {
   public static String describe() {
     return VECTOR ? "fused products: Vector API (" + VectorFusedMatrices.lanes() + " float lanes)"
         : "fused products: scalar Math.fma (" + SCALAR_REASON + ")";
-  }
-
-  private static String scalarReason() {
-    if ("false".equalsIgnoreCase(System.getProperty(PROPERTY, "true"))) {
-      return PROPERTY + "=false";
-    }
-    String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
-    if (!arch.equals("amd64") && !arch.equals("x86_64")) {
-      return "not x86-64: " + arch;
-    }
-    if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-      return "add --add-modules=jdk.incubator.vector to the JVM options for the vector path";
-    }
-    try {
-      // Touches the Vector API only here, behind the checks: without the module the class never loads.
-      return VectorFusedMatrices.supported() ? null : "the CPU has no 256-bit vectors";
-    } catch (LinkageError | RuntimeException e) {
-      return "the Vector API failed to load: " + e;
-    }
   }
 
   /** Each matrix (rows x cols at offset o, leading dimension ld) must lie inside its array. */

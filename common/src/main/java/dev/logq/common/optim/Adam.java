@@ -1,6 +1,7 @@
 package dev.logq.common.optim;
 
 import dev.logq.common.config.Setting;
+import dev.logq.common.linalg.VectorApiSupport;
 
 /**
  * Adam (Kingma and Ba 2015) in PyTorch's form:
@@ -30,7 +31,8 @@ public final class Adam extends SlotOptimizer {
    * driver's step) when the JVM has jdk.incubator.vector and 256-bit vectors, as for {@code linalg.Exp}; the
    * system property {@code logq.vectorAdam=false} turns it off.
    */
-  static final boolean VECTOR = vectorAvailable();
+  static final boolean VECTOR =
+      VectorApiSupport.unavailableReason("logq.vectorAdam", () -> VectorAdam.supported()) == null;
 
   private final double learningRate;
   private final double beta1;
@@ -87,22 +89,6 @@ public final class Adam extends SlotOptimizer {
       first[i] = m;
       second[i] = v;
       param[i] = (float) (param[i] - learningRate * (m / correction1) / (Math.sqrt(v / correction2) + epsilon));
-    }
-  }
-
-  private static boolean vectorAvailable() {
-    if ("false".equalsIgnoreCase(System.getProperty("logq.vectorAdam", "true"))
-        || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-      return false;
-    }
-    String arch = System.getProperty("os.arch", "");
-    if (!arch.equals("amd64") && !arch.equals("x86_64")) {
-      return false;
-    }
-    try {
-      return VectorAdam.supported(); // the Vector API classes load only here, behind the checks
-    } catch (LinkageError | RuntimeException e) {
-      return false;
     }
   }
 

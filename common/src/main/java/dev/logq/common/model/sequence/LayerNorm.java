@@ -20,7 +20,10 @@ final class LayerNorm {
     double[] c = new double[d];
     for (int r = 0; r < m; r++) {
       int base = r * d;
-      double mu = sum(x, base, d) / d;
+      for (int k = 0; k < d; k++) {
+        c[k] = x[base + k];
+      }
+      double mu = sum(c, d) / d;
       for (int k = 0; k < d; k++) {
         double v = x[base + k] - mu;
         c[k] = v * v;
@@ -43,7 +46,7 @@ final class LayerNorm {
   static void backward(float[] dy, float[] x, float[] mean, float[] rstd, float[] gamma, float[] dx,
                        float[] dGamma, float[] dBeta, int m, int d) {
     float[] xhat = new float[d];
-    float[] g = new float[d];
+    double[] g = new double[d];
     double[] gx = new double[d];
     for (int r = 0; r < m; r++) {
       int base = r * d;
@@ -58,35 +61,15 @@ final class LayerNorm {
         dGamma[k] += dy[base + k] * xh;
         dBeta[k] += dy[base + k];
       }
-      float meanG = (float) (sum(g, 0, d) / d);
+      float meanG = (float) (sum(g, d) / d);
       float meanGx = (float) (sum(gx, d) / d);
       for (int k = 0; k < d; k++) {
-        dx[base + k] += rs * (g[k] - meanG - xhat[k] * meanGx);
+        dx[base + k] += rs * ((float) g[k] - meanG - xhat[k] * meanGx);
       }
     }
   }
 
-  /** v[base .. base + d) summed in double in the class's fixed order. */
-  private static double sum(float[] v, int base, int d) {
-    double s0 = 0.0;
-    double s1 = 0.0;
-    double s2 = 0.0;
-    double s3 = 0.0;
-    int k = 0;
-    for (; k + 3 < d; k += 4) {
-      s0 += v[base + k];
-      s1 += v[base + k + 1];
-      s2 += v[base + k + 2];
-      s3 += v[base + k + 3];
-    }
-    double s = (s0 + s1) + (s2 + s3);
-    for (; k < d; k++) {
-      s += v[base + k];
-    }
-    return s;
-  }
-
-  /** v[0 .. d) summed in the same order. */
+  /** v[0 .. d) summed in the class's fixed order (floats are widened into a double array first: exact). */
   private static double sum(double[] v, int d) {
     double s0 = 0.0;
     double s1 = 0.0;

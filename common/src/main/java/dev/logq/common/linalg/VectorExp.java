@@ -1,7 +1,6 @@
 package dev.logq.common.linalg;
 
 import jdk.incubator.vector.DoubleVector;
-import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -54,7 +53,13 @@ final class VectorExp {
           .fma(r, C5).fma(r, C4).fma(r, C3).fma(r, C2).fma(r, C1).fma(r, C0);
       DoubleVector k1 = k.fma(0.5, Exp.SHIFTER).sub(Exp.SHIFTER);
       DoubleVector k2 = k.sub(k1);
-      DoubleVector y = p.mul(powerOfTwo(k1)).mul(powerOfTwo(k2));
+      // 2^k1 and 2^k2 from their bits, written out here: a helper method taking and returning vectors is not
+      // always inlined (C2: "callee uses too much stack"), and a vector that crosses a call is boxed.
+      DoubleVector two1 = k1.add(Exp.BIASED_SHIFTER).reinterpretAsLongs().sub(Exp.SHIFTER_BITS)
+          .lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
+      DoubleVector two2 = k2.add(Exp.BIASED_SHIFTER).reinterpretAsLongs().sub(Exp.SHIFTER_BITS)
+          .lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
+      DoubleVector y = p.mul(two1).mul(two2);
       y = y.blend(Double.POSITIVE_INFINITY, v.compare(VectorOperators.GT, Exp.OVERFLOW));
       y = y.blend(0.0, v.compare(VectorOperators.LT, Exp.UNDERFLOW));
       y.intoArray(out, i);
@@ -62,11 +67,6 @@ final class VectorExp {
     for (; i < n; i++) {
       out[i] = Exp.scalar(x[i]);
     }
-  }
-
-  private static DoubleVector powerOfTwo(DoubleVector k) {
-    LongVector biased = k.add(Exp.BIASED_SHIFTER).reinterpretAsLongs().sub(Exp.SHIFTER_BITS);
-    return biased.lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
   }
 
   private static DoubleVector taylor(int n) {

@@ -4,13 +4,15 @@
 #   data:  the job's synthetic generator, 100k users x 50k Zipf(1) items, 4 interactions per user (400k),
 #          written once as CSV; split.method=random with a tiny test share (0.1 %) so evaluation stays short
 #   model: ID towers, d = 64, tau 0.05, refined loss, Adam lr 0.005; B = 1,024 per worker, 2 workers, 2 epochs
-# Reports per backend the epoch-2 examples/s (the job's curve) and its round statistics (metrics.json ->
+# Reports per backend every epoch's examples/s (the job's curve) and its round statistics (metrics.json ->
 # training_refined.sync), the load average before and after each run, and PyTorch's examples/s.
 # BACKENDS picks the backends (also collective-allgather: collective with -Dlogq.collectivePull=false, the
 # all-gather of every changed row that the pull replaced); NEGATIVES the loss.negatives values to run with each (default local; "local global"
 # measures global-batch negatives' cost per round beside per-worker ones, issue 14 item 3); TORCH=0 skips PyTorch; LOGQ_JOB_JAR the job's classes (a path list: put another build's common jar after
 # it to run that build); LOGQ_PYTHON the interpreter
-# with torch (Debian's python3-torch is /usr/bin/python3). Build first: mvn -B -q -o -DskipTests package.
+# with torch (Debian's python3-torch is /usr/bin/python3); EPOCHS the epochs per run (default 2: the rate
+# reported before session 18 is epoch 2's, still warming up the JIT; 6 shows the steady state, the rate a long
+# training job runs at, beside PyTorch's timed steps, which exclude its warm-up). Build first: mvn -B -q -o -DskipTests package.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WORK=${LOGQ_BENCH_DIR:-/tmp/logq-sync-bench}
@@ -43,7 +45,7 @@ fi
 COMMON=(input.path="$WORK/data" split.method=random split.testFraction=0.001
   split.validation=none model.userTower=id model.embeddingDim=64 model.outputDim=64 model.temperature=0.05
   loss.type=refined train.optimizer=adam train.learningRate=0.005 train.batchSize=1024 train.workers=2
-  train.epochs=2 eval.k=[10] output.report=false output.writeEmbeddings=false output.overwrite=true
+  train.epochs=${EPOCHS:-2} eval.k=[10] output.report=false output.writeEmbeddings=false output.overwrite=true
   spark.master='local[2]')
 for b in $BACKENDS; do
 for neg in $NEGATIVES; do

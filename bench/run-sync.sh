@@ -3,7 +3,7 @@
 # (rounds, collective), then bench/torch_two_tower.py on one thread over the same interactions.
 #   data:  the job's synthetic generator, 100k users x 50k Zipf(1) items, 4 interactions per user (400k),
 #          written once as CSV; split.method=random with a tiny test share (0.1 %) so evaluation stays short
-#   model: ID towers, d = 64, tau 0.05, refined loss, Adam lr 0.005; B = 1,024 per worker, 2 workers, 2 epochs
+#   model: ID towers, d = 64, tau 0.05, refined loss, Adam lr 0.005; B = 1,024 per worker, 2 workers, EPOCHS epochs (2)
 # Reports per backend every epoch's examples/s (the job's curve) and its round statistics (metrics.json ->
 # training_refined.sync), the load average before and after each run, and PyTorch's examples/s.
 # BACKENDS picks the backends (also collective-allgather: collective with -Dlogq.collectivePull=false, the

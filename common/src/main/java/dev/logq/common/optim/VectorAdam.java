@@ -34,9 +34,9 @@ final class VectorAdam {
     for (int i = 0; i < bound; i += F.length()) {
       // Every conversion is written out on a vector whose class the JIT knows exactly (a load's or an
       // operation's result). Helper methods taking and returning vectors (widen(x), narrow(x)) were not
-      // always devirtualised: the JIT then ran the Vector API's Java fallback for the conversions, about 20x
-      // slower than the scalar loop in the job (JFR: 10 % of a training run's samples), fast only in a
-      // micro-benchmark that happened to compile them well.
+      // always devirtualised: the JIT then ran the Vector API's Java fallback for the conversions, slower than
+      // the scalar loop in the job (JFR: 10 % of a training run's samples), fast only in a micro-benchmark
+      // that happened to compile them well.
       DoubleVector g = (DoubleVector) FloatVector.fromArray(F, grad, i).convertShape(VectorOperators.F2D, D, 0);
       DoubleVector m1 = (DoubleVector) FloatVector.fromArray(F, first, i).convertShape(VectorOperators.F2D, D, 0);
       DoubleVector v1 = (DoubleVector) FloatVector.fromArray(F, second, i).convertShape(VectorOperators.F2D, D, 0);

@@ -1,13 +1,11 @@
 package dev.logq.common.model;
 
-import dev.logq.common.linalg.Matrices;
 import dev.logq.common.loss.Candidates;
 import dev.logq.common.loss.Logits;
 import dev.logq.common.loss.Loss;
 import dev.logq.common.model.sequence.ScoreProducts;
 import dev.logq.common.model.tower.HistoryTower;
 import dev.logq.common.model.tower.IdTower;
-import dev.logq.common.model.tower.InputKind;
 import dev.logq.common.model.tower.TowerShape;
 import dev.logq.common.model.tower.TowerTensors;
 import dev.logq.common.model.tower.UserTower;
@@ -61,13 +59,6 @@ public final class TwoTowerModel implements Serializable {
   private final UserTower userTower;
   private final TowerShape shape;
   private final float inverseTemperature;
-  /**
-   * Score products through netlib (ScoreProducts) rather than Matrices: for the SEQUENCE tower, whose B x L loss
-   * rows make them as large as the encoder's (docs/benchmarks.md, "Sequential tower on MovieLens-1M", score products);
-   * the id and history towers keep Matrices and the bits their recorded models pin.
-   */
-  private final boolean netlibScores;
-
   public TwoTowerModel(ModelSpec spec) {
     this.spec = spec;
     this.itemMlp = new Mlp(ITEM_MLP_PREFIX, spec.embeddingDim(), spec.itemMlp(), spec.outputDim());
@@ -75,7 +66,6 @@ public final class TwoTowerModel implements Serializable {
     this.userTower = spec.userTower();
     this.shape = spec.towerShape();
     this.inverseTemperature = (float) (1.0 / spec.temperature());
-    this.netlibScores = userTower.input() == InputKind.SEQUENCE;
   }
 
   public ModelSpec spec() {
@@ -171,11 +161,9 @@ public final class TwoTowerModel implements Serializable {
     float[] v = item.output;
     float[] scores = new float[n * cols];
     if (layout == Logits.Layout.SHARED) {
-      if (netlibScores) {
-        ScoreProducts.multiplyTransposed(u, v, scores, n, cols, outDim);
-      } else {
-        Matrices.multiplyTransposed(u, v, scores, n, cols, outDim);
-      }
+      // Every tower's score products go through ScoreProducts: the fused kernels by default (about 3 times
+      // faster than Matrices at B = 1,024, d = 64; docs/decisions.md, "Sequential tower: kernels").
+      ScoreProducts.multiplyTransposed(u, v, scores, n, cols, outDim);
     } else {
       for (int b = 0; b < n; b++) {
         for (int j = 0; j < cols; j++) {
@@ -192,13 +180,8 @@ public final class TwoTowerModel implements Serializable {
     float[] gradU = new float[n * outDim];
     float[] gradV = new float[itemRows * outDim];
     if (layout == Logits.Layout.SHARED) {
-      if (netlibScores) {
-        ScoreProducts.multiplyAdd(gradScores, v, gradU, n, outDim, cols);
-        ScoreProducts.transposeMultiplyAdd(gradScores, u, gradV, n, outDim, cols);
-      } else {
-        Matrices.multiplyAdd(gradScores, v, gradU, n, outDim, cols);
-        Matrices.transposeMultiplyAdd(gradScores, u, gradV, n, outDim, cols);
-      }
+      ScoreProducts.multiplyAdd(gradScores, v, gradU, n, outDim, cols);
+      ScoreProducts.transposeMultiplyAdd(gradScores, u, gradV, n, outDim, cols);
     } else {
       for (int b = 0; b < n; b++) {
         for (int j = 0; j < cols; j++) {

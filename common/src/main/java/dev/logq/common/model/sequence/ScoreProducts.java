@@ -1,11 +1,11 @@
 package dev.logq.common.model.sequence;
 
 /**
- * The score products of the two-tower step on whole row-major arrays, through the encoder's backend
- * ({@link Gemm#defaultKind}: {@code linalg.FusedMatrices}; {@code linalg.Matrices} or netlib's native BLAS with
- * -Dlogq.sequenceBlas=matrices or native).
- * {@code TwoTowerModel} uses it for the SEQUENCE tower, whose B x L loss rows make these products as large as the
- * encoder's; the id and history towers always use {@code linalg.Matrices}, whose bits their recorded models pin.
+ * The score products of the two-tower step on whole row-major arrays, for every user tower, through the sequence
+ * encoder's backend ({@link Gemm#defaultKind}: {@code linalg.FusedMatrices}; {@code linalg.Matrices} or netlib's
+ * native BLAS with -Dlogq.sequenceBlas=matrices or native; the property's name predates the other towers' use).
+ * The fused kernels made the id tower's gradient at B = 1,024, d = 64 about 19 % cheaper than {@code Matrices}
+ * (StepCostBenchmark: 4.60 against 5.67 CPU-ms) and are deterministic on every layout, as Matrices is.
  * Thread-safe: no backend holds per-call state here.
  */
 public final class ScoreProducts {

@@ -223,14 +223,15 @@ final class CollectiveWorker {
           ShardedExchange.Outcome outcome;
           if (pull) {
             next = r + 1 < task.endRound() ? step.batch(r + 1) : null;
-            outcome = exchange.pullRound(contribution, mine.examples, step.rowsRead(r + 1, next), held.params,
-                owned -> held.shard.step(owned, step1));
+            outcome = exchange.pullRound(contribution, mine.examples, mine.lossSum, step.rowsRead(r + 1, next),
+                held.params, owned -> held.shard.step(owned, step1));
           } else {
             outcome = exchange.round(contribution, mine.examples, localSteps
                 ? owned -> averageOwned(owned, held)
                 : owned -> held.shard.step(owned, step1));
           }
-          double roundLoss = collectives.allReduceSum(mine.lossSum);
+          // A pull round carried every rank's loss sum with the gradients: one exchange fewer per round.
+          double roundLoss = pull ? outcome.lossSum() : collectives.allReduceSum(mine.lossSum);
           if (outcome.examples() == 0) {
             throw new IllegalStateException("round " + (r + 1) + " of epoch " + (task.epoch() + 1)
                 + " had no examples on any worker");

@@ -57,16 +57,17 @@ final class Codec {
 
   /**
    * A pull round's message to an owner ({@link ShardedExchange#pullRound}): {@link #patch(long, TensorPatch)}'s
-   * form, then the row ids the sender asks of this owner: int tables, then per table its name (int length, UTF-8)
-   * and its ids (int count, ints).
+   * form with a second header value (the sender's loss sum, a double) after the first, then the row ids the sender
+   * asks of this owner: int tables, then per table its name (int length, UTF-8) and its ids (int count, ints).
    */
-  static byte[] patchAndRequest(long header, TensorPatch patch, Map<String, int[]> request) {
-    long size = 8 + patch.sizeInBytes() + requestBytes(request);
+  static byte[] patchAndRequest(long header, double value, TensorPatch patch, Map<String, int[]> request) {
+    long size = 16 + patch.sizeInBytes() + requestBytes(request);
     if (size > Integer.MAX_VALUE - 16) {
       throw new IllegalArgumentException("message of " + size + " bytes is too large for one message");
     }
     ByteBuffer b = ByteBuffer.allocate((int) size);
     b.putLong(header);
+    b.putDouble(value);
     patch.writeTo(b);
     writeRequest(b, request);
     if (b.hasRemaining()) {
@@ -83,14 +84,15 @@ final class Codec {
   }
 
   /** What {@link #patchAndRequest} encoded. */
-  record PatchAndRequest(long header, TensorPatch patch, Map<String, int[]> request) {}
+  record PatchAndRequest(long header, double value, TensorPatch patch, Map<String, int[]> request) {}
 
   static PatchAndRequest patchAndRequest(byte[] bytes) throws IOException {
     ByteBuffer in = ByteBuffer.wrap(bytes);
     long header = in.getLong();
+    double value = in.getDouble();
     TensorPatch patch = TensorPatch.readFrom(in);
     Map<String, int[]> request = readRequest(in);
-    return new PatchAndRequest(header, patch, request);
+    return new PatchAndRequest(header, value, patch, request);
   }
 
   static Map<String, int[]> request(byte[] bytes) throws IOException {

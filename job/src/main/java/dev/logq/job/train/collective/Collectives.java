@@ -110,6 +110,14 @@ public final class Collectives {
     for (int r = 0; r < all.length; r++) {
       values[r] = ByteBuffer.wrap(all[r]).getDouble();
     }
+    return sumInRankOrder(values);
+  }
+
+  /**
+   * The sum of every rank's value, indexed by rank, as {@link #allReduceSum(double)} forms it: one definition, so
+   * that a sum carried inside another exchange (a pull round's gradient messages) has the same bits.
+   */
+  public static double sumInRankOrder(double[] values) {
     return java.util.stream.DoubleStream.of(values).sum();
   }
 

@@ -43,8 +43,16 @@ public final class ShardedExchange {
     TensorPatch apply(Owned owned);
   }
 
-  /** A finished round: every changed row's new value (the same patch on every rank) and the total examples. */
-  public record Outcome(TensorPatch newValues, long examples) {}
+  /**
+   * A finished round: every changed row's new value (the same patch on every rank), the total examples, and (a
+   * pull round's) the sum of every rank's loss sum in rank order, {@link Collectives#sumInRankOrder}'s bits; NaN
+   * for a round that did not carry the losses.
+   */
+  public record Outcome(TensorPatch newValues, long examples, double lossSum) {
+    Outcome(TensorPatch newValues, long examples) {
+      this(newValues, examples, Double.NaN);
+    }
+  }
 
   private final Collectives collectives;
   private final RowOwnership ownership;
@@ -86,8 +94,8 @@ public final class ShardedExchange {
    * @param nextReads table to sorted distinct row ids the next step reads (all owners' rows; empty for none)
    * @return the rows and dense tensors this rank was sent and applied (its own new values not included)
    */
-  public Outcome pullRound(TensorPatch gradient, long examples, Map<String, int[]> nextReads, TensorStore replica,
-                           OwnerStep step) {
+  public Outcome pullRound(TensorPatch gradient, long examples, double lossSum, Map<String, int[]> nextReads,
+                           TensorStore replica, OwnerStep step) {
     int n = collectives.size();
     int me = collectives.rank();
     TensorPatch[] parts = split(gradient);
@@ -96,19 +104,21 @@ public final class ShardedExchange {
     long sent = 0;
     for (int r = 0; r < n; r++) {
       if (r != me) {
-        out[r] = Codec.patchAndRequest(examples, parts[r], requests.get(r));
+        out[r] = Codec.patchAndRequest(examples, lossSum, parts[r], requests.get(r));
         sent += out[r].length;
       }
     }
     out[me] = new byte[0];
     byte[][] in = collectives.allToAll(out);
     long[] examplesByRank = new long[n];
+    double[] lossByRank = new double[n];
     TensorPatch[] received = new TensorPatch[n];
     List<Map<String, int[]>> asked = new ArrayList<>(n);
     long receivedBytes = 0;
     for (int r = 0; r < n; r++) {
       if (r == me) {
         examplesByRank[r] = examples;
+        lossByRank[r] = lossSum;
         received[r] = parts[r];
         asked.add(Map.of());
         continue;
@@ -117,6 +127,7 @@ public final class ShardedExchange {
       try {
         Codec.PatchAndRequest m = Codec.patchAndRequest(in[r]);
         examplesByRank[r] = m.header();
+        lossByRank[r] = m.value();
         received[r] = m.patch();
         asked.add(m.request());
       } catch (IOException e) {
@@ -136,7 +147,7 @@ public final class ShardedExchange {
     TensorPatch pulled = answer(asked, mine == null ? List.of() : mine.denseNames(), replica);
     lastSentBytes = sent + answerSentBytes;
     lastReceivedBytes = receivedBytes + answerReceivedBytes;
-    return new Outcome(pulled, owned.examples());
+    return new Outcome(pulled, owned.examples(), Collectives.sumInRankOrder(lossByRank));
   }
 
   /**

@@ -118,7 +118,7 @@ class CollectiveRoundBenchmark {
         if (pull) { // one call: its phases are not timed apart
           OwnerShard owner = shard;
           long step = i + 1;
-          o = x.pullRound(grad, 1024, reads(grads[(i + 1) % grads.length]), replica, owned -> owner.step(owned, step));
+          o = x.pullRound(grad, 1024, 0.0, reads(grads[(i + 1) % grads.length]), replica, owned -> owner.step(owned, step));
           ta = tb = tc = System.nanoTime();
         } else {
           // round() spelled out, to time its phases

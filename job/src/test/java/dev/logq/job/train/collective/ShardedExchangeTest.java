@@ -127,13 +127,16 @@ public class ShardedExchangeTest {
     List<List<TensorPatch>> seen = new ArrayList<>(); // [variant][rank] -> per round, the values read
     long[][] receivedBytes = new long[2][n];
     List<List<TensorPatch>> shards = new ArrayList<>();
+    List<List<Double>> roundLosses = new ArrayList<>(); // [variant][rank] -> per round, the round's loss sum
     for (boolean pull : new boolean[] {false, true}) {
       var outcomes = Peers.run(n, Peers.options(Duration.ofSeconds(30)), Duration.ofSeconds(60), g -> {
-        ShardedExchange x = new ShardedExchange(new Collectives(g), ownership(n));
+        Collectives collectives = new Collectives(g);
+        ShardedExchange x = new ShardedExchange(collectives, ownership(n));
         TensorStore replica = initialReplica();
         OwnerShard shard = OwnerShard.of(replica, null, ownership(n), g.rank(), Optimizers.create("adam", 0.01, 0.9,
             0.999, 1e-8));
         List<TensorPatch> values = new ArrayList<>();
+        List<Double> losses = new ArrayList<>();
         long received = 0;
         if (pull) {
           x.pull(rowIds(gradient(2000L + g.rank(), 250, DIM, TABLES)), replica);
@@ -143,17 +146,20 @@ public class ShardedExchangeTest {
           TensorPatch grad = gradient(2000L * (round + 1) + g.rank(), 250, DIM, TABLES);
           values.add(TensorPatch.gatherRows(replica, grad)); // what this round's step reads
           long step = round + 1;
+          double loss = lossSum(g.rank(), round);
           if (pull) {
             Map<String, int[]> next = round + 1 < rounds
                 ? rowIds(gradient(2000L * (round + 2) + g.rank(), 250, DIM, TABLES)) : Map.of();
-            x.pullRound(grad, 50 + g.rank(), next, replica, owned -> shard.step(owned, step));
+            losses.add(x.pullRound(grad, 50 + g.rank(), loss, next, replica, owned -> shard.step(owned, step))
+                .lossSum());
           } else {
             replica.applyPatch(x.round(grad, 50 + g.rank(), owned -> shard.step(owned, step)).newValues());
+            losses.add(collectives.allReduceSum(loss));
           }
           received += x.lastReceivedBytes();
         }
         values.add(TensorPatch.gatherRows(shard.params(), shardLike(shard.params()))); // the owner's shard
-        return new Object[] {values, received};
+        return new Object[] {values, received, losses};
       });
       int variant = pull ? 1 : 0;
       for (int r = 0; r < n; r++) {
@@ -162,6 +168,24 @@ public class ShardedExchangeTest {
         List<TensorPatch> v = (List<TensorPatch>) o[0];
         seen.add(v);
         receivedBytes[variant][r] = (Long) o[1];
+        @SuppressWarnings("unchecked")
+        List<Double> l = (List<Double>) o[2];
+        roundLosses.add(l);
+      }
+    }
+    // The round's loss: what the all-reduce gives (the non-pull rounds), bit for bit, from the pull round's
+    // gradient messages, on every rank; and the sum of the ranks' values.
+    for (int r = 0; r < n; r++) {
+      for (int round = 0; round < rounds; round++) {
+        double expected = 0;
+        for (int k = 0; k < n; k++) {
+          expected += lossSum(k, round);
+        }
+        double reduced = roundLosses.get(r).get(round);
+        double carried = roundLosses.get(n + r).get(round);
+        assertEquals(Double.doubleToRawLongBits(reduced), Double.doubleToRawLongBits(carried),
+            "rank " + r + ", round " + round + ": all-reduce " + reduced + ", carried " + carried);
+        assertEquals(expected, carried, 1e-12, "rank " + r + ", round " + round);
       }
     }
     for (int r = 0; r < n; r++) {
@@ -177,6 +201,11 @@ public class ShardedExchangeTest {
             + " bytes pulling, " + receivedBytes[0][r] + " all-gathering");
       }
     }
+  }
+
+  /** A rank's loss sum in a round: distinct per rank and round, not exactly representable. */
+  private static double lossSum(int rank, int round) {
+    return 1.0 / (3 + rank) + 0.1 * round;
   }
 
   /** Every rank's identical start: seeded tables of {@link #TABLES} and the dense tensors of {@link #gradient}. */

@@ -79,6 +79,11 @@ public final class SparseRows {
     System.arraycopy(values, i * dim, dst, off, dim);
   }
 
+  /** Copies every row's values, in position order, to dst[off..off+size*dim). */
+  public void copyAll(float[] dst, int off) {
+    System.arraycopy(values, 0, dst, off, values.length);
+  }
+
   /** Position of row id {@code row}, or a negative number when absent. */
   public int indexOf(int row) {
     return Arrays.binarySearch(ids, row);

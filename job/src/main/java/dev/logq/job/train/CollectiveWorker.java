@@ -138,6 +138,7 @@ final class CollectiveWorker {
 
   static Iterator<SegmentResult> run(Iterator<TrainingShard> partition, SegmentTask task) {
     long entered = System.nanoTime();
+    WorkerKernels.logOnce();
     TrainingShard data = partition.next();
     BarrierTaskContext context = BarrierTaskContext.get();
     TrainingPlan plan = task.plan();

@@ -26,15 +26,7 @@ final class Replicas {
   private static final Map<String, Replica> BY_KEY = new ConcurrentHashMap<>();
 
   static {
-    // Once per JVM that trains (each executor): whether its losses use the vectorised exp.
-    LOG.info("Worker JVM {}; sequence encoder products: {}", dev.logq.common.linalg.Exp.describe(),
-        dev.logq.common.model.sequence.CausalTransformerEncoder.kernelDescription());
-    if (!dev.logq.common.linalg.FusedMatrices.vectorized()) {
-      // Same bits, but the sequence tower's step is about 8 times slower (docs/decisions.md).
-      LOG.warn("Worker JVM without the Vector API products ({}): a sequence tower trains about 8x slower; start "
-          + "the JVMs with conf/java17.args (--add-modules=jdk.incubator.vector)",
-          dev.logq.common.linalg.FusedMatrices.describe());
-    }
+    WorkerKernels.logOnce();
   }
 
   private Replicas() {}

@@ -124,6 +124,16 @@ public final class TwoTowerModel implements Serializable {
    */
   public double lossAndGradient(TensorStore params, Batch batch, Loss loss, double[] itemLogQ,
                                 int uniformNegatives, SplittableRandom rng, TensorPatch gradOut) {
+    return lossAndGradient(params, batch, loss, itemLogQ, uniformNegatives, rng, gradOut, new StepScratch());
+  }
+
+  /**
+   * As {@link #lossAndGradient(TensorStore, Batch, Loss, double[], int, SplittableRandom, TensorPatch)}, with the
+   * batch x columns score and score-gradient arrays taken from {@code scratch}: the same results, bit for bit.
+   */
+  public double lossAndGradient(TensorStore params, Batch batch, Loss loss, double[] itemLogQ,
+                                int uniformNegatives, SplittableRandom rng, TensorPatch gradOut,
+                                StepScratch scratch) {
     checkParameters(params);
     if (uniformNegatives < 0) {
       throw new IllegalArgumentException("uniformNegatives must be >= 0, got " + uniformNegatives);
@@ -159,7 +169,7 @@ public final class TwoTowerModel implements Serializable {
       u[i] = user.output[i] * inverseTemperature;
     }
     float[] v = item.output;
-    float[] scores = new float[n * cols];
+    float[] scores = scratch.scores(n * cols); // every cell of the first n * cols is written below
     if (layout == Logits.Layout.SHARED) {
       // Every tower's score products go through ScoreProducts: the fused kernels by default (about 3 times
       // faster than Matrices at B = 1,024, d = 64; docs/decisions.md, "Sequential tower: kernels").
@@ -173,7 +183,7 @@ public final class TwoTowerModel implements Serializable {
     }
     Logits logits = new Logits(layout, n, cols, scores, positiveColumn, columnItem, inBatchColumns, itemLogQ,
         numItems, columnCount);
-    float[] gradScores = new float[n * cols];
+    float[] gradScores = scratch.zeroedGradScores(n * cols);
     double value = loss.lossAndGradient(logits, gradScores);
 
     // Backward: dL/dU = (G V) / tau, dL/dV = G^T (U / tau).
@@ -205,6 +215,36 @@ public final class TwoTowerModel implements Serializable {
     itemBackward(params, item, gradV, columnItem, itemRows, gradOut);
     userBackward(params, user, gradU, gradOut);
     return value;
+  }
+
+  /**
+   * The two batch x columns arrays of a step (the scores and their gradient), kept by a caller that runs many steps
+   * on one thread. At B = 1,024 each is 4 MB, a humongous object for G1 (half a region or more), and every
+   * humongous allocation with the old generation above G1's occupancy threshold starts a concurrent marking
+   * cycle: allocated fresh each step, they could keep G1 marking back to back through training (docs/benchmarks.md,
+   * issue 12, session 19, "Step arrays and G1"). Not thread-safe: one per thread. The arrays grow to the largest step's size.
+   */
+  public static final class StepScratch {
+    private float[] scores = new float[0];
+    private float[] gradScores = new float[0];
+
+    /** At least {@code size} floats, contents undefined (the caller writes the first size). */
+    float[] scores(int size) {
+      if (scores.length < size) {
+        scores = new float[size];
+      }
+      return scores;
+    }
+
+    /** At least {@code size} floats, the first size of them 0 (a loss may leave cells unwritten). */
+    float[] zeroedGradScores(int size) {
+      if (gradScores.length < size) {
+        gradScores = new float[size];
+      } else {
+        java.util.Arrays.fill(gradScores, 0, size, 0f);
+      }
+      return gradScores;
+    }
   }
 
   /**

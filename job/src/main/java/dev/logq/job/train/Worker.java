@@ -120,6 +120,8 @@ final class Worker {
     private final double[] itemLogQ;
     private final int epoch;
     private boolean encode = true;
+    /** The step's score arrays, reused round after round (a Step runs on one task thread). */
+    private final TwoTowerModel.StepScratch scratch = new TwoTowerModel.StepScratch();
 
     Step(TrainingShard shard, int[] order, TrainingPlan plan, TwoTowerModel model, Loss loss, Optimizer optimizer,
          double[] itemLogQ, int epoch) {
@@ -158,7 +160,7 @@ final class Worker {
       long startCpu = ThreadCpu.now();
       TensorPatch grad = new TensorPatch();
       double meanLoss = model.lossAndGradient(params, batch, loss, itemLogQ, plan.negatives(),
-          rng(roundInEpoch, 0), grad);
+          rng(roundInEpoch, 0), grad, scratch);
       // Weighted by the loss rows (batch.size: examples, or a sequence batch's positions), so the driver's
       // average over workers is the mean over every loss row of the round (Averaging divides by their sum).
       grad.scale(batch.size);
@@ -187,7 +189,7 @@ final class Worker {
           }
           TensorPatch grad = new TensorPatch();
           double meanLoss = model.lossAndGradient(params, batch, loss, itemLogQ, plan.negatives(),
-              rng(roundInEpoch, k), grad);
+              rng(roundInEpoch, k), grad, scratch);
           changes.rememberBefore(grad);
           optimizer.step(params, state, grad, globalRound * plan.syncEvery() + k + 1);
           examples += batch.size;

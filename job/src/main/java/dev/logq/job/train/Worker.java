@@ -26,6 +26,15 @@ import org.apache.spark.deploy.SparkHadoopUtil;
  */
 final class Worker {
 
+  /**
+   * Each task thread's step arrays (two batch x columns floats, 8 MB at B = 1,024). Per thread, not per Step: the
+   * rounds backend builds a Step every round, and fresh 4 MB arrays each round are G1 humongous allocations that can
+   * keep it marking through training (docs/benchmarks.md, "Step arrays and G1"). A Step runs on the thread that built
+   * it, one at a time; the arrays go with the thread (Spark's task pool lets idle threads die after a minute).
+   */
+  private static final ThreadLocal<TwoTowerModel.StepScratch> THREAD_SCRATCH =
+      ThreadLocal.withInitial(TwoTowerModel.StepScratch::new);
+
   /** Epoch orders are recomputed only when the epoch changes; keyed by run, partition and epoch. */
   private static final Map<String, int[]> ORDERS = new ConcurrentHashMap<>();
 
@@ -120,8 +129,8 @@ final class Worker {
     private final double[] itemLogQ;
     private final int epoch;
     private boolean encode = true;
-    /** The step's score arrays, reused round after round (a Step runs on one task thread). */
-    private final TwoTowerModel.StepScratch scratch = new TwoTowerModel.StepScratch();
+    /** The step's score arrays: its task thread's, so they are reused across rounds and tasks. */
+    private final TwoTowerModel.StepScratch scratch = THREAD_SCRATCH.get();
 
     Step(TrainingShard shard, int[] order, TrainingPlan plan, TwoTowerModel model, Loss loss, Optimizer optimizer,
          double[] itemLogQ, int epoch) {

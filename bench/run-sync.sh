@@ -64,9 +64,14 @@ for e in t["curve"]:
     print(f"   epoch {e['epoch']}: {e['examplesPerSecond']:.0f} examples/s, mean loss {e['meanLoss']:.5f}")
 s = t["sync"]
 share = (s["meanRoundMillis"] - s["meanWorkerComputeMillis"]) / s["meanRoundMillis"]
+step = s.get("meanOptimizerStepMillis", 0.0)  # the optimizer step on the round's critical path (driver or owners)
 print(f"   per round: wall {s['meanRoundMillis']:.2f} ms, gradient {s['meanWorkerComputeMillis']:.2f} ms, "
-      f"task/loop {s['meanWorkerTaskMillis']:.2f} ms, driver update {s['meanDriverUpdateMillis']:.2f} ms, "
-      f"non-compute {100 * share:.1f} %, patch {s['meanPatchKilobytes']:.0f} KiB, rounds {s['rounds']}")
+      f"optimizer step {step:.2f} ms, task/loop {s['meanWorkerTaskMillis']:.2f} ms, "
+      f"driver update {s['meanDriverUpdateMillis']:.2f} ms, non-compute {100 * s.get('nonComputeShare', share):.1f} % "
+      f"(outside the gradient {100 * share:.1f} %), patch {s['meanPatchKilobytes']:.0f} KiB, rounds {s['rounds']}")
+for e in s.get("epochs", []):  # per epoch: the first carries the JIT's warm-up and the first segment's start
+    print(f"   epoch {e['epoch']} rounds: wall {e['meanRoundMillis']:.2f} ms, gradient {e['meanWorkerComputeMillis']:.2f}"
+          f" ms, optimizer step {e['meanOptimizerStepMillis']:.2f} ms, non-compute {100 * e['nonComputeShare']:.1f} %")
 if "meanWorkerSyncCpuMillis" in s:  # per worker, thread CPU: the gradient, and the synchronisation outside it
     print(f"   per worker: gradient CPU {s['meanWorkerComputeCpuMillis']:.2f} ms, sync CPU "
           f"{s['meanWorkerSyncCpuMillis']:.2f} ms, sent {s['meanWorkerSentKilobytes']:.0f} KiB per round")

@@ -46,13 +46,19 @@ final class Averaging {
     float inverse = (float) (1.0 / examples);
     meanParams.scale(inverse);
     if (!localSteps) {
-      return new RoundPatch(version, optimizer.step(params, state, meanParams, version), null);
+      long start = System.nanoTime();
+      RoundPatch patch = new RoundPatch(version, optimizer.step(params, state, meanParams, version), null);
+      patch.stepNanos = System.nanoTime() - start;
+      return patch;
     }
     meanState.scale(inverse);
+    long start = System.nanoTime();
     TensorPatch newParams = TensorPatch.gatherRows(params, meanParams).addScaled(meanParams, 1f);
     params.applyPatch(newParams);
     TensorPatch newState = TensorPatch.gatherRows(state, meanState).addScaled(meanState, 1f);
     state.applyPatch(newState);
-    return new RoundPatch(version, newParams, newState);
+    RoundPatch patch = new RoundPatch(version, newParams, newState);
+    patch.stepNanos = System.nanoTime() - start;
+    return patch;
   }
 }

@@ -39,6 +39,9 @@ final class CollectiveSynchronizer implements Synchronizer {
   private double wallMillis;
   private double loopMillis;
   private double computeMillis;
+  private double stepMillis;
+  private double skewMillis;
+  private final EpochCosts epochCosts = new EpochCosts();
   private double exchangeMillis;
   private double setupMillis;
   private double checkpointMillis;
@@ -113,7 +116,26 @@ final class CollectiveSynchronizer implements Synchronizer {
     segments++;
     wallMillis += (t1 - t0) / 1e6;
     loopMillis += results.stream().mapToLong(x -> x.loopNanos).max().orElse(0) / 1e6;
-    computeMillis += results.stream().mapToLong(x -> x.computeNanos).max().orElse(0) / 1e6;
+    // The round's critical path: per round the slowest worker's gradient and the slowest owner's step (as the
+    // rounds backend counts its per-round tasks); the gradients' spread is the time the faster workers wait.
+    double segmentGradient = 0;
+    double segmentStep = 0;
+    for (int k = 0; k < end - r; k++) {
+      long slowest = 0;
+      long fastest = Long.MAX_VALUE;
+      long slowestStep = 0;
+      for (CollectiveWorker.SegmentResult x : results) {
+        slowest = Math.max(slowest, x.roundGradientNanos[k]);
+        fastest = Math.min(fastest, x.roundGradientNanos[k]);
+        slowestStep = Math.max(slowestStep, x.roundStepNanos[k]);
+      }
+      segmentGradient += slowest / 1e6;
+      skewMillis += (slowest - fastest) / 1e6;
+      segmentStep += slowestStep / 1e6;
+    }
+    computeMillis += segmentGradient;
+    stepMillis += segmentStep;
+    epochCosts.add(epoch, end - r, (t1 - t0) / 1e6, segmentGradient, segmentStep);
     exchangeMillis += results.stream().mapToLong(x -> x.exchangeNanos).max().orElse(0) / 1e6;
     setupMillis += results.stream().mapToLong(x -> x.setupNanos).max().orElse(0) / 1e6;
     checkpointMillis += results.stream().mapToLong(x -> x.checkpointNanos).max().orElse(0) / 1e6;
@@ -140,20 +162,25 @@ final class CollectiveSynchronizer implements Synchronizer {
   }
 
   /**
-   * Per round: the wall time (the driver's, segment jobs included), the slowest worker's gradient; the "task"
-   * time is the slowest worker's round loop (gradient + exchange), the overhead everything but the gradient.
+   * Per round: the wall time (the driver's, segment jobs included), the slowest worker's gradient and the slowest
+   * owner's step in that round; the "task" time is the slowest worker's round loop (gradient + exchange), the
+   * overhead everything but the gradient.
    */
   @Override
   public DistributedTrainer.SyncStats stats() {
     long n = Math.max(1, roundsRun);
     DistributedTrainer.SyncStats stats = new DistributedTrainer.SyncStats(DistributedTrainer.COLLECTIVE, roundsRun, wallMillis / n,
         computeMillis / n, loopMillis / n, 0.0, (wallMillis - computeMillis) / n, changedBytes / n / 1024.0,
-        computeCpuMillis / n, exchangeCpuMillis / n, sentBytes / n / 1024.0);
+        computeCpuMillis / n, exchangeCpuMillis / n, sentBytes / n / 1024.0, stepMillis / n,
+        epochCosts.epochs());
     LOG.info("Synchronisation (collective): {} rounds in {} segments, {} ms per round (driver wall): gradient {}"
-            + " ms, exchange {} ms (in-task round loop {} ms), worker CPU: gradient {} ms, exchange {} ms; per segment: rendezvous and model {} ms, shard"
-            + " checkpoint {} ms; changed values {} KiB, sent {} KiB per worker and round", stats.rounds(),
-        segments, RoundsSynchronizer.fmt(stats.meanRoundMillis()),
-        RoundsSynchronizer.fmt(stats.meanWorkerComputeMillis()), RoundsSynchronizer.fmt(exchangeMillis / n),
+            + " ms (slowest worker's; fastest {} ms less), owner's step {} ms, non-compute {} %; exchange {} ms"
+            + " (in-task round loop {} ms), worker CPU: gradient {} ms, exchange {} ms; per segment: rendezvous and"
+            + " model {} ms, shard checkpoint {} ms; changed values {} KiB, sent {} KiB per worker and round",
+        stats.rounds(), segments, RoundsSynchronizer.fmt(stats.meanRoundMillis()),
+        RoundsSynchronizer.fmt(stats.meanWorkerComputeMillis()), RoundsSynchronizer.fmt(skewMillis / n),
+        RoundsSynchronizer.fmt(stats.meanOptimizerStepMillis()), RoundsSynchronizer.fmt(100 * stats.nonComputeShare()),
+        RoundsSynchronizer.fmt(exchangeMillis / n),
         RoundsSynchronizer.fmt(loopMillis / n),
         RoundsSynchronizer.fmt(stats.meanWorkerComputeCpuMillis()),
         RoundsSynchronizer.fmt(stats.meanWorkerSyncCpuMillis()),

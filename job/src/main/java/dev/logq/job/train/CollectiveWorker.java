@@ -84,12 +84,18 @@ final class CollectiveWorker {
     final long changedValues;
     /** Every round's loss sum over all workers (the same on every worker). */
     final double[] roundLossSums;
+    /** This worker's gradient time of every round, for the round's critical path (the slowest worker's). */
+    final long[] roundGradientNanos;
+    /** This worker's time in its owner's step (or local-steps averaging) of every round. */
+    final long[] roundStepNanos;
 
     SegmentResult(int partition, long version, long examples, double lossSum, long setupNanos, long loopNanos,
                   long computeNanos, long exchangeNanos, long computeCpuNanos, long exchangeCpuNanos,
                   long checkpointNanos, long sentBytes, long receivedBytes, long changedValues,
-                  double[] roundLossSums) {
+                  double[] roundLossSums, long[] roundGradientNanos, long[] roundStepNanos) {
       this.roundLossSums = roundLossSums;
+      this.roundGradientNanos = roundGradientNanos;
+      this.roundStepNanos = roundStepNanos;
       this.partition = partition;
       this.version = version;
       this.examples = examples;
@@ -191,6 +197,9 @@ final class CollectiveWorker {
         long received = 0;
         long changed = 0;
         double[] roundLosses = new double[task.endRound() - task.firstRound()];
+        long[] roundGradient = new long[roundLosses.length];
+        long[] roundStep = new long[roundLosses.length];
+        long[] stepNanos = new long[1]; // the owner's step of the current round, set by the callbacks below
         for (int r = task.firstRound(); r < task.endRound(); r++) {
           FailureInjection.maybeFail(task.failureInjection(), version, rank, task.attempt() == 0);
           // A cancelled job only flags its tasks (the job group does not interrupt them): stop at the next round,
@@ -221,15 +230,16 @@ final class CollectiveWorker {
             }
           }
           long step1 = version + 1;
+          stepNanos[0] = 0;
           ShardedExchange.Outcome outcome;
           if (pull) {
             next = r + 1 < task.endRound() ? step.batch(r + 1) : null;
             outcome = exchange.pullRound(contribution, mine.examples, mine.lossSum, step.rowsRead(r + 1, next),
-                held.params, owned -> held.shard.step(owned, step1));
+                held.params, owned -> timed(stepNanos, () -> held.shard.step(owned, step1)));
           } else {
             outcome = exchange.round(contribution, mine.examples, localSteps
-                ? owned -> averageOwned(owned, held)
-                : owned -> held.shard.step(owned, step1));
+                ? owned -> timed(stepNanos, () -> averageOwned(owned, held))
+                : owned -> timed(stepNanos, () -> held.shard.step(owned, step1)));
           }
           // A pull round carried every rank's loss sum with the gradients: one exchange fewer per round.
           double roundLoss = pull ? outcome.lossSum() : collectives.allReduceSum(mine.lossSum);
@@ -253,6 +263,8 @@ final class CollectiveWorker {
             task.progress().roundDone(outcome.examples(), roundLoss); // the driver's progress line, via heartbeats
           }
           computeNanos += t1 - t0 - gatherNanos;
+          roundGradient[r - task.firstRound()] = t1 - t0 - gatherNanos;
+          roundStep[r - task.firstRound()] = stepNanos[0];
           exchangeNanos += System.nanoTime() - t1 + gatherNanos;
           computeCpuNanos += mine.computeCpuNanos;
           exchangeCpuNanos += ThreadCpu.now() - cpu1;
@@ -272,13 +284,23 @@ final class CollectiveWorker {
         held.dirty = false;
         long done = System.nanoTime();
         return List.of(new SegmentResult(rank, version, examples, lossSum, loopStart - entered, loopEnd - loopStart,
-            computeNanos, exchangeNanos, computeCpuNanos, exchangeCpuNanos, done - loopEnd, sent, received, changed, roundLosses)).iterator();
+            computeNanos, exchangeNanos, computeCpuNanos, exchangeCpuNanos, done - loopEnd, sent, received, changed, roundLosses, roundGradient, roundStep)).iterator();
       } catch (RuntimeException | Error e) {
         group.abort(e.toString()); // the peers fail at once, naming this rank and the cause
         throw e;
       } finally {
         group.close();
       }
+    }
+  }
+
+  /** {@code work}'s result; its wall time added to {@code nanos[0]}. */
+  private static <T> T timed(long[] nanos, java.util.function.Supplier<T> work) {
+    long start = System.nanoTime();
+    try {
+      return work.get();
+    } finally {
+      nanos[0] += System.nanoTime() - start;
     }
   }
 

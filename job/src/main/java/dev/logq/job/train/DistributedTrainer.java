@@ -137,11 +137,39 @@ public final class DistributedTrainer {
    * the round's synchronisation (rounds: the task outside the gradient, i.e. replica sync, batch, result
    * encoding; collective: the exchange, owner step and applying the changed rows), and the bytes it sent (rounds:
    * its encoded result to the driver; collective: its exchange messages to the peers).
+   *
+   * <p>Both compute times are on the round's critical path, per round the slowest worker's, summed over rounds: the
+   * gradient ({@code meanWorkerComputeMillis}) and the optimizer step ({@code meanOptimizerStepMillis}: rounds, the
+   * driver's step of the summed gradient; collective, the slowest owner's step of its rows; local steps, the
+   * owners' averaging). What is left of the wall ({@link #nonComputeShare}) is synchronisation: transport, encoding,
+   * merging, waiting, scheduling, checkpoints.
    */
   public record SyncStats(String backend, long rounds, double meanRoundMillis, double meanWorkerComputeMillis,
                           double meanWorkerTaskMillis, double meanDriverUpdateMillis, double meanOverheadMillis,
                           double meanPatchKilobytes, double meanWorkerComputeCpuMillis,
-                          double meanWorkerSyncCpuMillis, double meanWorkerSentKilobytes) {}
+                          double meanWorkerSyncCpuMillis, double meanWorkerSentKilobytes,
+                          double meanOptimizerStepMillis, List<EpochSync> epochs) {
+
+    /** The share of the round's wall outside the gradient and the optimizer step (0 without rounds). */
+    @com.fasterxml.jackson.annotation.JsonProperty("nonComputeShare")
+    public double nonComputeShare() {
+      return share(meanRoundMillis, meanWorkerComputeMillis, meanOptimizerStepMillis);
+    }
+  }
+
+  /** One epoch's rounds as {@link SyncStats} counts them (epoch 1-based). */
+  public record EpochSync(int epoch, long rounds, double meanRoundMillis, double meanWorkerComputeMillis,
+                          double meanOptimizerStepMillis) {
+
+    @com.fasterxml.jackson.annotation.JsonProperty("nonComputeShare")
+    public double nonComputeShare() {
+      return share(meanRoundMillis, meanWorkerComputeMillis, meanOptimizerStepMillis);
+    }
+  }
+
+  private static double share(double round, double gradient, double step) {
+    return round <= 0 ? 0 : Math.max(0, round - gradient - step) / round;
+  }
 
   public DistributedTrainer(JavaSparkContext sc, TrainingPlan plan, String checkpointDir, Configuration hadoopConf) {
     this.sc = sc;

@@ -12,6 +12,8 @@ final class RoundPatch {
   final long version;
   final TensorPatch params;
   final TensorPatch optimizerState;
+  /** How long the driver's optimizer step took (not shipped: a measurement of the round that made it). */
+  long stepNanos;
 
   RoundPatch(long version, TensorPatch params, TensorPatch optimizerState) {
     this.version = version;

@@ -37,6 +37,8 @@ final class RoundsSynchronizer implements Synchronizer {
   private double computeMillis;
   private double taskMillis;
   private double updateMillis;
+  private double stepMillis;
+  private final EpochCosts epochCosts = new EpochCosts();
   private double patchBytes;
   private double computeCpuMillis;
   private double syncCpuMillis;
@@ -89,11 +91,16 @@ final class RoundsSynchronizer implements Synchronizer {
     patches.add(ctx.sc().broadcast(patchBytesOfRound));
     pendingPatches = patches.size();
     pendingPatchBytes += patchBytesOfRound.length;
+    long t3 = System.nanoTime();
     roundsRun++;
-    roundMillis += (t1 - t0) / 1e6;
-    computeMillis += results.stream().mapToLong(x -> x.computeNanos).max().orElse(0) / 1e6;
+    // The whole round: the workers' job, the driver's update and the patch's broadcast.
+    roundMillis += (t3 - t0) / 1e6;
+    long slowest = results.stream().mapToLong(x -> x.computeNanos).max().orElse(0);
+    epochCosts.add(epoch, 1, (t3 - t0) / 1e6, slowest / 1e6, patch.stepNanos / 1e6);
+    computeMillis += slowest / 1e6;
     taskMillis += results.stream().mapToLong(x -> x.taskNanos).max().orElse(0) / 1e6;
     updateMillis += (t2 - t1) / 1e6;
+    stepMillis += patch.stepNanos / 1e6;
     patchBytes += patch.sizeInBytes();
     computeCpuMillis += results.stream().mapToLong(x -> x.computeCpuNanos).average().orElse(0) / 1e6;
     syncCpuMillis += results.stream().mapToLong(x -> x.taskCpuNanos - x.computeCpuNanos).average().orElse(0) / 1e6;
@@ -151,11 +158,14 @@ final class RoundsSynchronizer implements Synchronizer {
     long n = Math.max(1, roundsRun);
     DistributedTrainer.SyncStats stats = new DistributedTrainer.SyncStats(DistributedTrainer.ROUNDS, roundsRun, roundMillis / n,
         computeMillis / n, taskMillis / n, updateMillis / n, (roundMillis - computeMillis) / n,
-        patchBytes / n / 1024.0, computeCpuMillis / n, syncCpuMillis / n, sentBytes / n / 1024.0);
+        patchBytes / n / 1024.0, computeCpuMillis / n, syncCpuMillis / n, sentBytes / n / 1024.0, stepMillis / n,
+        epochCosts.epochs());
     LOG.info("Synchronisation: {} rounds, {} ms per round: worker task {} ms (of which gradient {} ms), {} ms"
-            + " overhead outside the gradient; driver update {} ms; patch {} KiB per round", stats.rounds(),
+            + " overhead outside the gradient; driver update {} ms (of which optimizer step {} ms); non-compute {} %;"
+            + " patch {} KiB per round", stats.rounds(),
         fmt(stats.meanRoundMillis()), fmt(stats.meanWorkerTaskMillis()), fmt(stats.meanWorkerComputeMillis()),
-        fmt(stats.meanOverheadMillis()), fmt(stats.meanDriverUpdateMillis()), fmt(stats.meanPatchKilobytes()));
+        fmt(stats.meanOverheadMillis()), fmt(stats.meanDriverUpdateMillis()), fmt(stats.meanOptimizerStepMillis()),
+        fmt(100 * stats.nonComputeShare()), fmt(stats.meanPatchKilobytes()));
     if (ctx.plan().globalNegatives()) {
       LOG.info("Global negatives: {} of {} rounds needed a job of their own for the global batch's item ids (an"
           + " epoch's first round, a resume); the others got them with the previous round's results",

@@ -130,7 +130,35 @@ class DistributedTrainerTest {
     assertEquals(6, curve.size());
     assertTrue(curve.get(5).meanLoss() < curve.get(0).meanLoss() - 0.05,
         "loss should fall: " + curve.get(0).meanLoss() + " -> " + curve.get(5).meanLoss());
-    assertTrue(result.sync().rounds() > 0);
+    assertCostsAddUp(result.sync(), 6);
+  }
+
+  /**
+   * The per-epoch costs sum to the run's: every epoch is there, its rounds add up, the gradient and the optimizer
+   * step were measured and fit in the round's wall, and the run's means are the epochs' round-weighted means.
+   */
+  static void assertCostsAddUp(DistributedTrainer.SyncStats s, int epochs) {
+    assertEquals(epochs, s.epochs().size(), "epochs in " + s);
+    long rounds = 0;
+    double wall = 0;
+    double gradient = 0;
+    double step = 0;
+    for (int e = 0; e < epochs; e++) {
+      DistributedTrainer.EpochSync x = s.epochs().get(e);
+      assertEquals(e + 1, x.epoch());
+      assertTrue(x.meanWorkerComputeMillis() > 0 && x.meanOptimizerStepMillis() > 0, "measured: " + x);
+      assertTrue(x.meanWorkerComputeMillis() + x.meanOptimizerStepMillis() <= x.meanRoundMillis(), "within: " + x);
+      assertEquals((x.meanRoundMillis() - x.meanWorkerComputeMillis() - x.meanOptimizerStepMillis())
+          / x.meanRoundMillis(), x.nonComputeShare(), 1e-12);
+      rounds += x.rounds();
+      wall += x.rounds() * x.meanRoundMillis();
+      gradient += x.rounds() * x.meanWorkerComputeMillis();
+      step += x.rounds() * x.meanOptimizerStepMillis();
+    }
+    assertEquals(s.rounds(), rounds);
+    assertEquals(wall / rounds, s.meanRoundMillis(), 1e-9 * wall);
+    assertEquals(gradient / rounds, s.meanWorkerComputeMillis(), 1e-9 * wall);
+    assertEquals(step / rounds, s.meanOptimizerStepMillis(), 1e-9 * wall);
   }
 
   @Test
@@ -228,8 +256,9 @@ class DistributedTrainerTest {
         0.9, 0.999, 1e-8, 4);
     for (TrainingPlan plan : List.of(plan("refined", 2, 3, 2, 4, 256), adagrad)) {
       TensorStore rounds = train(plan, null, false, null).params();
-      TensorStore viaCollective = train(plan, null, false, null, collective).params();
-      assertTrue(rounds.bitwiseEquals(viaCollective), "collective differs from rounds: " + plan);
+      DistributedTrainer.Result viaCollective = train(plan, null, false, null, collective);
+      assertTrue(rounds.bitwiseEquals(viaCollective.params()), "collective differs from rounds: " + plan);
+      assertCostsAddUp(viaCollective.sync(), 2);
     }
     TrainingPlan plan = plan("refined", 2, 1, 2, 4, 256);
     TensorStore expected = train(plan, null, false, null).params();

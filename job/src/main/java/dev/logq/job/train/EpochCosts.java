@@ -1,0 +1,34 @@
+package dev.logq.job.train;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+
+/**
+ * Where each epoch's rounds went, on the round's critical path, as both backends count it: the round's wall, the
+ * slowest worker's gradient, the optimizer step the round waits for. Per epoch because the first one carries the
+ * JIT's warm-up and the segment starts, which a mean over the run mixes into the steady state.
+ */
+final class EpochCosts {
+
+  /** Per epoch (0-based): rounds, then the wall, gradient and step milliseconds summed over them. */
+  private final TreeMap<Integer, double[]> byEpoch = new TreeMap<>();
+
+  void add(int epoch, long rounds, double wallMillis, double gradientMillis, double stepMillis) {
+    double[] sums = byEpoch.computeIfAbsent(epoch, e -> new double[4]);
+    sums[0] += rounds;
+    sums[1] += wallMillis;
+    sums[2] += gradientMillis;
+    sums[3] += stepMillis;
+  }
+
+  /** The epochs this process trained, in order (epochs are 1-based here, as in the curve). */
+  List<DistributedTrainer.EpochSync> epochs() {
+    List<DistributedTrainer.EpochSync> out = new ArrayList<>(byEpoch.size());
+    byEpoch.forEach((epoch, s) -> {
+      double n = Math.max(1, s[0]);
+      out.add(new DistributedTrainer.EpochSync(epoch + 1, (long) s[0], s[1] / n, s[2] / n, s[3] / n));
+    });
+    return out;
+  }
+}

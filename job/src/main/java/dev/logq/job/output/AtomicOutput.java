@@ -85,7 +85,7 @@ public final class AtomicOutput implements AutoCloseable {
    */
   public static void checkWritable(Configuration conf, String outputPath, boolean overwrite) throws IOException {
     Path p = new Path(outputPath);
-    FileSystem fs = p.getFileSystem(conf);
+    FileSystem fs = HadoopFiles.fileSystem(p, conf);
     Path q = fs.makeQualified(p);
     if (!overwrite && fs.exists(q)) {
       throw exists(q.toString(), fs.exists(new Path(q, SUCCESS_MARKER)));
@@ -104,7 +104,7 @@ public final class AtomicOutput implements AutoCloseable {
       throw new IllegalArgumentException("output.path is empty");
     }
     Path p = new Path(outputPath);
-    FileSystem fs = p.getFileSystem(conf);
+    FileSystem fs = HadoopFiles.fileSystem(p, conf);
     Path q = fs.makeQualified(p);
     if (q.getParent() == null) {
       throw new IllegalArgumentException("output.path " + q + " is a filesystem root; use a directory below it");

@@ -39,7 +39,7 @@ public final class CompletedOutput {
   /** True when {@code outputPath} holds the {@code _SUCCESS} marker of a committed run. */
   public static boolean isComplete(Configuration conf, String outputPath) throws IOException {
     Path p = new Path(outputPath);
-    FileSystem fs = p.getFileSystem(conf);
+    FileSystem fs = HadoopFiles.fileSystem(p, conf);
     return fs.exists(new Path(p, AtomicOutput.SUCCESS_MARKER));
   }
 
@@ -74,7 +74,7 @@ public final class CompletedOutput {
 
   /** The configuration a run recorded (a JobConfig.toHocon() file). */
   public static JobConfig readRecorded(Configuration conf, Path file) throws IOException {
-    FileSystem fs = file.getFileSystem(conf);
+    FileSystem fs = HadoopFiles.fileSystem(file, conf);
     String text;
     try (InputStream in = fs.open(file)) {
       text = new String(in.readAllBytes(), StandardCharsets.UTF_8);

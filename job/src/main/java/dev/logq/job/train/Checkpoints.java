@@ -2,6 +2,7 @@ package dev.logq.job.train;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.logq.common.model.TensorStore;
+import dev.logq.job.output.HadoopFiles;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -63,7 +64,7 @@ public final class Checkpoints {
                            Configuration conf) {
     Path target = new Path(pathFor(dir, globalRound));
     try {
-      FileSystem fs = target.getFileSystem(conf);
+      FileSystem fs = HadoopFiles.fileSystem(target, conf);
       if (fs.exists(target)) {
         fs.delete(target, true);
       }
@@ -84,7 +85,7 @@ public final class Checkpoints {
   static void discard(String path, Configuration conf) {
     Path target = new Path(path);
     try {
-      FileSystem fs = target.getFileSystem(conf);
+      FileSystem fs = HadoopFiles.fileSystem(target, conf);
       if (fs.exists(target)) {
         fs.delete(target, true);
       }
@@ -97,7 +98,7 @@ public final class Checkpoints {
   static void complete(String path, TrainerState trainer, Configuration conf) {
     Path target = new Path(path);
     try {
-      FileSystem fs = target.getFileSystem(conf);
+      FileSystem fs = HadoopFiles.fileSystem(target, conf);
       try (OutputStream out = fs.create(new Path(target, "trainer.json"))) {
         JSON.writerWithDefaultPrettyPrinter().writeValue(out, trainer);
       }
@@ -111,7 +112,7 @@ public final class Checkpoints {
   public static Loaded read(String path, Configuration conf, boolean withOptimizerState) {
     Path dir = new Path(path);
     try {
-      FileSystem fs = dir.getFileSystem(conf);
+      FileSystem fs = HadoopFiles.fileSystem(dir, conf);
       if (!fs.exists(new Path(dir, COMPLETE))) {
         throw new IllegalStateException("Checkpoint " + path + " is incomplete (no " + COMPLETE + ")");
       }
@@ -144,7 +145,7 @@ public final class Checkpoints {
   public static Optional<String> latestComplete(String dir, Configuration conf) {
     Path root = new Path(dir);
     try {
-      FileSystem fs = root.getFileSystem(conf);
+      FileSystem fs = HadoopFiles.fileSystem(root, conf);
       if (!fs.exists(root)) {
         return Optional.empty();
       }
@@ -173,7 +174,7 @@ public final class Checkpoints {
   public static void markBest(String dir, String path, Configuration conf) {
     Path target = new Path(path);
     try {
-      FileSystem fs = target.getFileSystem(conf);
+      FileSystem fs = HadoopFiles.fileSystem(target, conf);
       if (!fs.exists(new Path(target, COMPLETE))) {
         throw new IllegalStateException("Checkpoint " + path + " is incomplete (no " + COMPLETE + ")");
       }
@@ -191,7 +192,7 @@ public final class Checkpoints {
   public static Optional<String> best(String dir, Configuration conf) {
     Path root = new Path(dir);
     try {
-      FileSystem fs = root.getFileSystem(conf);
+      FileSystem fs = HadoopFiles.fileSystem(root, conf);
       if (!fs.exists(root)) {
         return Optional.empty();
       }
@@ -211,7 +212,7 @@ public final class Checkpoints {
     Path root = new Path(dir);
     String keepName = new Path(keep).getName();
     try {
-      FileSystem fs = root.getFileSystem(conf);
+      FileSystem fs = HadoopFiles.fileSystem(root, conf);
       for (FileStatus s : fs.listStatus(root, p -> p.getName().startsWith(PREFIX))) {
         if (s.getPath().getName().compareTo(keepName) < 0 && !fs.exists(new Path(s.getPath(), BEST))) {
           fs.delete(s.getPath(), true);

@@ -5,6 +5,7 @@ import dev.logq.common.model.TensorPatch;
 import dev.logq.common.model.TensorStore;
 import dev.logq.common.model.TwoTowerModel;
 import dev.logq.common.optim.Optimizer;
+import dev.logq.job.output.HadoopFiles;
 import dev.logq.job.train.collective.Collectives;
 import dev.logq.job.train.collective.FileRendezvous;
 import dev.logq.job.train.collective.OwnerShard;
@@ -355,7 +356,7 @@ final class CollectiveWorker {
   private static ShardedCheckpoints.Sharding shardingOf(String checkpoint, Configuration conf) {
     try {
       org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(checkpoint);
-      var fs = dir.getFileSystem(conf);
+      var fs = HadoopFiles.fileSystem(dir, conf);
       return ShardedCheckpoints.isSharded(fs, dir) ? ShardedCheckpoints.sharding(fs, dir) : null;
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException("Could not read " + checkpoint + ": " + e.getMessage(), e);

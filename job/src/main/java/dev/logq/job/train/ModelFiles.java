@@ -1,6 +1,7 @@
 package dev.logq.job.train;
 
 import dev.logq.common.model.TensorStore;
+import dev.logq.job.output.HadoopFiles;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -26,7 +27,7 @@ public final class ModelFiles {
 
   public static void write(TensorStore params, String path, Configuration conf) {
     Path p = new Path(path);
-    try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(p.getFileSystem(conf).create(p, true), 1 << 20))) {
+    try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(HadoopFiles.fileSystem(p, conf).create(p, true), 1 << 20))) {
       params.writeTo(out);
     } catch (IOException e) {
       throw new UncheckedIOException("Could not write model " + path + ": " + e.getMessage(), e);
@@ -35,7 +36,7 @@ public final class ModelFiles {
 
   public static TensorStore read(String path, Configuration conf) {
     Path p = new Path(path);
-    try (DataInputStream in = new DataInputStream(new BufferedInputStream(p.getFileSystem(conf).open(p), 1 << 20))) {
+    try (DataInputStream in = new DataInputStream(new BufferedInputStream(HadoopFiles.fileSystem(p, conf).open(p), 1 << 20))) {
       return TensorStore.readFrom(in);
     } catch (IOException e) {
       throw new UncheckedIOException("Could not read model " + path + ": " + e.getMessage(), e);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.logq.common.model.EmbeddingTable;
 import dev.logq.common.model.TableInit;
 import dev.logq.common.model.TensorStore;
+import dev.logq.job.output.HadoopFiles;
 import dev.logq.job.train.collective.RowOwnership;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -71,7 +72,7 @@ final class ShardedCheckpoints {
                          TensorStore shardState, TensorStore replica, Configuration conf) {
     Path dir = new Path(checkpoint, shardName(rank, workers));
     try {
-      FileSystem fs = dir.getFileSystem(conf);
+      FileSystem fs = HadoopFiles.fileSystem(dir, conf);
       fs.mkdirs(dir);
       writeStore(fs, new Path(dir, "params.bin"), shardParams);
       writeStore(fs, new Path(dir, "optimizer.bin"), shardState);
@@ -140,7 +141,7 @@ final class ShardedCheckpoints {
   static TensorStore[] readShard(String checkpoint, int rank, int workers, Configuration conf) {
     Path dir = new Path(checkpoint, shardName(rank, workers));
     try {
-      FileSystem fs = dir.getFileSystem(conf);
+      FileSystem fs = HadoopFiles.fileSystem(dir, conf);
       return new TensorStore[] {readStore(fs, new Path(dir, "params.bin")), readStore(fs, new Path(dir, "optimizer.bin"))};
     } catch (IOException e) {
       throw new UncheckedIOException("Could not read checkpoint shard " + dir + ": " + e.getMessage(), e);

@@ -1,5 +1,6 @@
 package dev.logq.job.train.collective;
 
+import dev.logq.job.output.HadoopFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -37,7 +38,7 @@ public final class FileRendezvous {
     PeerGroup group = PeerGroup.listen(groupId, rank, size, host, options);
     try {
       Path root = new Path(dir);
-      FileSystem fs = root.getFileSystem(conf);
+      FileSystem fs = HadoopFiles.fileSystem(root, conf);
       Path tmp = new Path(root, "_" + rank + ".tmp");
       try (OutputStream out = fs.create(tmp, true)) {
         out.write(group.address().getBytes(StandardCharsets.UTF_8));

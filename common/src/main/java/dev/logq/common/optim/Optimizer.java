@@ -34,6 +34,15 @@ public interface Optimizer extends Serializable {
   TensorPatch step(TensorStore params, TensorStore state, TensorPatch grad, long step);
 
   /**
+   * {@link #step} on the gradient's table rows only, no dense tensor: for an owner that steps a round's rows in
+   * more than one call (every dense tensor in exactly one {@code step}). Each row's update is its own arithmetic,
+   * so the rows get the bits they would get in one {@code step}.
+   *
+   * @throws IllegalArgumentException when {@code grad} holds a dense tensor
+   */
+  TensorPatch stepRows(TensorStore params, TensorStore state, TensorPatch grad, long step);
+
+  /**
    * The current values of the state that {@link #step} changes for {@code grad}: the slot rows for the
    * gradient's rows and every dense slot tensor. Call it after {@code step} to ship or average the
    * optimizer state along with the parameters.

@@ -49,6 +49,18 @@ abstract class SlotOptimizer implements Optimizer {
 
   @Override
   public TensorPatch step(TensorStore params, TensorStore state, TensorPatch grad, long step) {
+    return step(params, state, grad, step, true);
+  }
+
+  @Override
+  public TensorPatch stepRows(TensorStore params, TensorStore state, TensorPatch grad, long step) {
+    if (!grad.denseNames().isEmpty()) {
+      throw new IllegalArgumentException(name() + ": a rows-only step got dense tensors " + grad.denseNames());
+    }
+    return step(params, state, grad, step, false);
+  }
+
+  private TensorPatch step(TensorStore params, TensorStore state, TensorPatch grad, long step, boolean dense) {
     if (step < 1) {
       throw new IllegalArgumentException(name() + ": step must be >= 1 (the first update is step 1), got " + step);
     }
@@ -74,7 +86,7 @@ abstract class SlotOptimizer implements Optimizer {
         state.table(slotName(slot, name));
       }
     }
-    for (String name : params.denseNames()) {
+    for (String name : dense ? params.denseNames() : java.util.Set.<String>of()) {
       float[] gradient = grad.dense(name);
       if (gradient != null && gradient.length != params.dense(name).length) {
         throw new IllegalArgumentException("gradient for dense tensor '" + name + "' has " + gradient.length
@@ -122,7 +134,7 @@ abstract class SlotOptimizer implements Optimizer {
       }
       result.putRows(name, new SparseRows(dim, rows.rowIds(), param)); // the new values (param is not reused)
     }
-    for (String name : params.denseNames()) {
+    for (String name : dense ? params.denseNames() : java.util.Set.<String>of()) {
       float[] param = params.dense(name);
       float[] gradient = grad.dense(name);
       if (gradient == null) {

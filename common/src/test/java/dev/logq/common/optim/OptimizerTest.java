@@ -74,6 +74,38 @@ class OptimizerTest {
     }
   }
 
+  /**
+   * A round's rows stepped in two calls, the dense tensors in the first only (step, then stepRows), give the bits
+   * of one step of everything: what an owner does when it answers the rows its peers read before the rest.
+   */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"adam", "adagrad", "sgd"})
+  void stepRowsAfterAStepOfTheOtherRowsIsOneStepOfAll(String name) {
+    Optimizer opt = Optimizers.create(name, 0.01, 0.9, 0.999, 1e-8);
+    TensorStore once = params();
+    TensorStore split = params();
+    TensorStore onceState = opt.newState(once);
+    TensorStore splitState = opt.newState(split);
+    for (int step = 1; step <= 3; step++) {
+      float g0 = 0.25f * step;
+      float g1 = -0.5f / step;
+      float[] dense = step == 2 ? null : new float[] {0.1f * step}; // step 2: no dense gradient, it moves anyway
+      opt.step(once, onceState, grad(new int[] {0, 1}, new float[] {g0, g1}, dense), step);
+      opt.step(split, splitState, grad(new int[] {1}, new float[] {g1}, dense), step);
+      opt.stepRows(split, splitState, grad(new int[] {0}, new float[] {g0}, null), step);
+    }
+    assertTrue(once.table("e").bitwiseEquals(split.table("e")), name + " rows");
+    assertArrayEquals(once.dense("w"), split.dense("w"), name + " dense, stepped once per round");
+    for (String slot : onceState.tableNames()) {
+      assertTrue(onceState.table(slot).bitwiseEquals(splitState.table(slot)), name + " " + slot);
+    }
+    for (String slot : onceState.denseNames()) {
+      assertArrayEquals(onceState.dense(slot), splitState.dense(slot), name + " " + slot);
+    }
+    assertThrows(IllegalArgumentException.class, () -> opt.stepRows(split, splitState,
+        grad(new int[] {0}, new float[] {1f}, new float[] {1f}), 4), "a rows-only step refuses dense gradients");
+  }
+
   @Test
   void adamTwoStepsLazyRows() {
     Adam adam = new Adam(0.1, 0.9, 0.999, 1e-8);

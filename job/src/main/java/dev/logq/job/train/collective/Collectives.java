@@ -42,6 +42,14 @@ public final class Collectives {
    * ({@code result[rank()] == outgoing[rank()]}, not copied).
    */
   public byte[][] allToAll(byte[][] outgoing) {
+    return finishAllToAll(startAllToAll(outgoing), outgoing[rank()]);
+  }
+
+  /**
+   * The sending half of {@link #allToAll}: returns at once (the transport sends in the background) with the tag
+   * to pass to {@link #finishAllToAll}, so a rank can work while its messages travel.
+   */
+  public int startAllToAll(byte[][] outgoing) {
     int n = size();
     int me = rank();
     if (outgoing.length != n) {
@@ -53,8 +61,15 @@ public final class Collectives {
       int peer = (me + i) % n;
       group.send(peer, tag, outgoing[peer]);
     }
+    return tag;
+  }
+
+  /** The receiving half of {@link #allToAll}: every rank's message by rank, {@code own} at this rank's. */
+  public byte[][] finishAllToAll(int tag, byte[] own) {
+    int n = size();
+    int me = rank();
     byte[][] incoming = new byte[n][];
-    incoming[me] = outgoing[me];
+    incoming[me] = own;
     for (int i = 1; i < n; i++) {
       int peer = (me - i + n) % n;
       incoming[peer] = group.receive(peer, tag);

@@ -139,7 +139,8 @@ public final class OwnerShard {
       }
       local.putDense(name, sum.dense(name));
     }
-    TensorPatch changed = optimizer.step(params, state, local, step);
+    TensorPatch changed = owned.rowsOnly() ? optimizer.stepRows(params, state, local, step)
+        : optimizer.step(params, state, local, step);
     TensorPatch global = new TensorPatch();
     for (String table : changed.tableNames()) {
       global.putRows(table, remap(changed.rows(table), table, false));

@@ -31,8 +31,15 @@ import java.util.TreeMap;
  */
 public final class ShardedExchange {
 
-  /** The summed contributions of a round for the rows and dense tensors this rank owns. */
-  public record Owned(TensorPatch sum, long examples, long[] examplesByRank) {}
+  /**
+   * The summed contributions of a round for the rows and dense tensors this rank owns. {@code rowsOnly}: a second
+   * part of the round's rows, whose step must leave the dense tensors alone (the first part stepped them).
+   */
+  public record Owned(TensorPatch sum, long examples, long[] examplesByRank, boolean rowsOnly) {
+    public Owned(TensorPatch sum, long examples, long[] examplesByRank) {
+      this(sum, examples, examplesByRank, false);
+    }
+  }
 
   /**
    * What an owner does with its sum: typically scale by 1 / examples and step the optimizer on its shard.
@@ -139,12 +146,15 @@ public final class ShardedExchange {
       total += e;
     }
     Owned owned = new Owned(rankOrderSum(received, examplesByRank), total, examplesByRank);
-    TensorPatch mine = owned.examples() == 0 ? null : step.apply(owned);
-    if (mine != null) {
-      checkOwned(mine, me);
-      replica.applyPatch(mine);
+    // The rows some peer reads next (and the dense tensors) are stepped first and answered; the rest of the owned
+    // rows are stepped while the answers travel. Each row's step is its own arithmetic: the same bits either way.
+    Owned[] byAsked = owned.examples() == 0 ? null : splitByAsked(owned, asked);
+    TensorPatch first = byAsked == null ? null : stepAndApply(step, byAsked[0], replica, me);
+    int tag = sendAnswers(asked, first == null ? List.of() : first.denseNames(), replica);
+    if (byAsked != null && !byAsked[1].sum().isEmpty()) {
+      stepAndApply(step, byAsked[1], replica, me);
     }
-    TensorPatch pulled = answer(asked, mine == null ? List.of() : mine.denseNames(), replica);
+    TensorPatch pulled = receiveAnswers(tag, replica);
     lastSentBytes = sent + answerSentBytes;
     lastReceivedBytes = receivedBytes + answerReceivedBytes;
     return new Outcome(pulled, owned.examples(), Collectives.sumInRankOrder(lossByRank));
@@ -177,12 +187,88 @@ public final class ShardedExchange {
   private long answerSentBytes;
   private long answerReceivedBytes;
 
+  /** The owner's step of {@code part} applied to this rank's replica; null when nothing changed. */
+  private TensorPatch stepAndApply(OwnerStep step, Owned part, TensorStore replica, int me) {
+    TensorPatch values = step.apply(part);
+    if (values != null) {
+      checkOwned(values, me);
+      replica.applyPatch(values);
+    }
+    return values;
+  }
+
+  /**
+   * {the rows of {@code owned} that some rank asked for and every dense tensor, the other rows (rows only)}, both
+   * with the round's example counts (the mean divides by all of them). The first part is stepped even when empty:
+   * its step moves every owned dense tensor, with or without a gradient, as one step of the whole sum would.
+   */
+  static Owned[] splitByAsked(Owned owned, List<Map<String, int[]>> asked) {
+    TensorPatch first = new TensorPatch();
+    TensorPatch rest = new TensorPatch();
+    for (String table : owned.sum().tableNames()) {
+      SparseRows rows = owned.sum().rows(table);
+      int count = 0;
+      for (Map<String, int[]> a : asked) {
+        int[] ids = a.get(table);
+        count += ids == null ? 0 : ids.length;
+      }
+      int[] wanted = new int[count];
+      int at = 0;
+      for (Map<String, int[]> a : asked) {
+        int[] ids = a.get(table);
+        if (ids != null) {
+          System.arraycopy(ids, 0, wanted, at, ids.length);
+          at += ids.length;
+        }
+      }
+      Arrays.sort(wanted);
+      boolean[] isWanted = new boolean[rows.size()];
+      int wantedRows = 0;
+      for (int i = 0; i < rows.size(); i++) {
+        isWanted[i] = Arrays.binarySearch(wanted, rows.rowId(i)) >= 0;
+        wantedRows += isWanted[i] ? 1 : 0;
+      }
+      if (wantedRows > 0) {
+        first.putRows(table, subset(rows, isWanted, true, wantedRows));
+      }
+      if (wantedRows < rows.size()) {
+        rest.putRows(table, subset(rows, isWanted, false, rows.size() - wantedRows));
+      }
+    }
+    for (String name : owned.sum().denseNames()) {
+      first.putDense(name, owned.sum().dense(name));
+    }
+    return new Owned[] {new Owned(first, owned.examples(), owned.examplesByRank(), owned.rowsOnly()),
+        new Owned(rest, owned.examples(), owned.examplesByRank(), true)};
+  }
+
+  /** The rows i of {@code rows} with {@code in[i] == keep} ({@code count} of them), in order. */
+  private static SparseRows subset(SparseRows rows, boolean[] in, boolean keep, int count) {
+    int dim = rows.dim();
+    int[] ids = new int[count];
+    float[] values = new float[count * dim];
+    int k = 0;
+    for (int i = 0; i < rows.size(); i++) {
+      if (in[i] == keep) {
+        ids[k] = rows.rowId(i);
+        rows.copyRow(i, values, k * dim);
+        k++;
+      }
+    }
+    return new SparseRows(dim, ids, values);
+  }
+
   /**
    * Sends every rank the current values in {@code replica} of the rows it asked for (all owned by this rank) and
    * the named dense tensors; applies and returns the union of what the others sent this rank.
    */
   private TensorPatch answer(List<Map<String, int[]>> asked, java.util.Collection<String> dense,
                              TensorStore replica) {
+    return receiveAnswers(sendAnswers(asked, dense, replica), replica);
+  }
+
+  /** Sends every rank the current values of what it asked for (see {@link #answer}); the tag to receive with. */
+  private int sendAnswers(List<Map<String, int[]>> asked, java.util.Collection<String> dense, TensorStore replica) {
     int n = collectives.size();
     int me = collectives.rank();
     byte[][] out = new byte[n][];
@@ -204,7 +290,15 @@ public final class ShardedExchange {
       out[r] = Codec.patch(0L, TensorPatch.gatherRows(replica, asked.get(r), dense));
       sent += out[r].length;
     }
-    byte[][] in = collectives.allToAll(out);
+    answerSentBytes = sent;
+    return collectives.startAllToAll(out);
+  }
+
+  /** Applies and returns the union of the answers the other ranks sent this rank under {@code tag}. */
+  private TensorPatch receiveAnswers(int tag, TensorStore replica) {
+    int n = collectives.size();
+    int me = collectives.rank();
+    byte[][] in = collectives.finishAllToAll(tag, new byte[0]);
     TensorPatch[] parts = new TensorPatch[n];
     long received = 0;
     for (int r = 0; r < n; r++) {
@@ -219,7 +313,6 @@ public final class ShardedExchange {
         throw collectives.group().fail(r, "rank " + me + " could not decode rank " + r + "'s rows", e);
       }
     }
-    answerSentBytes = sent;
     answerReceivedBytes = received;
     TensorPatch pulled = union(parts);
     replica.applyPatch(pulled);

@@ -241,6 +241,50 @@ public class ShardedExchangeTest {
     return like;
   }
 
+  /**
+   * An owner steps the rows some peer asked for (and the dense tensors) before the rest: the split is a partition of
+   * its rows, each row keeping its values, with the round's example counts on both halves.
+   */
+  @Test
+  void theRowsPeersAskedForAreSteppedFirstAndTheSplitLosesNothing() {
+    TensorPatch sum = new TensorPatch()
+        .putRows("a", new SparseRows(2, new int[] {1, 3, 5, 7, 9}, new float[] {1, 1, 3, 3, 5, 5, 7, 7, 9, 9}))
+        .putRows("b", new SparseRows(2, new int[] {2, 4}, new float[] {2, 2, 4, 4}))
+        .putDense("w", new float[] {0.5f});
+    List<Map<String, int[]>> asked = List.of(Map.of(), Map.of("a", new int[] {3, 9, 11}),
+        Map.of("a", new int[] {5}, "b", new int[] {4}));
+    ShardedExchange.Owned[] split = ShardedExchange.splitByAsked(
+        new ShardedExchange.Owned(sum, 30, new long[] {10, 10, 10}), asked);
+    TensorPatch first = split[0].sum();
+    TensorPatch rest = split[1].sum();
+    assertArrayEquals(new int[] {3, 5, 9}, first.rows("a").rowIds());
+    assertArrayEquals(new int[] {4}, first.rows("b").rowIds());
+    assertArrayEquals(new float[] {0.5f}, first.dense("w"));
+    assertArrayEquals(new int[] {1, 7}, rest.rows("a").rowIds());
+    assertArrayEquals(new int[] {2}, rest.rows("b").rowIds());
+    assertTrue(rest.denseNames().isEmpty(), "dense tensors go with the answered rows");
+    for (TensorPatch half : new TensorPatch[] {first, rest}) {
+      for (String t : half.tableNames()) {
+        SparseRows rows = half.rows(t);
+        for (int i = 0; i < rows.size(); i++) {
+          assertEquals(rows.rowId(i), rows.get(i, 0), 0f, t + " row " + rows.rowId(i) + " kept its values");
+          assertEquals(rows.rowId(i), rows.get(i, 1), 0f);
+        }
+      }
+    }
+    for (ShardedExchange.Owned half : split) {
+      assertEquals(30, half.examples());
+      assertArrayEquals(new long[] {10, 10, 10}, half.examplesByRank());
+    }
+    assertFalse(split[0].rowsOnly(), "the first part's step moves the dense tensors");
+    assertTrue(split[1].rowsOnly(), "the second part's must not move them again");
+    ShardedExchange.Owned[] noneAsked = ShardedExchange.splitByAsked(
+        new ShardedExchange.Owned(new TensorPatch().putRows("a", sum.rows("a")), 30, new long[] {10, 10, 10}),
+        List.of(Map.of(), Map.of()));
+    assertTrue(noneAsked[0].sum().isEmpty(), "nothing asked: nothing to answer first");
+    assertArrayEquals(new int[] {1, 3, 5, 7, 9}, noneAsked[1].sum().rows("a").rowIds());
+  }
+
   /** The one-accumulator sum is addScaled's rank-order sum bit for bit, skipping ranks without examples. */
   @Test
   void rankOrderSumHasTheBitsOfTheAddScaledChain() {

@@ -71,7 +71,8 @@ print(f"   per round: wall {s['meanRoundMillis']:.2f} ms, gradient {s['meanWorke
       f"(outside the gradient {100 * share:.1f} %), patch {s['meanPatchKilobytes']:.0f} KiB, rounds {s['rounds']}")
 for e in s.get("epochs", []):  # per epoch: the first carries the JIT's warm-up and the first segment's start
     print(f"   epoch {e['epoch']} rounds: wall {e['meanRoundMillis']:.2f} ms, gradient {e['meanWorkerComputeMillis']:.2f}"
-          f" ms, optimizer step {e['meanOptimizerStepMillis']:.2f} ms, non-compute {100 * e['nonComputeShare']:.1f} %")
+          f" ms, optimizer step {e['meanOptimizerStepMillis']:.2f} ms, non-compute {100 * e['nonComputeShare']:.1f} %"
+          f" (rounds alone: {e.get('meanLoopMillis', 0):.2f} ms, {100 * e.get('roundNonComputeShare', 0):.1f} %)")
 if "meanWorkerSyncCpuMillis" in s:  # per worker, thread CPU: the gradient, and the synchronisation outside it
     print(f"   per worker: gradient CPU {s['meanWorkerComputeCpuMillis']:.2f} ms, sync CPU "
           f"{s['meanWorkerSyncCpuMillis']:.2f} ms, sent {s['meanWorkerSentKilobytes']:.0f} KiB per round")

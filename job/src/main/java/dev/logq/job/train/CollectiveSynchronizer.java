@@ -135,7 +135,8 @@ final class CollectiveSynchronizer implements Synchronizer {
     }
     computeMillis += segmentGradient;
     stepMillis += segmentStep;
-    epochCosts.add(epoch, end - r, (t1 - t0) / 1e6, segmentGradient, segmentStep);
+    epochCosts.add(epoch, end - r, (t1 - t0) / 1e6, segmentGradient, segmentStep,
+        results.stream().mapToLong(x -> x.loopNanos).max().orElse(0) / 1e6);
     exchangeMillis += results.stream().mapToLong(x -> x.exchangeNanos).max().orElse(0) / 1e6;
     setupMillis += results.stream().mapToLong(x -> x.setupNanos).max().orElse(0) / 1e6;
     checkpointMillis += results.stream().mapToLong(x -> x.checkpointNanos).max().orElse(0) / 1e6;

@@ -157,13 +157,25 @@ public final class DistributedTrainer {
     }
   }
 
-  /** One epoch's rounds as {@link SyncStats} counts them (epoch 1-based). */
+  /**
+   * One epoch's rounds as {@link SyncStats} counts them (epoch 1-based). {@code meanRoundMillis} is the driver's
+   * wall per round, the collective backend's segment starts and shard checkpoints included (about 0.1 s per
+   * segment here, a constant per epoch); {@code meanLoopMillis} the rounds alone (collective: the slowest worker's
+   * round loop; rounds: the same as the wall, whose checkpoints the driver writes between rounds, uncounted).
+   */
   public record EpochSync(int epoch, long rounds, double meanRoundMillis, double meanWorkerComputeMillis,
-                          double meanOptimizerStepMillis) {
+                          double meanOptimizerStepMillis, double meanLoopMillis) {
 
+    /** The share of the driver's wall outside the gradient and the optimizer step. */
     @com.fasterxml.jackson.annotation.JsonProperty("nonComputeShare")
     public double nonComputeShare() {
       return share(meanRoundMillis, meanWorkerComputeMillis, meanOptimizerStepMillis);
+    }
+
+    /** The same share of the rounds alone, without the segments' starts and checkpoints. */
+    @com.fasterxml.jackson.annotation.JsonProperty("roundNonComputeShare")
+    public double roundNonComputeShare() {
+      return share(meanLoopMillis, meanWorkerComputeMillis, meanOptimizerStepMillis);
     }
   }
 

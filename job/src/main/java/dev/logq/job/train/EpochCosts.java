@@ -11,15 +11,20 @@ import java.util.TreeMap;
  */
 final class EpochCosts {
 
-  /** Per epoch (0-based): rounds, then the wall, gradient and step milliseconds summed over them. */
+  /** Per epoch (0-based): rounds, then the wall, gradient, step and rounds-alone milliseconds summed over them. */
   private final TreeMap<Integer, double[]> byEpoch = new TreeMap<>();
 
-  void add(int epoch, long rounds, double wallMillis, double gradientMillis, double stepMillis) {
-    double[] sums = byEpoch.computeIfAbsent(epoch, e -> new double[4]);
+  /**
+   * @param wallMillis the driver's wall of these rounds, their segment's start and checkpoint included
+   * @param loopMillis the rounds alone (collective: the slowest worker's round loop; rounds: the same as the wall)
+   */
+  void add(int epoch, long rounds, double wallMillis, double gradientMillis, double stepMillis, double loopMillis) {
+    double[] sums = byEpoch.computeIfAbsent(epoch, e -> new double[5]);
     sums[0] += rounds;
     sums[1] += wallMillis;
     sums[2] += gradientMillis;
     sums[3] += stepMillis;
+    sums[4] += loopMillis;
   }
 
   /** The epochs this process trained, in order (epochs are 1-based here, as in the curve). */
@@ -27,7 +32,7 @@ final class EpochCosts {
     List<DistributedTrainer.EpochSync> out = new ArrayList<>(byEpoch.size());
     byEpoch.forEach((epoch, s) -> {
       double n = Math.max(1, s[0]);
-      out.add(new DistributedTrainer.EpochSync(epoch + 1, (long) s[0], s[1] / n, s[2] / n, s[3] / n));
+      out.add(new DistributedTrainer.EpochSync(epoch + 1, (long) s[0], s[1] / n, s[2] / n, s[3] / n, s[4] / n));
     });
     return out;
   }

@@ -96,7 +96,7 @@ final class RoundsSynchronizer implements Synchronizer {
     // The whole round: the workers' job, the driver's update and the patch's broadcast.
     roundMillis += (t3 - t0) / 1e6;
     long slowest = results.stream().mapToLong(x -> x.computeNanos).max().orElse(0);
-    epochCosts.add(epoch, 1, (t3 - t0) / 1e6, slowest / 1e6, patch.stepNanos / 1e6);
+    epochCosts.add(epoch, 1, (t3 - t0) / 1e6, slowest / 1e6, patch.stepNanos / 1e6, (t3 - t0) / 1e6);
     computeMillis += slowest / 1e6;
     taskMillis += results.stream().mapToLong(x -> x.taskNanos).max().orElse(0) / 1e6;
     updateMillis += (t2 - t1) / 1e6;

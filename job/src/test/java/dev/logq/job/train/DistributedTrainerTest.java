@@ -150,6 +150,8 @@ class DistributedTrainerTest {
       assertTrue(x.meanWorkerComputeMillis() + x.meanOptimizerStepMillis() <= x.meanRoundMillis(), "within: " + x);
       assertEquals((x.meanRoundMillis() - x.meanWorkerComputeMillis() - x.meanOptimizerStepMillis())
           / x.meanRoundMillis(), x.nonComputeShare(), 1e-12);
+      assertTrue(x.meanLoopMillis() > 0 && x.meanLoopMillis() <= x.meanRoundMillis(), "the rounds within the wall: " + x);
+      assertTrue(x.roundNonComputeShare() <= x.nonComputeShare(), "the segments' costs only add: " + x);
       rounds += x.rounds();
       wall += x.rounds() * x.meanRoundMillis();
       gradient += x.rounds() * x.meanWorkerComputeMillis();

@@ -61,6 +61,7 @@ abstract class SlotOptimizer implements Optimizer {
   }
 
   private TensorPatch step(TensorStore params, TensorStore state, TensorPatch grad, long step, boolean dense) {
+    java.util.Set<String> steppedDense = dense ? params.denseNames() : java.util.Set.of();
     if (step < 1) {
       throw new IllegalArgumentException(name() + ": step must be >= 1 (the first update is step 1), got " + step);
     }
@@ -86,7 +87,7 @@ abstract class SlotOptimizer implements Optimizer {
         state.table(slotName(slot, name));
       }
     }
-    for (String name : dense ? params.denseNames() : java.util.Set.<String>of()) {
+    for (String name : steppedDense) {
       float[] gradient = grad.dense(name);
       if (gradient != null && gradient.length != params.dense(name).length) {
         throw new IllegalArgumentException("gradient for dense tensor '" + name + "' has " + gradient.length
@@ -134,7 +135,7 @@ abstract class SlotOptimizer implements Optimizer {
       }
       result.putRows(name, new SparseRows(dim, rows.rowIds(), param)); // the new values (param is not reused)
     }
-    for (String name : dense ? params.denseNames() : java.util.Set.<String>of()) {
+    for (String name : steppedDense) {
       float[] param = params.dense(name);
       float[] gradient = grad.dense(name);
       if (gradient == null) {

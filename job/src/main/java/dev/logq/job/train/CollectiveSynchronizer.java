@@ -36,10 +36,6 @@ final class CollectiveSynchronizer implements Synchronizer {
   private final SegmentJobs.Directory dir;
   private volatile String base;
   private String pending;
-  private double wallMillis;
-  private double loopMillis;
-  private double computeMillis;
-  private double stepMillis;
   private double skewMillis;
   private final EpochCosts epochCosts = new EpochCosts();
   private double exchangeMillis;
@@ -114,8 +110,6 @@ final class CollectiveSynchronizer implements Synchronizer {
     }
     roundsRun += end - r;
     segments++;
-    wallMillis += (t1 - t0) / 1e6;
-    loopMillis += results.stream().mapToLong(x -> x.loopNanos).max().orElse(0) / 1e6;
     // The round's critical path: per round the slowest worker's gradient and the slowest owner's step (as the
     // rounds backend counts its per-round tasks); the gradients' spread is the time the faster workers wait.
     double segmentGradient = 0;
@@ -133,8 +127,6 @@ final class CollectiveSynchronizer implements Synchronizer {
       skewMillis += (slowest - fastest) / 1e6;
       segmentStep += slowestStep / 1e6;
     }
-    computeMillis += segmentGradient;
-    stepMillis += segmentStep;
     epochCosts.add(epoch, end - r, (t1 - t0) / 1e6, segmentGradient, segmentStep,
         results.stream().mapToLong(x -> x.loopNanos).max().orElse(0) / 1e6);
     exchangeMillis += results.stream().mapToLong(x -> x.exchangeNanos).max().orElse(0) / 1e6;
@@ -170,9 +162,12 @@ final class CollectiveSynchronizer implements Synchronizer {
   @Override
   public DistributedTrainer.SyncStats stats() {
     long n = Math.max(1, roundsRun);
+    double wallMillis = epochCosts.wallMillis();
+    double computeMillis = epochCosts.gradientMillis();
+    double loopMillis = epochCosts.loopMillis();
     DistributedTrainer.SyncStats stats = new DistributedTrainer.SyncStats(DistributedTrainer.COLLECTIVE, roundsRun, wallMillis / n,
         computeMillis / n, loopMillis / n, 0.0, (wallMillis - computeMillis) / n, changedBytes / n / 1024.0,
-        computeCpuMillis / n, exchangeCpuMillis / n, sentBytes / n / 1024.0, stepMillis / n,
+        computeCpuMillis / n, exchangeCpuMillis / n, sentBytes / n / 1024.0, epochCosts.stepMillis() / n,
         epochCosts.epochs());
     LOG.info("Synchronisation (collective): {} rounds in {} segments, {} ms per round (driver wall): gradient {}"
             + " ms (slowest worker's; fastest {} ms less), owner's step {} ms, non-compute {} %; exchange {} ms"

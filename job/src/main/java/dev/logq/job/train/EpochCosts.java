@@ -27,6 +27,34 @@ final class EpochCosts {
     sums[4] += loopMillis;
   }
 
+  /** The driver's wall of every round so far (ms). */
+  double wallMillis() {
+    return total(1);
+  }
+
+  /** The rounds' slowest gradients, summed (ms). */
+  double gradientMillis() {
+    return total(2);
+  }
+
+  /** The optimizer steps the rounds waited for, summed (ms). */
+  double stepMillis() {
+    return total(3);
+  }
+
+  /** The rounds alone, summed (ms). */
+  double loopMillis() {
+    return total(4);
+  }
+
+  private double total(int column) {
+    double sum = 0;
+    for (double[] s : byEpoch.values()) {
+      sum += s[column];
+    }
+    return sum;
+  }
+
   /** The epochs this process trained, in order (epochs are 1-based here, as in the curve). */
   List<DistributedTrainer.EpochSync> epochs() {
     List<DistributedTrainer.EpochSync> out = new ArrayList<>(byEpoch.size());

@@ -33,11 +33,8 @@ final class RoundsSynchronizer implements Synchronizer {
   private volatile int pendingPatches;
   private long baseVersion;
   private long pendingPatchBytes;
-  private double roundMillis;
-  private double computeMillis;
   private double taskMillis;
   private double updateMillis;
-  private double stepMillis;
   private final EpochCosts epochCosts = new EpochCosts();
   private double patchBytes;
   private double computeCpuMillis;
@@ -93,14 +90,11 @@ final class RoundsSynchronizer implements Synchronizer {
     pendingPatchBytes += patchBytesOfRound.length;
     long t3 = System.nanoTime();
     roundsRun++;
-    // The whole round: the workers' job, the driver's update and the patch's broadcast.
-    roundMillis += (t3 - t0) / 1e6;
     long slowest = results.stream().mapToLong(x -> x.computeNanos).max().orElse(0);
+    // The whole round: the workers' job, the driver's update and the patch's broadcast.
     epochCosts.add(epoch, 1, (t3 - t0) / 1e6, slowest / 1e6, patch.stepNanos / 1e6, (t3 - t0) / 1e6);
-    computeMillis += slowest / 1e6;
     taskMillis += results.stream().mapToLong(x -> x.taskNanos).max().orElse(0) / 1e6;
     updateMillis += (t2 - t1) / 1e6;
-    stepMillis += patch.stepNanos / 1e6;
     patchBytes += patch.sizeInBytes();
     computeCpuMillis += results.stream().mapToLong(x -> x.computeCpuNanos).average().orElse(0) / 1e6;
     syncCpuMillis += results.stream().mapToLong(x -> x.taskCpuNanos - x.computeCpuNanos).average().orElse(0) / 1e6;
@@ -156,9 +150,11 @@ final class RoundsSynchronizer implements Synchronizer {
   @Override
   public DistributedTrainer.SyncStats stats() {
     long n = Math.max(1, roundsRun);
+    double roundMillis = epochCosts.wallMillis();
+    double computeMillis = epochCosts.gradientMillis();
     DistributedTrainer.SyncStats stats = new DistributedTrainer.SyncStats(DistributedTrainer.ROUNDS, roundsRun, roundMillis / n,
         computeMillis / n, taskMillis / n, updateMillis / n, (roundMillis - computeMillis) / n,
-        patchBytes / n / 1024.0, computeCpuMillis / n, syncCpuMillis / n, sentBytes / n / 1024.0, stepMillis / n,
+        patchBytes / n / 1024.0, computeCpuMillis / n, syncCpuMillis / n, sentBytes / n / 1024.0, epochCosts.stepMillis() / n,
         epochCosts.epochs());
     LOG.info("Synchronisation: {} rounds, {} ms per round: worker task {} ms (of which gradient {} ms), {} ms"
             + " overhead outside the gradient; driver update {} ms (of which optimizer step {} ms); non-compute {} %;"

@@ -239,8 +239,10 @@ final class Worker {
     }
   }
 
-  /** {SparkEnv, its Hadoop configuration}: built once per executor (and per SparkContext in one JVM). */
-  private static volatile Object[] hadoopConfOfEnv;
+  /** A SparkEnv's Hadoop configuration: built once per executor (and per SparkContext in one JVM). */
+  private record EnvConf(SparkEnv env, Configuration conf) {}
+
+  private static volatile EnvConf hadoopConfOfEnv;
 
   /**
    * The executor's Hadoop configuration, read-only (callers never set anything in it). Built once per SparkEnv:
@@ -248,12 +250,12 @@ final class Worker {
    */
   static Configuration executorHadoopConf() {
     SparkEnv env = SparkEnv.get();
-    Object[] cached = hadoopConfOfEnv;
-    if (cached != null && cached[0] == env) {
-      return (Configuration) cached[1];
+    EnvConf cached = hadoopConfOfEnv;
+    if (cached != null && cached.env() == env) {
+      return cached.conf();
     }
     Configuration conf = SparkHadoopUtil.get().newConfiguration(env.conf());
-    hadoopConfOfEnv = new Object[] {env, conf};
+    hadoopConfOfEnv = new EnvConf(env, conf);
     return conf;
   }
 

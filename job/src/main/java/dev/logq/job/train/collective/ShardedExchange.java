@@ -207,32 +207,22 @@ public final class ShardedExchange {
     TensorPatch rest = new TensorPatch();
     for (String table : owned.sum().tableNames()) {
       SparseRows rows = owned.sum().rows(table);
-      int count = 0;
+      int[] group = new int[rows.size()];
+      Arrays.fill(group, 1); // the rest, unless some rank asked for the row
       for (Map<String, int[]> a : asked) {
-        int[] ids = a.get(table);
-        count += ids == null ? 0 : ids.length;
-      }
-      int[] wanted = new int[count];
-      int at = 0;
-      for (Map<String, int[]> a : asked) {
-        int[] ids = a.get(table);
-        if (ids != null) {
-          System.arraycopy(ids, 0, wanted, at, ids.length);
-          at += ids.length;
+        for (int id : a.getOrDefault(table, new int[0])) {
+          int i = rows.indexOf(id);
+          if (i >= 0) {
+            group[i] = 0;
+          }
         }
       }
-      Arrays.sort(wanted);
-      boolean[] isWanted = new boolean[rows.size()];
-      int wantedRows = 0;
-      for (int i = 0; i < rows.size(); i++) {
-        isWanted[i] = Arrays.binarySearch(wanted, rows.rowId(i)) >= 0;
-        wantedRows += isWanted[i] ? 1 : 0;
+      SparseRows[] parts = partition(rows, group, 2);
+      if (parts[0] != null) {
+        first.putRows(table, parts[0]);
       }
-      if (wantedRows > 0) {
-        first.putRows(table, subset(rows, isWanted, true, wantedRows));
-      }
-      if (wantedRows < rows.size()) {
-        rest.putRows(table, subset(rows, isWanted, false, rows.size() - wantedRows));
+      if (parts[1] != null) {
+        rest.putRows(table, parts[1]);
       }
     }
     for (String name : owned.sum().denseNames()) {
@@ -242,20 +232,34 @@ public final class ShardedExchange {
         new Owned(rest, owned.examples(), owned.examplesByRank(), true)};
   }
 
-  /** The rows i of {@code rows} with {@code in[i] == keep} ({@code count} of them), in order. */
-  private static SparseRows subset(SparseRows rows, boolean[] in, boolean keep, int count) {
+  /**
+   * The rows of {@code rows} by {@code group[i]} (0 .. groups - 1), each group's in their order; null for a group
+   * without rows.
+   */
+  private static SparseRows[] partition(SparseRows rows, int[] group, int groups) {
     int dim = rows.dim();
-    int[] ids = new int[count];
-    float[] values = new float[count * dim];
-    int k = 0;
-    for (int i = 0; i < rows.size(); i++) {
-      if (in[i] == keep) {
-        ids[k] = rows.rowId(i);
-        rows.copyRow(i, values, k * dim);
-        k++;
-      }
+    int[] counts = new int[groups];
+    for (int g : group) {
+      counts[g]++;
     }
-    return new SparseRows(dim, ids, values);
+    int[][] ids = new int[groups][];
+    float[][] values = new float[groups][];
+    for (int g = 0; g < groups; g++) {
+      ids[g] = new int[counts[g]];
+      values[g] = new float[counts[g] * dim];
+    }
+    int[] fill = new int[groups];
+    for (int i = 0; i < rows.size(); i++) {
+      int g = group[i];
+      ids[g][fill[g]] = rows.rowId(i);
+      rows.copyRow(i, values[g], fill[g] * dim);
+      fill[g]++;
+    }
+    SparseRows[] parts = new SparseRows[groups];
+    for (int g = 0; g < groups; g++) {
+      parts[g] = counts[g] > 0 ? new SparseRows(dim, ids[g], values[g]) : null;
+    }
+    return parts;
   }
 
   /**
@@ -548,29 +552,14 @@ public final class ShardedExchange {
     }
     for (String table : patch.tableNames()) {
       SparseRows rows = patch.rows(table);
-      int dim = rows.dim();
       int[] owner = new int[rows.size()];
-      int[] counts = new int[n];
       for (int i = 0; i < rows.size(); i++) {
         owner[i] = ownership.owner(table, rows.rowId(i));
-        counts[owner[i]]++;
       }
-      int[][] ids = new int[n][];
-      float[][] values = new float[n][];
+      SparseRows[] byOwner = partition(rows, owner, n);
       for (int r = 0; r < n; r++) {
-        ids[r] = new int[counts[r]];
-        values[r] = new float[counts[r] * dim];
-      }
-      int[] fill = new int[n];
-      for (int i = 0; i < rows.size(); i++) {
-        int o = owner[i];
-        ids[o][fill[o]] = rows.rowId(i);
-        rows.copyRow(i, values[o], fill[o] * dim);
-        fill[o]++;
-      }
-      for (int r = 0; r < n; r++) {
-        if (counts[r] > 0) {
-          parts[r].putRows(table, new SparseRows(dim, ids[r], values[r]));
+        if (byOwner[r] != null) {
+          parts[r].putRows(table, byOwner[r]);
         }
       }
     }

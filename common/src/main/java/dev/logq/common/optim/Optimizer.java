@@ -31,7 +31,15 @@ public interface Optimizer extends Serializable {
    * @return the new values of everything that may have changed: the gradient's rows and every dense
    *     tensor of {@code params} (fresh arrays)
    */
-  TensorPatch step(TensorStore params, TensorStore state, TensorPatch grad, long step);
+  default TensorPatch step(TensorStore params, TensorStore state, TensorPatch grad, long step) {
+    return step(params, state, grad, step, StoreRows.IDENTITY);
+  }
+
+  /**
+   * {@link #step} where the stores hold the gradient's rows at {@code at}'s rows (an owner's compact shard); the
+   * returned rows keep the gradient's ids.
+   */
+  TensorPatch step(TensorStore params, TensorStore state, TensorPatch grad, long step, StoreRows at);
 
   /**
    * {@link #step} on the gradient's table rows only, no dense tensor: for an owner that steps a round's rows in
@@ -40,7 +48,12 @@ public interface Optimizer extends Serializable {
    *
    * @throws IllegalArgumentException when {@code grad} holds a dense tensor
    */
-  TensorPatch stepRows(TensorStore params, TensorStore state, TensorPatch grad, long step);
+  default TensorPatch stepRows(TensorStore params, TensorStore state, TensorPatch grad, long step) {
+    return stepRows(params, state, grad, step, StoreRows.IDENTITY);
+  }
+
+  /** {@link #stepRows} with the rows placed as {@link #step(TensorStore, TensorStore, TensorPatch, long, StoreRows)}. */
+  TensorPatch stepRows(TensorStore params, TensorStore state, TensorPatch grad, long step, StoreRows at);
 
   /**
    * The current values of the state that {@link #step} changes for {@code grad}: the slot rows for the

@@ -48,19 +48,20 @@ abstract class SlotOptimizer implements Optimizer {
   }
 
   @Override
-  public TensorPatch step(TensorStore params, TensorStore state, TensorPatch grad, long step) {
-    return step(params, state, grad, step, true);
+  public TensorPatch step(TensorStore params, TensorStore state, TensorPatch grad, long step, StoreRows at) {
+    return step(params, state, grad, step, true, at);
   }
 
   @Override
-  public TensorPatch stepRows(TensorStore params, TensorStore state, TensorPatch grad, long step) {
+  public TensorPatch stepRows(TensorStore params, TensorStore state, TensorPatch grad, long step, StoreRows at) {
     if (!grad.denseNames().isEmpty()) {
       throw new IllegalArgumentException(name() + ": a rows-only step got dense tensors " + grad.denseNames());
     }
-    return step(params, state, grad, step, false);
+    return step(params, state, grad, step, false, at);
   }
 
-  private TensorPatch step(TensorStore params, TensorStore state, TensorPatch grad, long step, boolean dense) {
+  private TensorPatch step(TensorStore params, TensorStore state, TensorPatch grad, long step, boolean dense,
+                           StoreRows at) {
     java.util.Set<String> steppedDense = dense ? params.denseNames() : java.util.Set.of();
     if (step < 1) {
       throw new IllegalArgumentException(name() + ": step must be >= 1 (the first update is step 1), got " + step);
@@ -71,7 +72,8 @@ abstract class SlotOptimizer implements Optimizer {
         throw new IllegalArgumentException("gradient names dense tensor '" + name + "', which the parameters lack");
       }
     }
-    // Validate everything first, so a bad gradient changes nothing.
+    // Validate everything first, so a bad gradient changes nothing; each table's store rows, once.
+    Map<String, int[]> storeRows = new TreeMap<>();
     for (String name : grad.tableNames()) {
       EmbeddingTable table = params.table(name);
       SparseRows rows = grad.rows(name);
@@ -79,10 +81,17 @@ abstract class SlotOptimizer implements Optimizer {
         throw new IllegalArgumentException("gradient for table '" + name + "' has dim " + rows.dim()
             + ", the table has dim " + table.dim());
       }
-      if (rows.size() > 0 && rows.rowId(rows.size() - 1) >= table.rows()) {
-        throw new IllegalArgumentException("gradient names row " + rows.rowId(rows.size() - 1) + " of table '"
-            + name + "', which has " + table.rows() + " rows");
+      java.util.function.IntUnaryOperator placement = at.of(name);
+      int[] placed = new int[rows.size()];
+      for (int i = 0; i < placed.length; i++) {
+        placed[i] = placement.applyAsInt(rows.rowId(i));
+        if (placed[i] < 0 || placed[i] >= table.rows()) {
+          throw new IllegalArgumentException("gradient names row " + rows.rowId(i) + " of table '" + name + "'"
+              + (placed[i] == rows.rowId(i) ? "" : ", held at row " + placed[i]) + ", which has " + table.rows()
+              + " rows");
+        }
       }
+      storeRows.put(name, placed);
       for (String slot : slots) {
         state.table(slotName(slot, name));
       }
@@ -113,13 +122,14 @@ abstract class SlotOptimizer implements Optimizer {
       // -> 0.58-0.60 ms. The rest is mostly memory latency: the rows are scattered over tables larger than the
       // cache, and the same update on contiguous arrays takes 0.13 ms.
       int count = rows.size();
+      int[] placed = storeRows.get(name);
       int len = count * dim;
       float[] param = new float[len];
       float[] gradient = new float[len];
       float[][] slotValues = new float[slots.length][len];
       rows.copyAll(gradient, 0);
       for (int i = 0; i < count; i++) {
-        int row = rows.rowId(i);
+        int row = placed[i];
         table.readRow(row, param, i * dim);
         for (int s = 0; s < slots.length; s++) {
           slotTables[s].readRow(row, slotValues[s], i * dim);
@@ -127,7 +137,7 @@ abstract class SlotOptimizer implements Optimizer {
       }
       update(param, gradient, slotValues, len, constants);
       for (int i = 0; i < count; i++) {
-        int row = rows.rowId(i);
+        int row = placed[i];
         table.writeRow(row, param, i * dim);
         for (int s = 0; s < slots.length; s++) {
           slotTables[s].writeRow(row, slotValues[s], i * dim);

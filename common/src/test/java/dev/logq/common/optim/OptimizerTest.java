@@ -75,6 +75,78 @@ class OptimizerTest {
   }
 
   /**
+   * Rows held at other indices of a smaller store (an owner's compact shard, {@link StoreRows}) get the bits of the
+   * same steps on a store that holds them at their ids, the returned rows keep the gradient's ids, and a row the
+   * store does not hold fails before anything changes.
+   */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"adam", "adagrad", "sgd"})
+  void rowsHeldElsewhereGetTheBitsOfAStepAtTheirIds(String name) {
+    Optimizer opt = Optimizers.create(name, 0.01, 0.9, 0.999, 1e-8);
+    int dim = 9;
+    int[] held = {3, 17, 18, 250, 640, 999}; // global ids; compact row l holds held[held.length - 1 - l]
+    TensorStore full = new TensorStore();
+    full.addTable("e", 1000, dim, TableInit.gaussian(5L, 0.5));
+    full.putDense("w", new float[] {0.5f, -0.25f});
+    TensorStore compact = new TensorStore();
+    EmbeddingTable local = compact.addTable("e", held.length, dim, TableInit.zeros());
+    compact.putDense("w", new float[] {0.5f, -0.25f});
+    float[] row = new float[dim];
+    for (int l = 0; l < held.length; l++) {
+      full.table("e").readRow(held[held.length - 1 - l], row, 0);
+      local.writeRow(l, row, 0);
+    }
+    StoreRows at = table -> id -> {
+      for (int l = 0; l < held.length; l++) {
+        if (held[held.length - 1 - l] == id) {
+          return l;
+        }
+      }
+      throw new IllegalArgumentException("row " + id + " is not held");
+    };
+    TensorStore fullState = opt.newState(full);
+    TensorStore compactState = opt.newState(compact);
+    java.util.SplittableRandom rng = new java.util.SplittableRandom(11);
+    int[][] touched = {{3, 18, 999}, {17, 18, 250, 640}, {3, 17, 18, 250, 640, 999}};
+    for (int step = 1; step <= touched.length; step++) {
+      float[] values = new float[touched[step - 1].length * dim];
+      for (int k = 0; k < values.length; k++) {
+        values[k] = (float) (rng.nextDouble() - 0.5);
+      }
+      float[] dense = {0.1f * step, -0.2f};
+      TensorPatch a = opt.step(full, fullState, new TensorPatch().putRows("e",
+          new SparseRows(dim, touched[step - 1], values.clone())).putDense("w", dense.clone()), step);
+      TensorPatch b = opt.step(compact, compactState, new TensorPatch().putRows("e",
+          new SparseRows(dim, touched[step - 1], values.clone())).putDense("w", dense.clone()), step, at);
+      assertArrayEquals(a.rows("e").rowIds(), b.rows("e").rowIds(), name + " step " + step + ": the gradient's ids");
+      float[] va = new float[a.rows("e").size() * dim];
+      float[] vb = new float[va.length];
+      a.rows("e").copyAll(va, 0);
+      b.rows("e").copyAll(vb, 0);
+      assertArrayEquals(va, vb, name + " step " + step + ": new values");
+      assertArrayEquals(a.dense("w"), b.dense("w"), name + " step " + step + ": dense");
+    }
+    float[] other = new float[dim];
+    for (int l = 0; l < held.length; l++) {
+      int id = held[held.length - 1 - l];
+      full.table("e").readRow(id, row, 0);
+      local.readRow(l, other, 0);
+      assertArrayEquals(row, other, name + ": row " + id);
+      for (String slot : fullState.tableNames()) {
+        fullState.table(slot).readRow(id, row, 0);
+        compactState.table(slot).readRow(l, other, 0);
+        assertArrayEquals(row, other, name + " " + slot + ": row " + id);
+      }
+    }
+    TensorStore before = compact.copy();
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> opt.stepRows(compact,
+        compactState, new TensorPatch().putRows("e", new SparseRows(dim, new int[] {3, 4}, new float[2 * dim])), 4,
+        at));
+    assertTrue(e.getMessage().contains("row 4 is not held"), e.getMessage());
+    assertTrue(before.table("e").bitwiseEquals(compact.table("e")), name + ": a row not held changes nothing");
+  }
+
+  /**
    * A round's rows stepped in two calls, the dense tensors in the first only (step, then stepRows), give the bits
    * of one step of everything: what an owner does when it answers the rows its peers read before the rest.
    */

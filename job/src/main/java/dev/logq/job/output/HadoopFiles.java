@@ -22,7 +22,9 @@ import org.apache.hadoop.io.nativeio.NativeIO;
  * {@code chmod} process for every file and directory it creates, 3-15 ms each on a busy 2-core machine
  * (docs/benchmarks.md, issue 12, "Forks"), which was most of a collective segment's checkpoint and rendezvous.
  * Every other scheme (hdfs, s3a, ...) is Hadoop's own, from its cache, and so is {@code file:} where Hadoop's native
- * library is loaded or {@code fs.file.impl} names a filesystem of the user's.
+ * library is loaded or {@code fs.file.impl} names a filesystem of the user's. Like Hadoop's own FileSystem cache
+ * (keyed by scheme, authority and user, never by configuration), the local one is initialised with the first
+ * caller's Configuration (umask, bytes per checksum) for the JVM's life.
  */
 public final class HadoopFiles {
 

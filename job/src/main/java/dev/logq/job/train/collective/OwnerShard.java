@@ -1,12 +1,11 @@
 package dev.logq.job.train.collective;
 
 import dev.logq.common.model.EmbeddingTable;
-import dev.logq.common.model.SparseRows;
 import dev.logq.common.model.TableInit;
 import dev.logq.common.model.TensorPatch;
 import dev.logq.common.model.TensorStore;
 import dev.logq.common.optim.Optimizer;
-import java.util.Arrays;
+import dev.logq.common.optim.StoreRows;
 
 /**
  * What one worker owns: the parameters and optimizer state of its rows ({@link RowOwnership}) and of its dense
@@ -31,8 +30,10 @@ public final class OwnerShard {
   private final Optimizer optimizer;
   private final TensorStore params;
   private final TensorStore state;
+  private final StoreRows localRows;
 
   private OwnerShard(RowOwnership ownership, int rank, Optimizer optimizer, TensorStore params, TensorStore state) {
+    this.localRows = ownership.localRows(rank);
     this.ownership = ownership;
     this.rank = rank;
     this.optimizer = optimizer;
@@ -129,48 +130,14 @@ public final class OwnerShard {
   public TensorPatch step(ShardedExchange.Owned owned, long step) {
     TensorPatch sum = owned.sum();
     sum.scale((float) (1.0 / owned.examples()));
-    TensorPatch local = new TensorPatch();
-    for (String table : sum.tableNames()) {
-      local.putRows(table, remap(sum.rows(table), table, true));
-    }
     for (String name : sum.denseNames()) {
       if (ownership.denseOwner(name) != rank) {
         throw new IllegalArgumentException("rank " + rank + " was sent dense tensor '" + name + "' it does not own");
       }
-      local.putDense(name, sum.dense(name));
     }
-    TensorPatch changed = owned.rowsOnly() ? optimizer.stepRows(params, state, local, step)
-        : optimizer.step(params, state, local, step);
-    TensorPatch global = new TensorPatch();
-    for (String table : changed.tableNames()) {
-      global.putRows(table, remap(changed.rows(table), table, false));
-    }
-    for (String name : changed.denseNames()) {
-      global.putDense(name, changed.dense(name));
-    }
-    return global;
-  }
-
-  /** The same rows with global ids turned into local ones or back, re-sorted by the new id. */
-  private SparseRows remap(SparseRows rows, String table, boolean toLocal) {
-    int n = rows.size();
-    int dim = rows.dim();
-    long[] keys = new long[n];
-    for (int i = 0; i < n; i++) {
-      int id = toLocal ? ownership.localRow(table, rows.rowId(i)) : ownership.globalRow(table, rank, rows.rowId(i));
-      if (toLocal && ownership.owner(table, rows.rowId(i)) != rank) {
-        throw new IllegalArgumentException("rank " + rank + " was sent row " + rows.rowId(i) + " of '" + table
-            + "', which rank " + ownership.owner(table, rows.rowId(i)) + " owns");
-      }
-      keys[i] = ((long) id << 32) | i;
-    }
-    Arrays.sort(keys);
-    int[] ids = new int[n];
-    float[] values = new float[n * dim];
-    for (int k = 0; k < n; k++) {
-      ids[k] = (int) (keys[k] >>> 32);
-      rows.copyRow((int) keys[k], values, k * dim);
-    }
-    return new SparseRows(dim, ids, values);
+    // The gradient keeps its global ids; the optimizer reads and writes each row at its local index (and fails on
+    // a row this rank does not own). The new values come back with the global ids, in the gradient's order.
+    return owned.rowsOnly() ? optimizer.stepRows(params, state, sum, step, localRows)
+        : optimizer.step(params, state, sum, step, localRows);
   }
 }

@@ -74,6 +74,32 @@ public final class RowOwnership implements Serializable {
     return (int) (position(table(table), row) % workers);
   }
 
+  /**
+   * {@link #owner} for every row of one table, the table looked up once: for the loops over a round's rows.
+   */
+  public java.util.function.IntUnaryOperator owners(String table) {
+    long[] t = table(table);
+    return row -> (int) (position(t, row) % workers);
+  }
+
+  /**
+   * Where {@code rank}'s shard holds each row it owns ({@link #localRow}), for stepping a gradient with global row
+   * ids on the shard's compact tables; a row another rank owns fails, naming it and its owner.
+   */
+  public dev.logq.common.optim.StoreRows localRows(int rank) {
+    return table -> {
+      long[] t = table(table);
+      return row -> {
+        long p = position(t, row);
+        if (p % workers != rank) {
+          throw new IllegalArgumentException("rank " + rank + " was sent row " + row + " of '" + table
+              + "', which rank " + p % workers + " owns");
+        }
+        return (int) (p / workers);
+      };
+    };
+  }
+
   /** The row's index inside its owner's shard. */
   public int localRow(String table, int row) {
     return (int) (position(table(table), row) / workers);

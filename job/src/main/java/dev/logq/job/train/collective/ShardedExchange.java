@@ -283,9 +283,10 @@ public final class ShardedExchange {
         continue;
       }
       for (var e : asked.get(r).entrySet()) {
+        int rows = replica.hasTable(e.getKey()) ? replica.table(e.getKey()).rows() : 0;
+        java.util.function.IntUnaryOperator owners = rows > 0 ? ownership.owners(e.getKey()) : null;
         for (int id : e.getValue()) {
-          if (!replica.hasTable(e.getKey()) || id < 0 || id >= replica.table(e.getKey()).rows()
-              || ownership.owner(e.getKey(), id) != me) {
+          if (id < 0 || id >= rows || owners.applyAsInt(id) != me) {
             throw collectives.group().fail(r, "rank " + r + " asked rank " + me + " for row " + id + " of '"
                 + e.getKey() + "', which it does not own", null);
           }
@@ -335,9 +336,10 @@ public final class ShardedExchange {
       String table = e.getKey();
       int[] ids = e.getValue();
       int[] counts = new int[n];
+      java.util.function.IntUnaryOperator owners = ownership.owners(table);
       int[] owner = new int[ids.length];
       for (int i = 0; i < ids.length; i++) {
-        owner[i] = ownership.owner(table, ids[i]);
+        owner[i] = owners.applyAsInt(ids[i]);
         counts[owner[i]]++;
       }
       int[][] split = new int[n][];
@@ -552,9 +554,10 @@ public final class ShardedExchange {
     }
     for (String table : patch.tableNames()) {
       SparseRows rows = patch.rows(table);
+      java.util.function.IntUnaryOperator owners = ownership.owners(table);
       int[] owner = new int[rows.size()];
       for (int i = 0; i < rows.size(); i++) {
-        owner[i] = ownership.owner(table, rows.rowId(i));
+        owner[i] = owners.applyAsInt(rows.rowId(i));
       }
       SparseRows[] byOwner = partition(rows, owner, n);
       for (int r = 0; r < n; r++) {
@@ -572,8 +575,9 @@ public final class ShardedExchange {
   private void checkOwned(TensorPatch values, int me) {
     for (String table : values.tableNames()) {
       SparseRows rows = values.rows(table);
+      java.util.function.IntUnaryOperator owners = ownership.owners(table);
       for (int i = 0; i < rows.size(); i++) {
-        if (ownership.owner(table, rows.rowId(i)) != me) {
+        if (owners.applyAsInt(rows.rowId(i)) != me) {
           throw new IllegalArgumentException("rank " + me + " publishes row " + rows.rowId(i) + " of '" + table
               + "', which rank " + ownership.owner(table, rows.rowId(i)) + " owns");
         }
@@ -604,6 +608,10 @@ public final class ShardedExchange {
     }
     for (var e : byTable.entrySet()) {
       List<SparseRows> list = e.getValue();
+      if (list.size() == 1) { // one rank sent this table (two workers: always): its rows are the union
+        out.putRows(e.getKey(), list.get(0));
+        continue;
+      }
       int dim = list.get(0).dim();
       int total = 0;
       for (SparseRows r : list) {

@@ -12,10 +12,15 @@
 # it to run that build); LOGQ_PYTHON the interpreter
 # with torch (Debian's python3-torch is /usr/bin/python3); EPOCHS the epochs per run (default 2: the rate
 # reported before session 18 is epoch 2's, still warming up the JIT; 6 shows the steady state, the rate a long
-# training job runs at, beside PyTorch's timed steps, which exclude its warm-up). Build first: mvn -B -q -o -DskipTests package.
+# training job runs at, beside PyTorch's timed steps, which exclude its warm-up); PER_USER the interactions per
+# user (default 4: 400k interactions, 201 rounds an epoch; 16 gives 1.6M and 782 rounds, epochs long enough that
+# a segment's fixed start and checkpoint, ~0.1 s an epoch, weigh a quarter as much per round; its own data
+# directory). Build first: mvn -B -q -o -DskipTests package.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+PER_USER=${PER_USER:-4}
 WORK=${LOGQ_BENCH_DIR:-/tmp/logq-sync-bench}
+[[ "$PER_USER" == 4 ]] || WORK="$WORK-$PER_USER-per-user"
 BACKENDS=${BACKENDS:-"rounds collective"}
 NEGATIVES=${NEGATIVES:-local}
 PY=${LOGQ_PYTHON:-/usr/bin/python3}
@@ -28,7 +33,7 @@ mkdir -p "$WORK"
 echo "== machine"; nproc; java -version 2>&1 | head -1; uptime
 if [[ ! -d "$WORK/data" ]]; then
   main mode=generate input.path="$WORK/data" synthetic.users=100000 synthetic.items=50000 \
-    synthetic.interactionsPerUser=4 spark.master='local[2]' > "$WORK/generate.log" 2>&1
+    synthetic.interactionsPerUser=$PER_USER spark.master='local[2]' > "$WORK/generate.log" 2>&1
 fi
 if [[ ! -d "$WORK/csv" ]]; then # the same interactions as CSV, for the PyTorch side (no parquet reader there)
   cat > "$WORK/ToCsv.java" <<'JAVA'

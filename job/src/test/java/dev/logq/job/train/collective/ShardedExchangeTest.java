@@ -203,6 +203,71 @@ public class ShardedExchangeTest {
     }
   }
 
+  /**
+   * The owner's step on its compact shard gives its rows the bits of the same optimizer step on a full store (the
+   * driver's master), under their global ids; a row another rank owns fails before anything changes, naming it.
+   */
+  @Test
+  void ownersStepIsTheFullStepOfItsRowsAndRefusesOthers() {
+    int n = 3;
+    RowOwnership own = ownership(n);
+    var adam = Optimizers.create("adam", 0.01, 0.9, 0.999, 1e-8);
+    TensorStore full = initialReplica();
+    TensorStore fullState = adam.newState(full);
+    OwnerShard shard = OwnerShard.of(initialReplica(), null, own, 1, adam);
+    for (int step = 1; step <= 3; step++) {
+      TensorPatch grad = gradient(700L + step, 300, DIM, TABLES);
+      TensorPatch mine = new TensorPatch(); // rank 1's rows and dense tensors of the gradient
+      for (String t : grad.tableNames()) {
+        SparseRows rows = grad.rows(t);
+        java.util.List<Integer> keep = new ArrayList<>();
+        for (int i = 0; i < rows.size(); i++) {
+          if (own.owner(t, rows.rowId(i)) == 1) {
+            keep.add(i);
+          }
+        }
+        int[] ids = new int[keep.size()];
+        float[] values = new float[keep.size() * DIM];
+        for (int k = 0; k < ids.length; k++) {
+          ids[k] = rows.rowId(keep.get(k));
+          rows.copyRow(keep.get(k), values, k * DIM);
+        }
+        mine.putRows(t, new SparseRows(DIM, ids, values));
+      }
+      for (String d : grad.denseNames()) {
+        if (own.denseOwner(d) == 1) {
+          mine.putDense(d, grad.dense(d));
+        }
+      }
+      TensorPatch expected = adam.step(full, fullState, mine.copy().scale(0.5f), step); // the mean of 2 examples
+      // rank 1 steps its dense tensors; the full step moves every dense tensor, so compare rank 1's only
+      TensorPatch got = shard.step(new ShardedExchange.Owned(mine.copy(), 2, new long[] {1, 1, 0}), step);
+      for (String t : expected.tableNames()) {
+        assertArrayEquals(expected.rows(t).rowIds(), got.rows(t).rowIds(), "step " + step + ", " + t + ": ids");
+        float[] a = new float[expected.rows(t).size() * DIM];
+        float[] b = new float[a.length];
+        expected.rows(t).copyAll(a, 0);
+        got.rows(t).copyAll(b, 0);
+        assertArrayEquals(a, b, "step " + step + ", " + t + ": values");
+      }
+      for (String d : got.denseNames()) {
+        assertArrayEquals(expected.dense(d), got.dense(d), "step " + step + ", dense " + d);
+      }
+    }
+    int foreign = 0;
+    while (own.owner("item", foreign) == 1) {
+      foreign++;
+    }
+    TensorStore before = shard.params().copy();
+    int stranger = foreign;
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> shard.step(new ShardedExchange.Owned(new TensorPatch().putRows("item",
+            new SparseRows(DIM, new int[] {stranger}, new float[DIM])), 1, new long[] {1, 0, 0}, true), 4));
+    assertTrue(e.getMessage().contains("row " + stranger + " of 'item'")
+        && e.getMessage().contains("which rank " + own.owner("item", stranger) + " owns"), e.getMessage());
+    assertTrue(before.table("item").bitwiseEquals(shard.params().table("item")), "a refused row changes nothing");
+  }
+
   /** A rank's loss sum in a round: distinct per rank and round, not exactly representable. */
   private static double lossSum(int rank, int round) {
     return 1.0 / (3 + rank) + 0.1 * round;

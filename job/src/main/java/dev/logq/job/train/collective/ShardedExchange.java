@@ -579,7 +579,7 @@ public final class ShardedExchange {
       for (int i = 0; i < rows.size(); i++) {
         if (owners.applyAsInt(rows.rowId(i)) != me) {
           throw new IllegalArgumentException("rank " + me + " publishes row " + rows.rowId(i) + " of '" + table
-              + "', which rank " + ownership.owner(table, rows.rowId(i)) + " owns");
+              + "', which rank " + owners.applyAsInt(rows.rowId(i)) + " owns");
         }
       }
     }

@@ -225,7 +225,10 @@ final class Pipeline {
         plan.workers());
     LOG.info("Synchronisation backend: {} ({})", backend.backend(), backend.reason());
     checkModelMemory(plan, backend.backend());
-    JavaRDD<TrainingShard> shards = ShardBuilder.build(data.train(), plan.workers(), userTower, plan.seed());
+    dev.logq.common.config.ShardPlacement placement = config.train().placement();
+    LOG.info("Training data placement: {}", ShardBuilder.describe(placement, userTower));
+    JavaRDD<TrainingShard> shards = ShardBuilder.build(data.train(), plan.workers(), userTower, plan.seed(), placement,
+        plan.model().numUsers());
     DistributedTrainer.Result result;
     try {
       DistributedTrainer trainer = new DistributedTrainer(sc, plan, checkpoints.dirFor(prefix), hadoopConf)
@@ -273,7 +276,8 @@ final class Pipeline {
       JobConsole.stage("evaluate", String.format(java.util.Locale.ROOT, "%s: %,d test users, full catalog of %,d items",
           loss, eval.counts().getOrDefault("evaluated_users", 0L), data.items().size()));
       return new RunReport.Trained(loss, eval, planted, result.state(), result.sync(), trainSeconds,
-          result.stopping() == null ? null : result.stopping().summary(plan.epochs()));
+          result.stopping() == null ? null : result.stopping().summary(plan.epochs()),
+          ShardBuilder.resolve(placement, userTower).configName());
     } finally {
       userEmb.unpersist();
       itemEmb.unpersist();

@@ -34,8 +34,10 @@ final class RunReport {
   private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
 
   /** One trained and evaluated model. */
+  /** @param placement train.placement as resolved for the user tower (example or user) */
   record Trained(String loss, EvalResult eval, Map<String, Double> planted, TrainerState state,
-                 DistributedTrainer.SyncStats sync, double trainSeconds, Map<String, Object> earlyStopping) {}
+                 DistributedTrainer.SyncStats sync, double trainSeconds, Map<String, Object> earlyStopping,
+                 String placement) {}
 
   private final JobConfig config;
   private final MetricsDocument metrics;
@@ -79,6 +81,7 @@ final class RunReport {
       training.put("seconds", t.trainSeconds());
       training.put("rounds", t.state().globalRound());
       training.put("curve", t.state().curve());
+      training.put("placement", t.placement());
       training.put("sync", t.sync());
       if (t.earlyStopping() != null) {
         training.put("validation", t.earlyStopping());

@@ -34,7 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
  * variants, refined, full, uniform-bce), mixed uniform negatives, every sync backend (rounds, collective; the
  * collective cases keep the digests the removed barrier backend recorded: all backends give the same bits; two
  * curve values, where barrier added the round losses in another order, last bit, are now the rounds backend's) and
- * syncEvery 1 and K > 1, plus a user MLP and each optimizer.
+ * syncEvery 1 and K > 1, plus a user MLP and each optimizer. They keep train.placement = example, as recorded;
+ * {@code ID_BY_USER} (session 22) records the placement by user.
  */
 class GoldenModelTest {
 
@@ -62,6 +63,9 @@ class GoldenModelTest {
       // Recorded before the validation split existed (it is on by default since): these configurations train on
       // the whole training part, as they did when the digests were recorded.
       "split.validation=none",
+      // Recorded before train.placement existed (auto places the id tower's examples by user since): the cases keep
+      // the example placement they were recorded with; ID_BY_USER records the placement by user.
+      "train.placement=example",
       "spark.master=local[2]");
 
   private record Case(String name, List<String> settings, String paramsSha256, String metrics) {}
@@ -81,8 +85,27 @@ class GoldenModelTest {
       + "none/recall@1/torso=0.05, none/recall@10=0.21, none/recall@10/head=0.16666666666666666, "
       + "none/recall@10/tail=0.3076923076923077, none/recall@10/torso=0.2, none/rounds=8}");
 
+  /** train.placement = user (the id tower's default since session 22), recorded when it was added. */
+  private static final Case ID_BY_USER = new Case("id-refined-collective-by-user-sync1",
+      List.of("model.userTower=id", "loss.type=refined", "train.syncBackend=collective", "train.syncEvery=1",
+          "train.placement=user"),
+      "f40ef1de7e3ba78a125050f229317e99545040c3506109ea1b560c8c8f7de2de",
+      "{catalog=100x60 train 892 test 100, refined/curve0/meanLoss=19.542822941971203, "
+      + "refined/curve1/meanLoss=17.670544943856793, refined/hitrate@1=0.03, refined/hitrate@10=0.2, "
+      + "refined/mrr=0.06944047619047619, refined/ndcg@1=0.03, refined/ndcg@10=0.09948461866976313, "
+      + "refined/planted_kl=10.12954486944816, refined/planted_total_variation=0.8942155670338455, "
+      + "refined/planted_users=100.0, refined/rec_head_share@1=0.16, refined/rec_head_share@10=0.169, "
+      + "refined/rec_mean_popularity_percentile@1=42.766666885018346, "
+      + "refined/rec_mean_popularity_percentile@10=46.34916686326265, "
+      + "refined/rec_mean_train_count@1=11.53, refined/rec_mean_train_count@10=12.274, "
+      + "refined/recall@1=0.03, refined/recall@1/head=0.018518518518518517, "
+      + "refined/recall@1/tail=0.038461538461538464, refined/recall@1/torso=0.05, "
+      + "refined/recall@10=0.2, refined/recall@10/head=0.14814814814814814, "
+      + "refined/recall@10/tail=0.2692307692307692, refined/recall@10/torso=0.25, refined/rounds=8}");
+
   private static final List<Case> CASES = List.of(
       ID_NONE_ROUNDS,
+      ID_BY_USER,
       new Case("id-standard-collective-sync1",
           List.of("model.userTower=id", "loss.type=standard", "train.syncBackend=collective", "train.syncEvery=1",
               "train.optimizer=adagrad"),

@@ -60,6 +60,10 @@ class MainTest {
     String log = Files.readString(out.resolve("logs/job.log"));
     assertTrue(log.contains("Synchronisation backend: collective (auto: 2 task slots for train.workers = 2)"),
         "the job log does not say which backend auto chose and why");
+    // train.placement = auto with the id tower: by user, said in the log and recorded.
+    assertEquals("user", metrics.at("/training_standard/placement").asText());
+    assertTrue(log.contains("Training data placement: user (auto: the id tower has a row per user (user.embedding)"),
+        "the job log does not say how auto placed the examples");
     assertTrue(standard.path("recall@10").asDouble() >= standard.path("recall@1").asDouble());
     int users = metrics.at("/counts/catalog.users").asInt();
     int items = metrics.at("/counts/catalog.items").asInt();

@@ -99,6 +99,7 @@ class SequenceTowerJobTest {
       assertTrue(v >= 0 && v <= 1, m + " = " + v);
     }
     assertTrue(refined.path("recall@10").asDouble() >= refined.path("recall@1").asDouble());
+    assertEquals("example", metrics.at("/training_refined/placement").asText(), "auto: no per-user rows");
     JsonNode curve = metrics.at("/training_refined/curve");
     assertEquals(2, curve.size(), "one curve point per epoch");
     for (JsonNode p : curve) {

@@ -26,6 +26,13 @@ public final class TrainSettings extends SettingsView {
   public static final Setting<String> SYNC_BACKEND = Setting.registered("train.syncBackend", "auto", """
       How workers exchange gradients each round; every backend gives the same model bit for bit
       (docs/decisions.md).""");
+  public static final Setting<ShardPlacement> PLACEMENT = Setting.choice("train.placement", ShardPlacement.AUTO, """
+      Which worker trains on an example. example: a seeded hash of (user, item, time), a user's examples
+      spread over all workers. user: all of a user's examples on the worker that owns the user's
+      embedding row, so with train.syncBackend = collective per-user rows never cross the network
+      (measured in docs/benchmarks.md). auto: user for the id tower (one row per user), else example.
+      In-batch negatives stay a sample of all items either way; the batches differ, so the model
+      differs too (each the same on any executor layout).""");
   public static final Setting<Long> SEED = Setting.longInteger("train.seed", 42, """
       Seed of initialisation, shuffling and sampled negatives.""");
   public static final Setting<Integer> CHECKPOINT_EVERY_STEPS = Setting.integer("train.checkpointEverySteps", 0, 0, Integer.MAX_VALUE, """
@@ -47,7 +54,7 @@ public final class TrainSettings extends SettingsView {
   static {
     List<Setting<?>> all = new ArrayList<>(List.of(BATCH_SIZE, EPOCHS));
     all.addAll(Optimizers.SETTINGS);
-    all.addAll(List.of(WORKERS, SYNC_EVERY, SYNC_BACKEND, SEED, CHECKPOINT_EVERY_STEPS, MAX_PENDING_PATCH_MEGABYTES,
+    all.addAll(List.of(WORKERS, SYNC_EVERY, SYNC_BACKEND, PLACEMENT, SEED, CHECKPOINT_EVERY_STEPS, MAX_PENDING_PATCH_MEGABYTES,
         EARLY_STOPPING_METRIC, EARLY_STOPPING_PATIENCE));
     SETTINGS = List.copyOf(all);
   }
@@ -81,6 +88,11 @@ public final class TrainSettings extends SettingsView {
   /** The sync backend's registered name (the job's registry, DistributedTrainer). */
   public String syncBackend() {
     return get(SYNC_BACKEND);
+  }
+
+  /** As configured ({@link ShardPlacement#AUTO} is resolved with the user tower, see the job's ShardBuilder). */
+  public ShardPlacement placement() {
+    return get(PLACEMENT);
   }
 
   public long seed() {

@@ -4,10 +4,12 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.xxhash64;
 
+import dev.logq.common.config.ShardPlacement;
 import dev.logq.common.data.Interactions;
 import dev.logq.common.model.tower.InputKind;
 import dev.logq.common.model.tower.SequenceTower;
 import dev.logq.common.model.tower.UserTower;
+import dev.logq.job.train.collective.RowOwnership;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Collections;
@@ -24,10 +26,14 @@ import scala.Tuple2;
 /**
  * Turns the indexed training split into one {@link TrainingShard} per worker.
  *
- * <p>Rows are assigned to workers by a seeded hash of (user, item, timestamp), not by their position
- * in the input, so the same data and worker count always produce the same shards whatever the input's
- * file layout; inside a shard rows are sorted by that hash. A user's interactions are spread over all
- * workers, which keeps in-batch negatives representative of the global item distribution Q.
+ * <p>Rows are assigned to workers by a seeded hash of (user, item, timestamp) ({@code train.placement =
+ * example}) or by user ({@code user}: to the worker that owns the user's row in the collective backend's
+ * {@link RowOwnership}), never by their position in the input, so the same data and worker count always
+ * produce the same shards whatever the input's file layout; inside a shard rows are sorted by that hash.
+ * Either way each worker's in-batch negatives are a sample of the global item distribution Q: by example
+ * every worker sees a share of every user's interactions, by user a seeded random 1/N of the users. By user,
+ * a worker's gradient and next reads of the per-user table are rows it owns itself, so with the collective
+ * backend they never leave it (the ALS pattern of user blocks); only item rows travel.
  *
  * <p>For the history tower each row also carries the user's previous {@code historyLength} training
  * items by time ({@link UserHistory}, the same code that gives evaluation and export their histories).
@@ -44,13 +50,70 @@ public final class ShardBuilder {
 
   private ShardBuilder() {}
 
-  /** The shards for {@code tower}'s input (see {@link #build(Dataset, int, int, long)}). */
+  /** The shards for {@code tower}'s input, placed by example (see {@link #build(Dataset, int, int, long)}). */
   public static JavaRDD<TrainingShard> build(Dataset<Row> train, int workers, UserTower tower, long seed) {
+    return build(train, workers, tower, seed, ShardPlacement.EXAMPLE, 0);
+  }
+
+  /**
+   * The shards for {@code tower}'s input, placed as {@code placement} says ({@link #resolve}d here);
+   * {@code numUsers} is the user index's size (the per-user table's rows), needed by user.
+   */
+  public static JavaRDD<TrainingShard> build(Dataset<Row> train, int workers, UserTower tower, long seed,
+                                             ShardPlacement placement, int numUsers) {
+    UserWorkers users = resolve(placement, tower) == ShardPlacement.USER
+        ? new UserWorkers(workers, seed, tower.perUserTable() == null ? VIRTUAL_USER_TABLE : tower.perUserTable(),
+            numUsers)
+        : null;
     if (tower.input() == InputKind.SEQUENCE) {
       int stride = tower instanceof SequenceTower s ? s.windowStride() : tower.window();
-      return buildSequences(train, workers, tower.window(), stride, seed);
+      return buildSequences(train, workers, tower.window(), stride, seed, users);
     }
-    return build(train, workers, historyLength(tower), seed);
+    return build(train, workers, historyLength(tower), seed, users);
+  }
+
+  /** {@code auto} as this tower takes it: user for a tower with a per-user table (its rows then stay home). */
+  public static ShardPlacement resolve(ShardPlacement placement, UserTower tower) {
+    if (placement != ShardPlacement.AUTO) {
+      return placement;
+    }
+    return tower.perUserTable() != null ? ShardPlacement.USER : ShardPlacement.EXAMPLE;
+  }
+
+  /** Why {@link #resolve} chose what it did, for the log. */
+  public static String describe(ShardPlacement configured, UserTower tower) {
+    ShardPlacement p = resolve(configured, tower);
+    String why = configured != ShardPlacement.AUTO ? "as configured"
+        : p == ShardPlacement.USER ? "auto: the " + tower.name() + " tower has a row per user (" + tower.perUserTable()
+            + "), which stays on the worker that trains on its user"
+        : "auto: the " + tower.name() + " tower has no per-user rows";
+    return p.configName() + " (" + why + ")";
+  }
+
+  /** Placement by user for a tower without a per-user table: the same seeded balance of users over workers. */
+  static final String VIRTUAL_USER_TABLE = "user";
+
+  /**
+   * The worker of each user under placement = user: the owner of the user's row of {@code table} in
+   * {@link RowOwnership} (a seeded permutation of the user ids, R/N users each, +-1), the function the
+   * collective backend shards that table with, so a worker's per-user rows are its own.
+   */
+  static final class UserWorkers implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    private final RowOwnership ownership;
+    private final String table;
+
+    UserWorkers(int workers, long seed, String table, int numUsers) {
+      if (numUsers < 1) {
+        throw new IllegalArgumentException("placement by user needs the user count, got " + numUsers);
+      }
+      this.ownership = new RowOwnership(workers, seed, java.util.Map.of(table, numUsers));
+      this.table = table;
+    }
+
+    int of(int user) {
+      return ownership.owner(table, user);
+    }
   }
 
   /**
@@ -72,6 +135,12 @@ public final class ShardBuilder {
    */
   public static JavaRDD<TrainingShard> buildSequences(Dataset<Row> train, int workers, int length, int stride,
                                                       long seed) {
+    return buildSequences(train, workers, length, stride, seed, null);
+  }
+
+  /** As {@link #buildSequences(Dataset, int, int, int, long)}; with {@code users} a user's windows on its worker. */
+  static JavaRDD<TrainingShard> buildSequences(Dataset<Row> train, int workers, int length, int stride, long seed,
+                                               UserWorkers users) {
     Dataset<Row> rows = train.select(col(USER).cast("int").as(USER), col(ITEM).cast("int").as(ITEM),
         col(TIME).cast("long").as(TIME));
     final int n = workers;
@@ -81,7 +150,7 @@ public final class ShardBuilder {
           List<Tuple2<Integer, WindowExample>> out = new ArrayList<>();
           for (UserHistory.SequenceWindow w : UserHistory.windows(r.getList(1), length, stride)) {
             long key = Seeds.mix(seed, 0x5E9L, user, w.end());
-            out.add(new Tuple2<>((int) Math.floorMod(key, (long) n),
+            out.add(new Tuple2<>(users == null ? (int) Math.floorMod(key, (long) n) : users.of(user),
                 new WindowExample(key, user, w.end(), w.inputs(), w.targets())));
           }
           return out.iterator();
@@ -153,6 +222,12 @@ public final class ShardBuilder {
    * @return an RDD with exactly {@code workers} partitions, each holding one shard, persisted
    */
   public static JavaRDD<TrainingShard> build(Dataset<Row> train, int workers, int historyLength, long seed) {
+    return build(train, workers, historyLength, seed, null);
+  }
+
+  /** As {@link #build(Dataset, int, int, long)}; with {@code users} every row on its user's worker. */
+  static JavaRDD<TrainingShard> build(Dataset<Row> train, int workers, int historyLength, long seed,
+                                      UserWorkers users) {
     Dataset<Row> rows = train.select(col(USER).cast("int").as(USER), col(ITEM).cast("int").as(ITEM),
         col(TIME).cast("long").as(TIME));
     if (historyLength > 0) {
@@ -161,10 +236,11 @@ public final class ShardBuilder {
     Column key = xxhash64(lit(seed), col(USER), col(ITEM), col(TIME));
     final int length = historyLength;
     final int n = workers;
-    // Worker = pmod(key, workers), placed by an identity partitioner (Spark's hash partitioning of
-    // the worker number would map several workers to one partition).
+    // Worker = pmod(key, workers) or the user's worker, placed by an identity partitioner (Spark's hash
+    // partitioning of the worker number would map several workers to one partition).
     JavaRDD<TrainingShard> shards = rows.withColumn("shard_key", key).toJavaRDD()
-        .mapToPair(r -> new Tuple2<>((int) Math.floorMod(r.getLong(r.fieldIndex("shard_key")), (long) n), r))
+        .mapToPair(r -> new Tuple2<>(users == null
+            ? (int) Math.floorMod(r.getLong(r.fieldIndex("shard_key")), (long) n) : users.of(r.getInt(0)), r))
         .partitionBy(new WorkerPartitioner(n))
         .mapPartitionsWithIndex((partition, it) -> Collections.singletonList(toShard(partition, it, length))
             .iterator(), true);

@@ -5,11 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.logq.common.config.ShardPlacement;
 import dev.logq.common.eval.TopK;
 import dev.logq.common.model.ModelSpec;
 import dev.logq.common.model.TensorStore;
 import dev.logq.common.model.TwoTowerModel;
+import dev.logq.common.model.tower.IdTower;
 import dev.logq.job.SparkTestSession;
+import dev.logq.job.train.collective.RowOwnership;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -70,8 +73,14 @@ class DistributedTrainerTest {
 
   private DistributedTrainer.Result train(TrainingPlan plan, String checkpoints, boolean resume, String failure,
                                           String backend, long maxPendingPatchBytes) {
+    return train(plan, ShardBuilder.build(DATA.trainSet(spark), plan.workers(), 0, plan.seed()), checkpoints, resume,
+        failure, backend, maxPendingPatchBytes);
+  }
+
+  /** Trains on {@code shards} and unpersists them. */
+  private DistributedTrainer.Result train(TrainingPlan plan, JavaRDD<TrainingShard> shards, String checkpoints,
+                                          boolean resume, String failure, String backend, long maxPendingPatchBytes) {
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    JavaRDD<TrainingShard> shards = ShardBuilder.build(DATA.trainSet(spark), plan.workers(), 0, plan.seed());
     try {
       return new DistributedTrainer(sc, plan, checkpoints, new Configuration())
           .withFailureInjection(failure)
@@ -173,6 +182,56 @@ class DistributedTrainerTest {
     for (int size : sizes) {
       assertTrue(Math.abs(size - total / 3.0) < 0.1 * total / 3.0, "unbalanced shards " + sizes);
     }
+  }
+
+  /**
+   * train.placement = user: every example on the worker that owns its user's row in the collective backend's
+   * sharding (built as the workers build it, from the model's tables), whatever the input's layout; both backends
+   * train the same bits on those shards; per-user rows no longer travel, so a collective worker sends less than
+   * half what it sends with the examples spread; and the model learns as well.
+   */
+  @Test
+  void placementByUserKeepsEveryUsersRowOnItsWorkerAndTrainsOneModel() {
+    TrainingPlan plan = plan("refined", 2, 1, 6, 0);
+    RowOwnership ownership = new RowOwnership(2, plan.seed(),
+        ShardedCheckpoints.tableRows(TwoTowerModel.initialParameters(spec())));
+    List<TrainingShard> placed = ShardBuilder.build(DATA.trainSet(spark), 2, new IdTower(), plan.seed(),
+        ShardPlacement.USER, DATA.users).collect();
+    List<TrainingShard> again = ShardBuilder.build(DATA.trainSet(spark).repartition(7), 2, new IdTower(),
+        plan.seed(), ShardPlacement.AUTO, DATA.users).collect();
+    java.util.List<Long> examples = new java.util.ArrayList<>();
+    for (int w = 0; w < 2; w++) {
+      TrainingShard shard = placed.get(w);
+      assertEquals(w, shard.partition());
+      assertEquals(shard.size(), again.get(w).size(), "the input's layout moved examples");
+      for (int i = 0; i < shard.size(); i++) {
+        assertEquals(w, ownership.owner(IdTower.EMBEDDING, shard.user(i)), "user " + shard.user(i) + " on worker " + w);
+        assertEquals(shard.user(i), again.get(w).user(i));
+        assertEquals(shard.item(i), again.get(w).item(i));
+        examples.add((long) shard.user(i) * DATA.items + shard.item(i));
+      }
+    }
+    java.util.List<Long> expected = new java.util.ArrayList<>();
+    for (org.apache.spark.sql.Row r : DATA.train) {
+      expected.add((long) r.getInt(0) * DATA.items + r.getInt(1));
+    }
+    java.util.Collections.sort(examples);
+    java.util.Collections.sort(expected);
+    assertEquals(expected, examples, "every training example on exactly one worker");
+
+    DistributedTrainer.Result rounds = train(plan, byUser(plan), null, false, null, DistributedTrainer.ROUNDS, 0);
+    DistributedTrainer.Result collective = train(plan, byUser(plan), null, false, null, DistributedTrainer.COLLECTIVE, 0);
+    assertTrue(rounds.params().bitwiseEquals(collective.params()), "collective differs from rounds by user");
+    double spread = train(plan, null, false, null, DistributedTrainer.COLLECTIVE).sync().meanWorkerSentKilobytes();
+    double sent = collective.sync().meanWorkerSentKilobytes();
+    assertTrue(sent < 0.5 * spread, "sent " + sent + " KiB a round by user, " + spread + " with examples spread");
+    double recall = recallAt10(collective.params());
+    assertTrue(recall > 0.45, "recall@10 by user " + recall);
+  }
+
+  private JavaRDD<TrainingShard> byUser(TrainingPlan plan) {
+    return ShardBuilder.build(DATA.trainSet(spark), plan.workers(), new IdTower(), plan.seed(), ShardPlacement.USER,
+        DATA.users);
   }
 
   @Test

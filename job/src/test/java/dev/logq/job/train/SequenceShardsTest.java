@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.logq.common.config.ShardPlacement;
 import dev.logq.common.model.Batch;
 import dev.logq.job.SparkTestSession;
 import java.util.ArrayList;
@@ -52,6 +53,58 @@ class SequenceShardsTest {
     // A stride past the history keeps the last window only; one item gives no window.
     assertEquals(1, UserHistory.windows(seq, 3, 1000).size());
     assertEquals(0, UserHistory.windows(List.of(4), 3, 3).size());
+  }
+
+  /**
+   * train.placement: auto is user for the id tower only (the others have no per-user rows to keep home); by user
+   * a sequence tower's windows of one user all land on one worker, a seeded balance of the users, where by
+   * example they spread.
+   */
+  @Test
+  void placementByUserKeepsAUsersWindowsOnOneWorker() {
+    var id = new dev.logq.common.model.tower.IdTower();
+    var sequence = new dev.logq.common.model.tower.SequenceTower(4, 1, 2, 8, 0.0, true, 1);
+    var history = new dev.logq.common.model.tower.HistoryTower(3, dev.logq.common.model.tower.HistoryPooling.MEAN);
+    assertEquals(ShardPlacement.USER, ShardBuilder.resolve(ShardPlacement.AUTO, id));
+    assertEquals(ShardPlacement.EXAMPLE, ShardBuilder.resolve(ShardPlacement.AUTO, sequence));
+    assertEquals(ShardPlacement.EXAMPLE, ShardBuilder.resolve(ShardPlacement.AUTO, history));
+    assertEquals(ShardPlacement.USER, ShardBuilder.resolve(ShardPlacement.USER, sequence));
+    assertEquals(ShardPlacement.EXAMPLE, ShardBuilder.resolve(ShardPlacement.EXAMPLE, id));
+    assertTrue(ShardBuilder.describe(ShardPlacement.AUTO, id).startsWith("user (auto: the id tower has a row per user"),
+        ShardBuilder.describe(ShardPlacement.AUTO, id));
+
+    // 40 users with 9 items each; windows of 4 with stride 1: 5 windows a user.
+    List<Row> rows = new ArrayList<>();
+    for (int u = 0; u < 40; u++) {
+      for (int t = 0; t < 9; t++) {
+        rows.add(RowFactory.create(u, (u + t) % 30, (long) t));
+      }
+    }
+    var data = spark.createDataFrame(rows, PlantedClusters.SCHEMA);
+    Map<Integer, java.util.Set<Integer>> byUser = workersByUser(ShardBuilder.build(data, 3, sequence, 5L,
+        ShardPlacement.USER, 40).collect());
+    Map<Integer, java.util.Set<Integer>> spread = workersByUser(ShardBuilder.build(data, 3, sequence, 5L,
+        ShardPlacement.EXAMPLE, 40).collect());
+    assertEquals(40, byUser.size());
+    var ownership = new dev.logq.job.train.collective.RowOwnership(3, 5L, Map.of(ShardBuilder.VIRTUAL_USER_TABLE, 40));
+    int[] users = new int[3];
+    for (var e : byUser.entrySet()) {
+      assertEquals(java.util.Set.of(ownership.owner(ShardBuilder.VIRTUAL_USER_TABLE, e.getKey())), e.getValue(),
+          "user " + e.getKey());
+      users[e.getValue().iterator().next()]++;
+    }
+    assertArrayEquals(new int[] {14, 13, 13}, users, "R/N users a worker, +-1");
+    assertTrue(spread.values().stream().filter(w -> w.size() > 1).count() > 20, "by example a user's windows spread");
+  }
+
+  private static Map<Integer, java.util.Set<Integer>> workersByUser(List<TrainingShard> shards) {
+    Map<Integer, java.util.Set<Integer>> out = new HashMap<>();
+    for (TrainingShard shard : shards) {
+      for (int i = 0; i < shard.size(); i++) {
+        out.computeIfAbsent(shard.user(i), k -> new java.util.TreeSet<>()).add(shard.partition());
+      }
+    }
+    return out;
   }
 
   @Test

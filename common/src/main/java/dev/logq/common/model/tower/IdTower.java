@@ -40,6 +40,11 @@ public record IdTower() implements UserTower {
   }
 
   @Override
+  public String perUserTable() {
+    return EMBEDDING;
+  }
+
+  @Override
   public void addInitialParameters(TensorStore store, TowerShape shape, TableInit gaussian) {
     store.addTable(EMBEDDING, shape.numUsers(), shape.embeddingDim(), gaussian);
   }

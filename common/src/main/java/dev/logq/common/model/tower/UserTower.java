@@ -40,6 +40,14 @@ public interface UserTower extends Serializable {
     return input().readsItems();
   }
 
+  /**
+   * The table holding one row per user index, if the tower has one (null otherwise): the worker that trains on
+   * all of a user's examples (train.placement = user) owns that user's row in the collective backend.
+   */
+  default String perUserTable() {
+    return null;
+  }
+
   /** Items the tower reads per example and per embedded user (L), 0 for {@link InputKind#USER_IDS}. */
   int window();
 

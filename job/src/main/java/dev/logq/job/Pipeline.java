@@ -1,6 +1,7 @@
 package dev.logq.job;
 
 import dev.logq.common.config.JobConfig;
+import dev.logq.common.config.ShardPlacement;
 import dev.logq.common.error.ConfigException;
 import dev.logq.common.data.Interactions;
 import dev.logq.common.data.SyntheticModel;
@@ -225,7 +226,7 @@ final class Pipeline {
         plan.workers());
     LOG.info("Synchronisation backend: {} ({})", backend.backend(), backend.reason());
     checkModelMemory(plan, backend.backend());
-    dev.logq.common.config.ShardPlacement placement = config.train().placement();
+    ShardPlacement placement = config.train().placement();
     LOG.info("Training data placement: {}", ShardBuilder.describe(placement, userTower));
     JavaRDD<TrainingShard> shards = ShardBuilder.build(data.train(), plan.workers(), userTower, plan.seed(), placement,
         plan.model().numUsers());

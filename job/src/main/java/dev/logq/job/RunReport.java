@@ -33,8 +33,11 @@ final class RunReport {
 
   private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
 
-  /** One trained and evaluated model. */
-  /** @param placement train.placement as resolved for the user tower (example or user) */
+  /**
+   * One trained and evaluated model.
+   *
+   * @param placement train.placement as resolved for the user tower (example or user)
+   */
   record Trained(String loss, EvalResult eval, Map<String, Double> planted, TrainerState state,
                  DistributedTrainer.SyncStats sync, double trainSeconds, Map<String, Object> earlyStopping,
                  String placement) {}

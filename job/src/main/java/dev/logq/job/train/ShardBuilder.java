@@ -50,11 +50,6 @@ public final class ShardBuilder {
 
   private ShardBuilder() {}
 
-  /** The shards for {@code tower}'s input, placed by example (see {@link #build(Dataset, int, int, long)}). */
-  public static JavaRDD<TrainingShard> build(Dataset<Row> train, int workers, UserTower tower, long seed) {
-    return build(train, workers, tower, seed, ShardPlacement.EXAMPLE, 0);
-  }
-
   /**
    * The shards for {@code tower}'s input, placed as {@code placement} says ({@link #resolve}d here);
    * {@code numUsers} is the user index's size (the per-user table's rows), needed by user.

@@ -31,7 +31,8 @@ import scala.Tuple2;
  * {@link RowOwnership}), never by their position in the input, so the same data and worker count always
  * produce the same shards whatever the input's file layout; inside a shard rows are sorted by that hash.
  * Either way each worker's in-batch negatives are a sample of the global item distribution Q: by example
- * every worker sees a share of every user's interactions, by user a seeded random 1/N of the users. By user,
+ * every worker sees a share of every user's interactions, by user R/N of the users spread over the index (which
+ * ranks users by activity, so every worker gets every level of activity and the shards balance). By user,
  * a worker's gradient and next reads of the per-user table are rows it owns itself, so with the collective
  * backend they never leave it (the ALS pattern of user blocks); only item rows travel.
  *
@@ -85,7 +86,7 @@ public final class ShardBuilder {
     return p.configName() + " (" + why + ")";
   }
 
-  /** Placement by user for a tower without a per-user table: the same seeded balance of users over workers. */
+  /** Placement by user for a tower without a per-user table: the same balance of the users over the workers. */
   static final String VIRTUAL_USER_TABLE = "user";
 
   /**

@@ -57,7 +57,7 @@ class SequenceShardsTest {
 
   /**
    * train.placement: auto is user for the id tower only (the others have no per-user rows to keep home); by user
-   * a sequence tower's windows of one user all land on one worker, a seeded balance of the users, where by
+   * a sequence tower's windows of one user all land on one worker, R/N users each, where by
    * example they spread.
    */
   @Test

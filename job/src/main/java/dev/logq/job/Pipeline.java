@@ -226,8 +226,8 @@ final class Pipeline {
         plan.workers());
     LOG.info("Synchronisation backend: {} ({})", backend.backend(), backend.reason());
     checkModelMemory(plan, backend.backend());
-    ShardPlacement placement = config.train().placement();
-    LOG.info("Training data placement: {}", ShardBuilder.describe(placement, userTower));
+    LOG.info("Training data placement: {}", ShardBuilder.describe(config.train().placement(), userTower));
+    ShardPlacement placement = ShardBuilder.resolve(config.train().placement(), userTower);
     JavaRDD<TrainingShard> shards = ShardBuilder.build(data.train(), plan.workers(), userTower, plan.seed(), placement,
         plan.model().numUsers());
     DistributedTrainer.Result result;
@@ -278,7 +278,7 @@ final class Pipeline {
           loss, eval.counts().getOrDefault("evaluated_users", 0L), data.items().size()));
       return new RunReport.Trained(loss, eval, planted, result.state(), result.sync(), trainSeconds,
           result.stopping() == null ? null : result.stopping().summary(plan.epochs()),
-          ShardBuilder.resolve(placement, userTower).configName());
+          placement.configName());
     } finally {
       userEmb.unpersist();
       itemEmb.unpersist();

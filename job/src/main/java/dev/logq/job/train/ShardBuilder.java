@@ -98,6 +98,8 @@ public final class ShardBuilder {
     private static final long serialVersionUID = 1L;
     private final RowOwnership ownership;
     private final String table;
+    /** {@code ownership.owners(table)}, looked up once per JVM rather than once per example (not serialisable). */
+    private transient java.util.function.IntUnaryOperator owners;
 
     UserWorkers(int workers, long seed, String table, int numUsers) {
       if (numUsers < 1) {
@@ -108,7 +110,11 @@ public final class ShardBuilder {
     }
 
     int of(int user) {
-      return ownership.owner(table, user);
+      java.util.function.IntUnaryOperator o = owners;
+      if (o == null) {
+        owners = o = ownership.owners(table); // a benign race: every thread computes the same function
+      }
+      return o.applyAsInt(user);
     }
   }
 
